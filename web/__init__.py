@@ -1,0 +1,1 @@
+"""The gateway: the only public-facing process (chat API, health, readiness)."""

@@ -1,0 +1,147 @@
+"""Fakes and helpers for the gateway tests: a fake Rasa whose behaviour each test sets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from aiohttp import ClientResponse, web
+from aiohttp.test_utils import TestClient
+
+from web.state import LOG
+from web.store import ConversationLog
+
+SECRET = "test-secret-key-0123456789-abcdefghij"
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+CONTACT_PHONE = "70 20 30 40"
+CONTACT_HOURS = "mandag-torsdag 8-20, fredag 8-16, søndag 16-20"
+
+Client = TestClient[web.Request, web.Application]
+ClientFactory = Callable[..., Awaitable[Client]]
+
+
+@dataclass
+class FakeContactCentre:
+    phone: str = CONTACT_PHONE
+    asked_at: list[datetime] = field(default_factory=list)
+
+    def hours_text(self) -> str:
+        return CONTACT_HOURS
+
+    def status_text(self, at: datetime) -> str:
+        self.asked_at.append(at)
+        return "Kontaktcentret har åbent nu."
+
+
+def bot_text(text: str, **extra: Any) -> dict[str, Any]:
+    return {"recipient_id": "ignored", "text": text, **extra}
+
+
+def muni_meta(topic: Any = None, source: Any = "conversation", handoff: Any = False, **extra: Any) -> dict[str, Any]:
+    """A custom item carrying the action server's meta (any values: tests send malformed ones too)."""
+    meta = {"topic": topic, "source": source, "handoff": handoff, **extra}
+    return {"recipient_id": "ignored", "custom": {"muni": meta}}
+
+
+def default_reply(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """Greets on /greeting, answers everything else as the passport guide."""
+    if message["message"] == "/greeting":
+        municipality = message["metadata"]["municipality"]
+        return [bot_text(f"Hej! Jeg er {municipality}s digitale assistent."), muni_meta()]
+    return [
+        bot_text("Du kan bestille pas i Borgerservice."),
+        bot_text(
+            "Vil du bestille tid?",
+            buttons=[{"title": "Bestil tid", "payload": "/appointment_booking"}],
+        ),
+        muni_meta(
+            topic="passport",
+            source="guide",
+            links=[{"title": "Pas på borger.dk", "url": "https://www.borger.dk/pas"}],
+        ),
+    ]
+
+
+class FakeRasa:
+    """Stands in for Rasa's muni channel, Rasa's /status and the action server's /health."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.reply: Callable[[dict[str, Any]], Any] = default_reply
+        self.webhook_status = 200
+        self.raw_body: bytes | None = None  # sent verbatim instead of JSON when set
+        self.hang = False  # never answer (until the test ends)
+        self.model_file: str | None = "models/20260301-muni.tar.gz"
+        self.status_code = 200
+        self.health_code = 200
+        self._released = asyncio.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/webhooks/muni/webhook", self._webhook)
+        app.router.add_get("/status", self._status)
+        app.router.add_get("/health", self._health)
+        return app
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.received.append(body)
+        if self.hang:
+            await self._released.wait()
+        if self.raw_body is not None:
+            return web.Response(body=self.raw_body, content_type="application/json")
+        if self.webhook_status != 200:
+            # Echo what arrived, as real error pages often do: it must already be redacted.
+            return web.Response(status=self.webhook_status, text=f"failed on {body['message']}")
+        return web.json_response(self.reply(body))
+
+    async def _status(self, request: web.Request) -> web.Response:
+        if self.hang:
+            await self._released.wait()
+        return web.json_response({"model_file": self.model_file}, status=self.status_code)
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"}, status=self.health_code)
+
+    @property
+    def messages(self) -> list[str]:
+        return [body["message"] for body in self.received]
+
+
+def conversation_log(client: Client) -> ConversationLog:
+    return client.app[LOG]
+
+
+async def start(client: Client, **body: Any) -> dict[str, Any]:
+    """Open a conversation (aarhus, web unless given) and return the 201 body."""
+    payload = {"municipality": "aarhus", "channel": "web", **body}
+    response = await client.post("/api/v1/conversations", json=payload)
+    assert response.status == 201, await response.text()
+    opened: dict[str, Any] = await response.json()
+    return opened
+
+
+async def say(client: Client, conversation: dict[str, Any], **body: Any) -> ClientResponse:
+    """Post a message with the conversation's token; returns the raw response."""
+    return await client.post(
+        f"/api/v1/conversations/{conversation['conversation_id']}/messages",
+        json=body,
+        headers={"Authorization": f"Bearer {conversation['token']}"},
+    )
+
+
+async def error_of(response: ClientResponse) -> dict[str, str]:
+    """The error object of a response, after checking it has exactly the contract's shape."""
+    assert response.content_type == "application/json"
+    body = await response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message"}
+    assert body["error"]["message"]
+    error: dict[str, str] = body["error"]
+    return error

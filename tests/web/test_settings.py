@@ -1,0 +1,98 @@
+"""GatewaySettings.from_env: defaults, and an error that names the bad variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from web.settings import GatewaySettings, SettingsError
+
+SECRET = "k" * 32
+
+
+def test_defaults_need_only_the_secret() -> None:
+    settings = GatewaySettings.from_env({"MUNI_SECRET_KEY": SECRET})
+    assert settings == GatewaySettings(
+        secret_key=SECRET,
+        host="127.0.0.1",
+        port=8080,
+        rasa_url="http://127.0.0.1:5005",
+        actions_url="http://127.0.0.1:5055",
+        database_url="sqlite+aiosqlite:///var/muni.db",
+        public_url="http://127.0.0.1:8080",
+        rasa_timeout_s=8.0,
+        conversations_per_minute=30,
+        messages_per_minute=20,
+    )
+
+
+def test_every_variable_is_read() -> None:
+    settings = GatewaySettings.from_env(
+        {
+            "MUNI_SECRET_KEY": SECRET,
+            "MUNI_HOST": "0.0.0.0",
+            "MUNI_PORT": "9000",
+            "MUNI_RASA_URL": "http://rasa:5005/",
+            "MUNI_ACTIONS_URL": "https://actions.internal",
+            "MUNI_DATABASE_URL": "postgresql+asyncpg://muni:pw@db/muni",
+            "MUNI_PUBLIC_URL": "https://muni.example.dk",
+            "MUNI_RASA_TIMEOUT_S": "2.5",
+            "MUNI_CONVERSATIONS_PER_MINUTE": "500",
+            "MUNI_MESSAGES_PER_MINUTE": "40",
+        }
+    )
+    assert (settings.host, settings.port) == ("0.0.0.0", 9000)
+    assert settings.rasa_url == "http://rasa:5005"
+    assert settings.actions_url == "https://actions.internal"
+    assert settings.database_url == "postgresql+asyncpg://muni:pw@db/muni"
+    assert settings.public_url == "https://muni.example.dk"
+    assert settings.rasa_timeout_s == 2.5
+    assert (settings.conversations_per_minute, settings.messages_per_minute) == (500, 40)
+
+
+def test_blank_values_mean_the_default() -> None:
+    settings = GatewaySettings.from_env({"MUNI_SECRET_KEY": SECRET, "MUNI_PORT": "  ", "MUNI_RASA_URL": ""})
+    assert (settings.port, settings.rasa_url) == (8080, "http://127.0.0.1:5005")
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"MUNI_SECRET_KEY": ""}, "MUNI_SECRET_KEY"),
+        ({"MUNI_SECRET_KEY": "   "}, "MUNI_SECRET_KEY"),
+        ({"MUNI_SECRET_KEY": "k" * 31}, "MUNI_SECRET_KEY"),
+        ({"MUNI_PORT": "eighty"}, "MUNI_PORT"),
+        ({"MUNI_PORT": "0"}, "MUNI_PORT"),
+        ({"MUNI_PORT": "70000"}, "MUNI_PORT"),
+        ({"MUNI_HOST": "local host"}, "MUNI_HOST"),
+        ({"MUNI_RASA_URL": "127.0.0.1:5005"}, "MUNI_RASA_URL"),
+        ({"MUNI_ACTIONS_URL": "ftp://x"}, "MUNI_ACTIONS_URL"),
+        ({"MUNI_PUBLIC_URL": "https://muni.dk/?a=1"}, "MUNI_PUBLIC_URL"),
+        ({"MUNI_DATABASE_URL": "postgresql://u@h/db"}, "MUNI_DATABASE_URL"),
+        ({"MUNI_DATABASE_URL": "sqlite:///var/muni.db"}, "MUNI_DATABASE_URL"),
+        ({"MUNI_DATABASE_URL": "not a url"}, "MUNI_DATABASE_URL"),
+        ({"MUNI_RASA_TIMEOUT_S": "soon"}, "MUNI_RASA_TIMEOUT_S"),
+        ({"MUNI_RASA_TIMEOUT_S": "0"}, "MUNI_RASA_TIMEOUT_S"),
+        ({"MUNI_RASA_TIMEOUT_S": "nan"}, "MUNI_RASA_TIMEOUT_S"),
+        ({"MUNI_CONVERSATIONS_PER_MINUTE": "0"}, "MUNI_CONVERSATIONS_PER_MINUTE"),
+        ({"MUNI_MESSAGES_PER_MINUTE": "1.5"}, "MUNI_MESSAGES_PER_MINUTE"),
+    ],
+)
+def test_bad_values_name_the_variable(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        GatewaySettings.from_env({"MUNI_SECRET_KEY": SECRET, **environ})
+
+
+def test_the_secret_is_required() -> None:
+    with pytest.raises(SettingsError, match="MUNI_SECRET_KEY is required"):
+        GatewaySettings.from_env({"MUNI_PORT": "8080"})
+
+
+def test_secrets_are_never_echoed() -> None:
+    settings = GatewaySettings.from_env({"MUNI_SECRET_KEY": "s3cr3t-" * 6})
+    assert "s3cr3t" not in repr(settings)
+    with pytest.raises(SettingsError) as error:
+        GatewaySettings.from_env({"MUNI_SECRET_KEY": "short-s3cr3t"})
+    assert "s3cr3t" not in str(error.value)
+    with pytest.raises(SettingsError) as error:
+        GatewaySettings.from_env({"MUNI_SECRET_KEY": SECRET, "MUNI_DATABASE_URL": "mysql://u:hunter2@db/x"})
+    assert "hunter2" not in str(error.value)

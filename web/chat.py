@@ -1,0 +1,142 @@
+"""Chat API handlers: validate the request, authorise it, and serialise the answer."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aiohttp import web
+
+from web.conversations import Answer
+from web.errors import ApiError
+from web.state import CONVERSATIONS, DIRECTORY, LIMITERS, SIGNER
+from web.wire import CHANNELS, json_response
+
+MAX_TEXT_CHARS = 1000
+MAX_PAYLOAD_JSON_CHARS = 200
+_PAYLOAD = re.compile(r"/[a-z_]{1,64}(?P<entities>\{.*\})?", re.DOTALL)
+
+
+async def create_conversation(request: web.Request) -> web.Response:
+    """POST /api/v1/conversations"""
+    client = request.remote or "unknown"
+    if not await request.app[LIMITERS].conversations.acquire(client):
+        raise ApiError(429, "rate_limited", "For mange nye samtaler. Vent et øjeblik, og prøv igen.")
+    body = await _json_object(request)
+    directory = request.app[DIRECTORY]
+
+    municipality = body.get("municipality")
+    if not isinstance(municipality, str) or not municipality:
+        raise ApiError(400, "invalid_municipality", "Feltet 'municipality' skal være en kommunes id.")
+    if municipality not in directory.municipalities:
+        raise ApiError(404, "unknown_municipality", f"Kommunen {municipality[:64]!r} findes ikke.")
+    channel = body.get("channel")
+    if not isinstance(channel, str) or channel not in CHANNELS:
+        raise ApiError(400, "invalid_channel", "Feltet 'channel' skal være en af: " + ", ".join(sorted(CHANNELS)) + ".")
+    topic = body.get("topic")
+    if topic is not None and (not isinstance(topic, str) or topic not in directory.topics):
+        raise ApiError(400, "unknown_topic", "Emnet i feltet 'topic' findes ikke.")
+
+    conversation_id, answer = await request.app[CONVERSATIONS].start(municipality, channel, topic)
+    return json_response(
+        {
+            "conversation_id": conversation_id,
+            "token": request.app[SIGNER].issue(conversation_id),
+            "messages": answer.messages,
+        },
+        status=201,
+    )
+
+
+async def post_message(request: web.Request) -> web.Response:
+    """POST /api/v1/conversations/{id}/messages"""
+    conversation_id = request.match_info["conversation_id"]
+    token = _bearer_token(request)
+    if not request.app[SIGNER].verify(conversation_id, token):
+        raise ApiError(401, "invalid_token", "Adgangsnøglen passer ikke til samtalen.")
+    conversations = request.app[CONVERSATIONS]
+    conversation = await conversations.find(conversation_id)
+    if conversation is None:
+        raise ApiError(404, "unknown_conversation", "Samtalen findes ikke.")
+    if not await request.app[LIMITERS].messages.acquire(conversation_id):
+        raise ApiError(429, "rate_limited", "Du har skrevet mange beskeder på kort tid. Vent lidt, og prøv igen.")
+
+    message = citizen_message(await _json_object(request))
+    answer = await conversations.reply(conversation, message)
+    return json_response(_answer_body(answer))
+
+
+def citizen_message(body: dict[str, Any]) -> str:
+    """The text or button payload to send on, or ApiError(400) saying what is wrong."""
+    has_text, has_payload = "text" in body, "payload" in body
+    if has_text and has_payload:
+        raise ApiError(400, "text_and_payload", "Send enten 'text' eller 'payload', ikke begge.")
+    if has_payload:
+        return _payload(body["payload"])
+    if not has_text:
+        raise ApiError(400, "missing_text", "Beskeden mangler feltet 'text' (eller 'payload').")
+    text = body["text"]
+    if not isinstance(text, str):
+        raise ApiError(400, "invalid_text", "Feltet 'text' skal være en tekst.")
+    text = text.strip()
+    if not text:
+        raise ApiError(400, "empty_text", "Beskeden er tom. Skriv dit spørgsmål.")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ApiError(
+            400, "text_too_long", f"Beskeden er for lang (højst {MAX_TEXT_CHARS} tegn). Prøv at skrive kortere."
+        )
+    return text
+
+
+def _payload(payload: Any) -> str:
+    invalid = ApiError(
+        400,
+        "invalid_payload",
+        "Feltet 'payload' skal være '/intent' eventuelt efterfulgt af et JSON-objekt (højst "
+        f"{MAX_PAYLOAD_JSON_CHARS} tegn).",
+    )
+    if not isinstance(payload, str):
+        raise invalid
+    match = _PAYLOAD.fullmatch(payload)
+    if match is None:
+        raise invalid
+    entities = match.group("entities")
+    if entities is not None:
+        if len(entities) > MAX_PAYLOAD_JSON_CHARS:
+            raise invalid
+        try:
+            parsed = json.loads(entities)
+        except ValueError:
+            raise invalid from None
+        if not isinstance(parsed, dict):
+            raise invalid
+    return payload
+
+
+def _bearer_token(request: web.Request) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "missing_token", "Adgangsnøgle mangler (Authorization: Bearer <token>).")
+    return token.strip()
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()  # raises 413 past client_max_size
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_json", "Forespørgslen er ikke gyldig JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "Forespørgslen skal være et JSON-objekt.")
+    return body
+
+
+def _answer_body(answer: Answer) -> dict[str, Any]:
+    return {
+        "messages": answer.messages,
+        "topic": answer.topic,
+        "source": answer.source,
+        "handoff": answer.handoff,
+    }

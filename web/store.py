@@ -1,0 +1,262 @@
+"""The conversation log: conversations, their turns, and the knowledge gaps bots report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from muni.privacy import redact
+
+Role = Literal["citizen", "bot"]
+
+metadata = MetaData()
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("municipality", String(64), nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("topic", String(64), nullable=True),
+)
+
+turns = Table(
+    "turns",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("conversation_id", String(36), ForeignKey("conversations.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("role", String(8), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("topic", String(64), nullable=True),
+    Column("source", String(16), nullable=True),
+    Column("handoff", Boolean, nullable=False, default=False),
+    Column("latency_ms", Integer, nullable=True),
+)
+
+knowledge_gaps = Table(
+    "knowledge_gaps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("municipality", String(64), nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("variable", String(128), nullable=False),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("count", Integer, nullable=False),
+    UniqueConstraint("municipality", "topic", "variable", name="uq_knowledge_gap"),
+)
+
+
+@dataclass(frozen=True)
+class ConversationRecord:
+    id: str
+    municipality: str
+    channel: str
+    started_at: datetime
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    conversation_id: str
+    at: datetime
+    role: Role
+    text: str
+    topic: str | None = None
+    source: str | None = None
+    handoff: bool = False
+    latency_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class KnowledgeGap:
+    municipality: str
+    topic: str
+    variable: str
+    first_seen: datetime
+    last_seen: datetime
+    count: int
+
+
+class ConversationLog:
+    """Async access to the log; SQLite by default, PostgreSQL by URL."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @classmethod
+    async def open(cls, database_url: str) -> ConversationLog:
+        """Connect to database_url and create the tables that are missing."""
+        url = make_url(database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    async def ping(self) -> None:
+        """Raise if the database does not answer `SELECT 1`."""
+        async with self._engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def start_conversation(self, conversation: ConversationRecord) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                conversations.insert().values(
+                    id=conversation.id,
+                    municipality=conversation.municipality,
+                    channel=conversation.channel,
+                    started_at=_utc(conversation.started_at),
+                    topic=conversation.topic,
+                )
+            )
+
+    async def conversation(self, conversation_id: str) -> ConversationRecord | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(select(conversations).where(conversations.c.id == conversation_id))).first()
+        if row is None:
+            return None
+        return ConversationRecord(
+            id=row.id,
+            municipality=row.municipality,
+            channel=row.channel,
+            started_at=_aware(row.started_at),
+            topic=row.topic,
+        )
+
+    async def add_turns(self, records: Sequence[TurnRecord]) -> None:
+        """Append turns in one transaction; every text is redacted again on the way in."""
+        if not records:
+            return
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                turns.insert(),
+                [
+                    {
+                        "conversation_id": r.conversation_id,
+                        "at": _utc(r.at),
+                        "role": r.role,
+                        "text": redact(r.text),
+                        "topic": r.topic,
+                        "source": r.source,
+                        "handoff": r.handoff,
+                        "latency_ms": r.latency_ms,
+                    }
+                    for r in records
+                ],
+            )
+
+    async def turns(self, conversation_id: str) -> list[TurnRecord]:
+        """The conversation's turns in the order they were recorded."""
+        query = select(turns).where(turns.c.conversation_id == conversation_id).order_by(turns.c.id)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [
+            TurnRecord(
+                conversation_id=row.conversation_id,
+                at=_aware(row.at),
+                role=row.role,
+                text=row.text,
+                topic=row.topic,
+                source=row.source,
+                handoff=row.handoff,
+                latency_ms=row.latency_ms,
+            )
+            for row in rows
+        ]
+
+    async def record_gap(self, municipality: str, topic: str, variable: str, at: datetime) -> None:
+        """Count one more time that a municipality lacked a local variable."""
+        values: dict[str, Any] = {
+            "municipality": municipality,
+            "topic": topic,
+            "variable": variable,
+            "first_seen": _utc(at),
+            "last_seen": _utc(at),
+            "count": 1,
+        }
+        insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
+        statement = insert(knowledge_gaps).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["municipality", "topic", "variable"],
+            set_={
+                "last_seen": statement.excluded.last_seen,
+                "count": knowledge_gaps.c.count + 1,
+            },
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def knowledge_gaps(self, municipality: str) -> list[KnowledgeGap]:
+        """The municipality's gaps, most frequent first."""
+        query = (
+            select(knowledge_gaps)
+            .where(knowledge_gaps.c.municipality == municipality)
+            .order_by(knowledge_gaps.c.count.desc(), knowledge_gaps.c.topic, knowledge_gaps.c.variable)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        # By mapping: a Row is a tuple, and `row.count` would name tuple.count for type checkers.
+        return [
+            KnowledgeGap(
+                municipality=row["municipality"],
+                topic=row["topic"],
+                variable=row["variable"],
+                first_seen=_aware(row["first_seen"]),
+                last_seen=_aware(row["last_seen"]),
+                count=row["count"],
+            )
+            for row in (r._mapping for r in rows)
+        ]
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers (readiness, admin) proceed while a turn is written; the busy timeout
+    # makes concurrent writers wait instead of failing with "database is locked".
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("timestamps for the conversation log must be timezone-aware")
+    return moment.astimezone(timezone.utc)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

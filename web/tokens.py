@@ -1,0 +1,33 @@
+"""Conversation tokens: an HMAC of the conversation id, so the gateway stores no session secrets."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+
+class TokenSigner:
+    """Issues and verifies the bearer token that authorises messages to one conversation."""
+
+    def __init__(self, secret_key: str) -> None:
+        if not secret_key:
+            raise ValueError("the token secret key must not be empty")
+        self._key = secret_key.encode("utf-8")
+
+    def __repr__(self) -> str:
+        return "TokenSigner(<secret>)"
+
+    def issue(self, conversation_id: str) -> str:
+        """The token for conversation_id: urlsafe base64 of HMAC-SHA256, without padding."""
+        digest = hmac.new(self._key, conversation_id.encode("utf-8"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+    def verify(self, conversation_id: str, token: str) -> bool:
+        """True when token belongs to conversation_id (constant-time comparison)."""
+        expected = self.issue(conversation_id).encode("ascii")
+        try:
+            given = token.encode("ascii")
+        except UnicodeEncodeError:
+            return False
+        return hmac.compare_digest(expected, given)
