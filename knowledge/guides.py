@@ -1,0 +1,126 @@
+"""The guide library: shared guides, municipalities' own guides, and their variables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from knowledge._yaml import read_mapping
+from knowledge.contact_centre import ContactCentre
+from knowledge.errors import KnowledgeDataError, UnknownMunicipality, UnknownTopic
+from knowledge.rendering import Answer, Lookup, render
+from knowledge.templates import Guide, parse_guide
+from knowledge.tenants import Municipality, load_municipalities
+from knowledge.topics import Topic, load_topics
+from knowledge.values import Value, Variable, load_national, load_variables
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# Topics answered from a guide. appointment_booking has a guide until the booking dialogue exists.
+GUIDE_TOPIC_KINDS = frozenset({"guide"})
+INTERIM_GUIDE_TOPICS = frozenset({"appointment_booking"})
+
+
+@dataclass(frozen=True)
+class GuideLibrary:
+    topics: Mapping[str, Topic]
+    variables: Mapping[str, Variable]
+    national: Mapping[str, Value]
+    guides: Mapping[str, Guide]
+    municipalities: Mapping[str, Municipality]
+    contact_centre: ContactCentre
+
+    @classmethod
+    def load(cls, root: Path | None = None) -> GuideLibrary:
+        """Read every data file under root (by default the knowledge package directory)."""
+        root = PACKAGE_DIR if root is None else root
+        topics = load_topics(root / "topics.yml")
+        variables = load_variables(root / "variables.yml")
+        guides: dict[str, Guide] = {}
+        for path in sorted((root / "guides").glob("*.yml")):
+            if path.stem not in topics:
+                raise KnowledgeDataError(f"{path}: no topic {path.stem!r} in topics.yml")
+            guides[path.stem] = parse_guide(read_mapping(path), path.stem, variables, str(path))
+        expected = {
+            t.id for t in topics.values() if t.kind in GUIDE_TOPIC_KINDS or t.id in INTERIM_GUIDE_TOPICS
+        }
+        if missing := sorted(expected - set(guides)):
+            raise KnowledgeDataError(f"{root / 'guides'}: no guide for {missing}")
+        return cls(
+            topics=MappingProxyType(topics),
+            variables=MappingProxyType(variables),
+            national=MappingProxyType(load_national(root / "national.yml", variables)),
+            guides=MappingProxyType(guides),
+            municipalities=MappingProxyType(
+                load_municipalities(root / "tenants", variables, frozenset(topics))
+            ),
+            contact_centre=ContactCentre.load(root / "contact_centre.yml"),
+        )
+
+    def municipality(self, slug: str) -> Municipality:
+        try:
+            return self.municipalities[slug]
+        except KeyError:
+            raise UnknownMunicipality(slug) from None
+
+    def guide(self, topic_id: str, slug: str) -> Guide:
+        """The municipality's own guide for the topic if it has one, else the shared guide."""
+        municipality = self.municipality(slug)
+        guide = municipality.guides.get(topic_id) or self.guides.get(topic_id)
+        if guide is None:
+            raise UnknownTopic(topic_id)
+        return guide
+
+    def has_guide(self, topic_id: str, slug: str) -> bool:
+        """Whether answer() can answer this topic for this municipality."""
+        municipality = self.municipality(slug)
+        return topic_id in municipality.guides or topic_id in self.guides
+
+    def answer(self, topic_id: str, slug: str) -> Answer:
+        """The guide for the topic, rendered with the municipality's values."""
+        guide = self.guide(topic_id, slug)
+        municipality = self.municipality(slug)
+        labels = {name: variable.label for name, variable in self.variables.items()}
+        return render(guide, municipality, self._lookup(municipality), labels)
+
+    def resolve(self, name: str, municipality: Municipality) -> Value | None:
+        """A variable's value: built-in, else the municipality's, else the national default."""
+        return self._lookup(municipality)(name)
+
+    def website_url(self, slug: str) -> str:
+        return self.municipality(slug).website_url
+
+    def contact_line(self, slug: str) -> str:
+        """One Danish line on how to reach the municipality's citizen service."""
+        municipality = self.municipality(slug)
+        phone = self.resolve("citizen_service_phone", municipality)
+        hours = self.resolve("citizen_service_hours", municipality)
+        if phone is None:
+            return f"Se kontaktoplysninger for {municipality.name} på {municipality.website_url}"
+        line = f"Borgerservice i {municipality.name}: tlf. {phone.text()}"
+        if hours is not None:
+            line += f" ({hours.text()})"
+        line += f" – se også {municipality.website_url}"
+        if phone.demo or (hours is not None and hours.demo):
+            line += " (demo-data)"
+        return line
+
+    def _lookup(self, municipality: Municipality) -> Lookup:
+        fixed = self._builtins(municipality)
+
+        def lookup(name: str) -> Value | None:
+            return fixed.get(name) or municipality.variables.get(name) or self.national.get(name)
+
+        return lookup
+
+    def _builtins(self, municipality: Municipality) -> dict[str, Value]:
+        centre = self.contact_centre
+        return {
+            "municipality_name": Value(municipality.name),
+            "website": Value(municipality.website_url),
+            "slug": Value(municipality.slug),
+            "code": Value(str(municipality.code)),
+            "contact_centre_phone": Value(centre.phone, centre.phone_demo),
+            "contact_centre_hours": Value(" ".join(centre.hours_lines())),
+        }

@@ -1,0 +1,106 @@
+"""Member municipalities (tenants): identity, local variables and own guides."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from knowledge._yaml import read_mapping, require
+from knowledge.errors import KnowledgeDataError
+from knowledge.templates import Guide, parse_guide
+from knowledge.values import Value, Variable, parse_values
+
+__all__ = ["Municipality", "Value", "load_municipalities", "load_municipality"]
+
+SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
+_TENANT_SCOPES = frozenset({"local", "national"})
+
+
+@dataclass(frozen=True)
+class Municipality:
+    slug: str
+    name: str
+    code: int
+    website: str
+    network: str
+    variables: Mapping[str, Value] = field(default_factory=lambda: MappingProxyType({}))
+    guides: Mapping[str, Guide] = field(default_factory=lambda: MappingProxyType({}))
+    embed_pages: tuple[str, ...] = ()
+
+    @property
+    def website_url(self) -> str:
+        return f"https://{self.website}"
+
+    @property
+    def possessive_name(self) -> str:
+        """'Aarhus Kommune' -> 'Aarhus Kommunes' (Danish genitive)."""
+        return self.name if self.name.endswith("s") else f"{self.name}s"
+
+
+def load_municipality(
+    path: Path,
+    variables: Mapping[str, Variable],
+    topic_ids: frozenset[str],
+) -> Municipality:
+    """Read one tenant file (tenants/<slug>.yml)."""
+    where = str(path)
+    data = read_mapping(path)
+    unknown = set(data) - {"slug", "name", "code", "website", "network", "variables", "guides", "embed"}
+    if unknown:
+        raise KnowledgeDataError(f"{where}: unknown keys {sorted(unknown)}")
+    slug = require(data, "slug", str, where)
+    if slug != path.stem or not SLUG.match(slug):
+        raise KnowledgeDataError(f"{where}: slug {slug!r} must match the file name and be lower-case")
+    website = require(data, "website", str, where)
+    if "/" in website or website.startswith("http"):
+        raise KnowledgeDataError(f"{where}: website is a bare host name, like 'aarhus.dk'")
+    guides_raw = data.get("guides") or {}
+    if not isinstance(guides_raw, dict):
+        raise KnowledgeDataError(f"{where}: 'guides' must map topic ids to guides")
+    guides = {}
+    for topic, raw in guides_raw.items():
+        if topic not in topic_ids:
+            raise KnowledgeDataError(f"{where}: guide for unknown topic {topic!r}")
+        guides[topic] = parse_guide(raw, topic, variables, f"{where}: guides.{topic}")
+    return Municipality(
+        slug=slug,
+        name=require(data, "name", str, where),
+        code=require(data, "code", int, where),
+        website=website,
+        network=require(data, "network", str, where),
+        variables=MappingProxyType(
+            parse_values(data.get("variables"), variables, _TENANT_SCOPES, f"{where}: variables")
+        ),
+        guides=MappingProxyType(guides),
+        embed_pages=_embed_pages(data.get("embed"), where),
+    )
+
+
+def _embed_pages(raw: object, where: str) -> tuple[str, ...]:
+    """The pages the municipality chose for the embed script (optional)."""
+    if raw is None:
+        return ()
+    pages = raw.get("pages") if isinstance(raw, dict) else None
+    if not isinstance(pages, list) or not all(isinstance(page, str) for page in pages):
+        raise KnowledgeDataError(f"{where}: embed is {{pages: [url, ...]}}")
+    return tuple(pages)
+
+
+def load_municipalities(
+    directory: Path,
+    variables: Mapping[str, Variable],
+    topic_ids: frozenset[str],
+) -> dict[str, Municipality]:
+    """Read every tenants/*.yml, keyed by slug."""
+    municipalities = {
+        path.stem: load_municipality(path, variables, topic_ids) for path in sorted(directory.glob("*.yml"))
+    }
+    if not municipalities:
+        raise KnowledgeDataError(f"{directory}: no tenant files")
+    codes = [m.code for m in municipalities.values()]
+    if len(set(codes)) != len(codes):
+        raise KnowledgeDataError(f"{directory}: two tenants share a municipality code")
+    return municipalities
