@@ -30,7 +30,7 @@ async def create_conversation(request: web.Request) -> web.Response:
     if not isinstance(municipality, str) or not municipality:
         raise ApiError(400, "invalid_municipality", "Feltet 'municipality' skal være en kommunes id.")
     if municipality not in directory.municipalities:
-        raise ApiError(404, "unknown_municipality", f"Kommunen {municipality[:64]!r} findes ikke.")
+        raise ApiError(404, "unknown_municipality", "Kommunen findes ikke i Muni.")
     channel = body.get("channel")
     if not isinstance(channel, str) or channel not in CHANNELS:
         raise ApiError(400, "invalid_channel", "Feltet 'channel' skal være en af: " + ", ".join(sorted(CHANNELS)) + ".")
@@ -79,7 +79,9 @@ def citizen_message(body: dict[str, Any]) -> str:
     text = body["text"]
     if not isinstance(text, str):
         raise ApiError(400, "invalid_text", "Feltet 'text' skal være en tekst.")
-    text = text.strip()
+    # Rasa reads a message starting with "/" as an intent command: typed text must never act as
+    # a button (which could skip the NLU or set entities), so the leading slashes go.
+    text = text.strip().lstrip("/").strip()
     if not text:
         raise ApiError(400, "empty_text", "Beskeden er tom. Skriv dit spørgsmål.")
     if len(text) > MAX_TEXT_CHARS:

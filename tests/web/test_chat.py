@@ -87,6 +87,13 @@ async def test_text_is_trimmed_before_it_reaches_rasa(client: Client, rasa: Fake
     assert rasa.messages[-1] == "flytning"
 
 
+@pytest.mark.parametrize(("typed", "sent"), [("/emergency", "emergency"), ('//inform{"a": 1}', 'inform{"a": 1}')])
+async def test_typed_text_can_never_act_as_a_button(client: Client, rasa: FakeRasa, typed: str, sent: str) -> None:
+    conversation = await start(client)
+    assert (await say(client, conversation, text=typed)).status == 200
+    assert rasa.messages[-1] == sent
+
+
 async def test_handoff_and_topic_come_from_the_last_meta_item(client: Client, rasa: FakeRasa) -> None:
     rasa.reply = lambda _: [
         bot_text("Jeg tjekker lige."),

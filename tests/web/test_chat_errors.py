@@ -121,6 +121,7 @@ async def test_unknown_conversation_with_valid_token_is_404(client: Client) -> N
         ({"text": None}, "invalid_text"),
         ({"text": ""}, "empty_text"),
         ({"text": " \n\t "}, "empty_text"),
+        ({"text": " / "}, "empty_text"),
         ({"text": "a" * 1001}, "text_too_long"),
         ({"payload": "passport"}, "invalid_payload"),
         ({"payload": "/Passport"}, "invalid_payload"),
