@@ -1,0 +1,320 @@
+"""Redaction of CPR numbers, phone numbers and e-mail addresses in citizens' text."""
+from __future__ import annotations
+
+import datetime
+import io
+import logging
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from muni.privacy import (
+    CPR_PLACEHOLDER,
+    EMAIL_PLACEHOLDER,
+    PHONE_PLACEHOLDER,
+    RedactingFilter,
+    contains_pii,
+    redact,
+)
+
+DANISH_LETTERS = "abcdefghijklmnopqrstuvwxyzæøåABCDEFGHIJKLMNOPQRSTUVWXYZÆØÅ"
+LEADS = [
+    "Mit cpr-nummer er",
+    "Hej, jeg hedder Søren Sørensen og mit personnummer er",
+    "CPR",
+    "Min søns cpr er",
+    "Ring til mig på",
+    "Du kan fange mig på mobil",
+    "Skriv til mig på",
+    "Svar gerne til",
+]
+TRAILS = ["tak", "Hvornår bliver mit affald hentet?", "og jeg bor i Aarhus", "mvh. Jens", "på forhånd tak!"]
+CPR_WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
+CPR_FORMATS: list[Callable[[str, str, str, str], str]] = [
+    lambda d, m, y, s: f"{d}{m}{y}-{s}",
+    lambda d, m, y, s: f"{d}{m}{y}{s}",
+    lambda d, m, y, s: f"{d}{m}{y} {s}",
+    lambda d, m, y, s: f"{d} {m} {y}-{s}",
+    lambda d, m, y, s: f"{d} {m} {y} {s}",
+    lambda d, m, y, s: f"{d} {m} {y} {s[:2]} {s[2:]}",
+    lambda d, m, y, s: f"{d}{m}{y}\u2013{s}",
+    lambda d, m, y, s: f"{d}{m}{y}\xa0{s}",
+]
+DK_LOCAL_FORMATS: list[Callable[[str], str]] = [
+    lambda n: n,
+    lambda n: f"{n[:2]} {n[2:4]} {n[4:6]} {n[6:]}",
+    lambda n: f"{n[:4]} {n[4:]}",
+    lambda n: f"{n[:2]} {n[2:4]} {n[4:]}",
+    lambda n: f"{n[:2]}\xa0{n[2:4]}\xa0{n[4:6]}\xa0{n[6:]}",
+]
+DK_PREFIXES = ["", "+45 ", "+45", "0045 ", "0045", "(+45) ", "45 "]
+MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+          "november", "december"]
+TOWNS = ["Aarhus C", "Odense SV", "Vejle", "København K", "Nørre Snede", "Ærøskøbing"]
+STREETS = ["Vestergade", "Søndergade", "Åboulevarden", "Nørregade"]
+
+
+def is_mod11(digits: str) -> bool:
+    return sum(w * int(d) for w, d in zip(CPR_WEIGHTS, digits, strict=True)) % 11 == 0
+
+
+def is_calendar_date(day: int, month: int, yy: int) -> bool:
+    """The oracle for DDMMYY: a real date in 19YY or 20YY."""
+    for century in (1900, 2000):
+        try:
+            datetime.date(century + yy, month, day)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def thousands(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+words = st.lists(st.text(DANISH_LETTERS, min_size=1, max_size=12), min_size=1, max_size=5).map(" ".join)
+
+
+@st.composite
+def sentence_around(draw: st.DrawFn) -> tuple[str, str]:
+    """Danish text to put before and after a piece of PII; no digits, so the exact result is known."""
+    lead = draw(st.sampled_from(LEADS) | words)
+    trail = draw(st.sampled_from(TRAILS) | words)
+    punct = draw(st.sampled_from(["", ".", ",", "!", "?", ":", ";"]))
+    prefix = draw(st.sampled_from(["", f"{lead} ", f"{lead}: ", f"{lead} ("]))
+    suffix = draw(st.sampled_from(["", punct, f"{punct} {trail}", ")"]))
+    return prefix, suffix
+
+
+@st.composite
+def cpr_numbers(draw: st.DrawFn, mod11: bool) -> str:
+    """A CPR number for any day in 1900-2099, its serial valid or invalid under modulus 11."""
+    born = draw(st.dates(datetime.date(1900, 1, 1), datetime.date(2099, 12, 31)))
+    date_digits = born.strftime("%d%m%y")
+    serial = f"{draw(st.integers(0, 9999)):04}"
+    if mod11:
+        first = int(serial[:3])
+        while True:
+            check = -sum(w * int(d) for w, d in zip(CPR_WEIGHTS, date_digits + f"{first:03}")) % 11
+            if check < 10:
+                break
+            first = (first + 1) % 1000
+        serial = f"{first:03}{check}"
+    elif is_mod11(date_digits + serial):
+        serial = serial[:3] + str((int(serial[3]) + 1) % 10)
+    assert is_mod11(date_digits + serial) is mod11
+    form = draw(st.sampled_from(CPR_FORMATS))
+    return form(date_digits[:2], date_digits[2:4], date_digits[4:], serial)
+
+
+@st.composite
+def danish_phones(draw: st.DrawFn) -> str:
+    local = draw(st.text("0123456789", min_size=8, max_size=8))
+    return draw(st.sampled_from(DK_PREFIXES)) + draw(st.sampled_from(DK_LOCAL_FORMATS))(local)
+
+
+@st.composite
+def international_phones(draw: st.DrawFn) -> str:
+    country = str(draw(st.integers(1, 999)))
+    subscriber = draw(st.text("0123456789", min_size=max(1, 7 - len(country)), max_size=15 - len(country)))
+    groups = []
+    while subscriber:
+        size = draw(st.integers(1, 4))
+        groups.append(subscriber[:size])
+        subscriber = subscriber[size:]
+    number = f"+{country}{draw(st.sampled_from(['', ' ', '-']))}"
+    for group in groups:
+        number += group + draw(st.sampled_from(["", " ", "-"]))
+    return number.rstrip(" -")
+
+
+label = st.from_regex(r"[a-zæøå0-9](?:[a-zæøå0-9-]{0,10}[a-zæøå0-9])?", fullmatch=True)
+realistic_emails = st.builds(
+    "{}@{}.{}".format,
+    st.from_regex(r"[a-zA-Z0-9](?:[a-zA-Z0-9._+-]{0,20}[a-zA-Z0-9])?", fullmatch=True),
+    label,
+    st.sampled_from(["dk", "com", "org", "eu", "co.uk", "aarhus.dk"]),
+)
+
+prices = st.integers(0, 9_999_999).flatmap(lambda n: st.sampled_from([
+    f"{n} kr.", f"kr. {n}", f"{thousands(n)} kr", f"{thousands(n)},50 kr", f"{thousands(n * 100)},00 kr."]))
+dates = st.dates(datetime.date(1900, 1, 1), datetime.date(2099, 12, 31)).flatmap(lambda d: st.sampled_from([
+    f"{d.day}. {MONTHS[d.month - 1]}", f"{d.day}. {MONTHS[d.month - 1]} {d.year}", d.strftime("%d-%m-%Y"),
+    f"{d.day}/{d.month}", f"{d.day}/{d.month}-{d.year}", d.strftime("%d.%m.%Y"), d.isoformat(), str(d.year)]))
+times = st.times().flatmap(lambda t: st.sampled_from([f"kl. {t.hour}.{t.minute:02}", f"{t.hour:02}:{t.minute:02}",
+                                                      f"kl. {t.hour}"]))
+postal_addresses = st.builds("{} {}, {} {}".format, st.sampled_from(STREETS), st.integers(1, 250),
+                             st.integers(1000, 9990), st.sampled_from(TOWNS))
+municipality_codes = st.integers(101, 860).map("kommunekode {}".format)
+booking_references = st.from_regex(r"BK-[A-Z0-9]{5}", fullmatch=True)
+non_date_ten_digits = st.text("0123456789", min_size=10, max_size=10).filter(
+    lambda s: not is_calendar_date(int(s[:2]), int(s[2:4]), int(s[4:6])))
+harmless = st.lists(prices | dates | times | postal_addresses | municipality_codes | booking_references
+                    | non_date_ten_digits | words, min_size=1, max_size=6)
+
+
+@pytest.mark.parametrize("mod11", [True, False], ids=["mod11-valid", "mod11-invalid"])
+@given(data=st.data())
+def test_cpr_numbers_are_redacted_whatever_their_check_digit(mod11: bool, data: st.DataObject) -> None:
+    cpr = data.draw(cpr_numbers(mod11))
+    prefix, suffix = data.draw(sentence_around())
+    assert redact(prefix + cpr + suffix) == prefix + CPR_PLACEHOLDER + suffix
+
+
+@given(data=st.data())
+def test_danish_phone_numbers_are_redacted_in_every_common_form(data: st.DataObject) -> None:
+    phone = data.draw(danish_phones())
+    prefix, suffix = data.draw(sentence_around())
+    assert redact(prefix + phone + suffix) == prefix + PHONE_PLACEHOLDER + suffix
+
+
+@given(data=st.data())
+def test_international_numbers_with_plus_are_redacted(data: st.DataObject) -> None:
+    phone = data.draw(international_phones())
+    prefix, suffix = data.draw(sentence_around())
+    assert redact(prefix + phone + suffix) == prefix + PHONE_PLACEHOLDER + suffix
+
+
+@given(data=st.data())
+def test_email_addresses_are_redacted(data: st.DataObject) -> None:
+    email = data.draw(realistic_emails)
+    prefix, suffix = data.draw(sentence_around())
+    assert redact(prefix + email + suffix) == prefix + EMAIL_PLACEHOLDER + suffix
+
+
+@given(st.emails(), words, words)
+def test_any_rfc_address_between_words_is_redacted(email: str, before: str, after: str) -> None:
+    assert redact(f"{before} {email} {after}") == f"{before} {EMAIL_PLACEHOLDER} {after}"
+
+
+# Never a bare space between fragments: "2500 2026" has the shape of "1234 5678", a phone number.
+@given(harmless, st.sampled_from([", ", " og ", " – ", "; ", ". "]))
+def test_text_without_personal_data_is_unchanged(fragments: list[str], separator: str) -> None:
+    text = separator.join(fragments)
+    assert redact(text) == text
+    assert not contains_pii(text)
+
+
+@given(st.lists(cpr_numbers(True) | cpr_numbers(False) | danish_phones() | international_phones()
+                | realistic_emails | prices | dates | words, max_size=6).map(" og ".join))
+def test_redaction_is_idempotent_on_mixed_text(text: str) -> None:
+    assert redact(redact(text)) == redact(text)
+
+
+@given(st.text(st.sampled_from("0123456789 +-.,/@()[]aæ_\xa0\u2013") | st.characters(), max_size=80))
+def test_redaction_is_idempotent_on_any_text(text: str) -> None:
+    assert redact(redact(text)) == redact(text)
+
+
+def test_only_real_calendar_dates_make_a_cpr_number() -> None:
+    """Every DDMMYY with day 00-39, month 00-15 and any year, against the calendar."""
+    wrong = [
+        f"{day:02}{month:02}{yy:02}"
+        for day in range(40) for month in range(16) for yy in range(100)
+        if (redact(f"{day:02}{month:02}{yy:02}-1234") == CPR_PLACEHOLDER) != is_calendar_date(day, month, yy)
+    ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("text", [
+    "668 kr.", "1.234,50 kr", "kr. 2500", "Prisen er 12.500.000 kr.", "2026", "i 1999", "3. december",
+    "01-12-2026", "1/12", "01.12.2026", "kl. 16.30", "16:30", "8000 Aarhus C", "Vestergade 12, 2. tv.",
+    "kommunekode 751", "BK-4F7Q2", "BK-12345678", "9999991234", "3201901234", "320190-1234", "290201-1234",
+    "310490-1234", "000000-0000", "1234567", "123456789", "12345678,50 kr", "4512345678", "0,12345678",
+    "sag 2024/12345678", "01019012345", "+123456",
+])
+def test_these_are_not_personal_data(text: str) -> None:
+    assert redact(text) == text
+    assert not contains_pii(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Mit cpr er 010190-1234 og ring på 12 34 56 78 eller skriv til a@b.dk",
+     "Mit cpr er [CPR] og ring på [TELEFON] eller skriv til [EMAIL]"),
+    ("CPR: 0101901234, tlf. +45 12345678.", "CPR: [CPR], tlf. [TELEFON]."),
+    ("Min datter (290200-1234) bor på Vestergade 12, 8000 Aarhus C", "Min datter ([CPR]) bor på Vestergade 12, 8000 Aarhus C"),
+    ("01 01 90-1234 og 0045 12 34 56 78", "[CPR] og [TELEFON]"),
+    ("Ring +4512345678 eller +44 20 7946 0958 kl. 16.30", "Ring [TELEFON] eller [TELEFON] kl. 16.30"),
+    ("tlf:12345678 / 1234 5678", "tlf:[TELEFON] / [TELEFON]"),
+    ("+45 12345678 010190 1234", "[TELEFON] [CPR]"),
+    ("+45 1234 5678 90", "[TELEFON]"),
+    ("søren@sønderborg.dk.", "[EMAIL]."),
+    ("12345678@kommune.dk", "[EMAIL]"),
+    ("Booking BK-4F7Q2 koster 668 kr., ring 87 65 43 21", "Booking BK-4F7Q2 koster 668 kr., ring [TELEFON]"),
+])
+def test_mixed_sentences(text: str, expected: str) -> None:
+    assert redact(text) == expected
+    assert contains_pii(text)
+
+
+def test_redaction_time_grows_linearly_with_hostile_input() -> None:
+    """About 0.1 s in all when linear; a quadratic scan of these takes minutes."""
+    hostile = ["a" * 100_000, "a" * 50_000 + "@" + "b" * 50_000, "1" * 100_000, "1 " * 50_000,
+               "+1" * 50_000, "a." * 50_000 + "@"]
+    started = time.perf_counter()
+    for text in hostile:
+        redact(text)
+    assert time.perf_counter() - started < 5.0
+
+
+@pytest.fixture
+def log() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A logger whose handler redacts and writes to a string."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("tests.muni.privacy")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    yield logger, stream
+    logger.removeHandler(handler)
+
+
+@pytest.mark.parametrize(("message", "args", "expected"), [
+    ("Borger %s ringede fra %s", ("010190-1234", "12 34 56 78"), "Borger [CPR] ringede fra [TELEFON]"),
+    ("cpr 010190-1234 i beskeden", (), "cpr [CPR] i beskeden"),
+    ("tlf %d", (12345678,), "tlf [TELEFON]"),
+    ("cpr 010190-%s", ("1234",), "cpr [CPR]"),
+    ("%(mail)s skrev", ({"mail": "a@b.dk"},), "[EMAIL] skrev"),
+    ("100%% %s, 668 kr.", ("sikker",), "100% sikker, 668 kr."),
+])
+def test_log_records_are_redacted(log: tuple[logging.Logger, io.StringIO], message: str,
+                                  args: tuple[object, ...], expected: str) -> None:
+    logger, stream = log
+    logger.info(message, *args)
+    assert stream.getvalue() == expected + "\n"
+
+
+def test_tracebacks_in_log_records_are_redacted(log: tuple[logging.Logger, io.StringIO]) -> None:
+    logger, stream = log
+    try:
+        raise ValueError("ugyldigt cpr 010190-1234")
+    except ValueError:
+        logger.exception("opslag fejlede for %s", "a@b.dk")
+    assert stream.getvalue().startswith("opslag fejlede for [EMAIL]\nTraceback")
+    assert "ValueError: ugyldigt cpr [CPR]" in stream.getvalue()
+    assert "1234" not in stream.getvalue()
+
+
+def test_a_message_that_does_not_fit_its_arguments_is_logged_redacted(
+        log: tuple[logging.Logger, io.StringIO], capsys: pytest.CaptureFixture[str]) -> None:
+    logger, stream = log
+    logger.info("cpr %s og %s", "010190-1234")
+    assert "[CPR]" in stream.getvalue()
+    assert "010190" not in stream.getvalue()
+    assert capsys.readouterr().err == ""
+
+
+def test_a_record_passing_two_redacting_handlers_stays_redacted() -> None:
+    streams = [io.StringIO(), io.StringIO()]
+    handlers = [logging.StreamHandler(stream) for stream in streams]
+    record = logging.LogRecord("muni", logging.INFO, __file__, 1, "ring %s", ("12345678",), None)
+    for handler in handlers:
+        handler.addFilter(RedactingFilter())
+        handler.handle(record)
+    assert [stream.getvalue() for stream in streams] == ["ring [TELEFON]\n", "ring [TELEFON]\n"]
