@@ -1,0 +1,87 @@
+"""When the assistant cannot help: ask what was meant, then say so and offer a human.
+
+The first unclear turn gets "Mente du …?" with the likeliest topics as
+buttons; an out-of-scope question gets an honest "that is not something I
+can help with". A second failed turn in a row offers the contact centre.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import offer_human
+from actions.replies import municipality_name, municipality_slug, prompts, report, say, utcnow
+from knowledge import load_topics
+
+MAX_CANDIDATES = 3
+MIN_CANDIDATE_CONFIDENCE = 0.05
+ANSWERABLE_KINDS = ("guide", "flow")
+
+
+def _failed_before(tracker: Tracker) -> bool:
+    return (tracker.get_slot("failed_turns") or 0) >= 1
+
+
+def candidate_topics(tracker: Tracker) -> list[tuple[str, str]]:
+    """(topic id, Danish title) of the likeliest answerable topics, best first."""
+    topics = load_topics()
+    candidates = []
+    for ranked in tracker.latest_message.get("intent_ranking") or []:
+        topic = topics.get(ranked.get("name", ""))
+        if topic is None or topic.kind not in ANSWERABLE_KINDS:
+            continue
+        if ranked.get("confidence", 0.0) < MIN_CANDIDATE_CONFIDENCE:
+            break
+        candidates.append((topic.id, topic.title))
+        if len(candidates) == MAX_CANDIDATES:
+            break
+    return candidates
+
+
+class _FallbackAction(Action):
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self.clock = clock
+
+    def give_up(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        say(dispatcher, "give_up")
+        offer_human(dispatcher, municipality_slug(tracker), self.clock(), topic=None, source="fallback")
+        return [SlotSet("failed_turns", 0)]
+
+
+class ActionClarify(_FallbackAction):
+    def name(self) -> str:
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if _failed_before(tracker):
+            return self.give_up(dispatcher, tracker)
+        candidates = candidate_topics(tracker)
+        if not candidates:
+            say(dispatcher, "rephrase")
+        else:
+            buttons = [{"title": title, "payload": f"/{topic}"} for topic, title in candidates]
+            buttons.append({"title": "Tal med en medarbejder", "payload": "/human_agent"})
+            dispatcher.utter_message(text=prompts()["clarify"]["text"], buttons=buttons)
+        report(dispatcher, topic=None, source="fallback")
+        return [SlotSet("failed_turns", 1)]
+
+
+class ActionOutOfScope(_FallbackAction):
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if _failed_before(tracker):
+            return self.give_up(dispatcher, tracker)
+        say(dispatcher, "out_of_scope", municipality_name=municipality_name(municipality_slug(tracker)))
+        report(dispatcher, topic=None, source="fallback")
+        return [SlotSet("failed_turns", 1)]

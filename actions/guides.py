@@ -1,0 +1,41 @@
+"""Answer a topic from the municipality's guide, with its local variables."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import offer_human
+from actions.replies import library, municipality_slug, report, utcnow
+from knowledge import UnknownMunicipality, UnknownTopic
+
+logger = logging.getLogger("muni.actions.guides")
+
+
+class ActionAnswerGuide(Action):
+    def name(self) -> str:
+        return "action_answer_guide"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        topic = tracker.get_intent_of_latest_message()
+        slug = municipality_slug(tracker)
+        try:
+            answer = library().answer(topic, slug or "")
+        except (UnknownMunicipality, UnknownTopic) as error:
+            logger.warning("no guide for topic %s in municipality %s: %s", topic, slug, error)
+            offer_human(dispatcher, slug, utcnow(), topic=None, source="fallback")
+            return [SlotSet("failed_turns", 0)]
+        dispatcher.utter_message(text=answer.text)
+        report(
+            dispatcher,
+            topic=answer.topic,
+            source="guide",
+            links=[{"title": link.title, "url": link.url} for link in answer.links],
+            missing=answer.missing,
+        )
+        return [SlotSet("failed_turns", 0)]

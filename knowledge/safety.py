@@ -1,0 +1,32 @@
+"""Regional facts the emergency answer needs (knowledge/safety.yml)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+SAFETY_PATH = Path(__file__).with_name("safety.yml")
+
+
+@dataclass(frozen=True)
+class SafetyLines:
+    doctor_lines: dict[str, str]
+    regions: dict[str, str]
+    fallback_doctor_line: str
+
+    @classmethod
+    def load(cls, path: Path = SAFETY_PATH) -> SafetyLines:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(
+            doctor_lines=dict(data["doctor_lines"]),
+            regions=dict(data["regions"]),
+            fallback_doctor_line=data["fallback_doctor_line"],
+        )
+
+    def doctor_line(self, slug: str | None) -> str:
+        """The medical helpline outside GP hours for the municipality's region."""
+        region = self.regions.get(slug or "")
+        if region is None:
+            return self.fallback_doctor_line
+        return self.doctor_lines[region]
