@@ -1,0 +1,78 @@
+# Muni – the two commands that matter: `make run` and `make test`.
+# Every target sets up what it needs first; nothing is downloaded at run time.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON310 ?= $(shell scripts/find-python 3.10)
+PYTHON311 ?= $(shell scripts/find-python 3.11)
+
+VENV      := .venv
+RASA_VENV := .venv-rasa
+PY        := $(VENV)/bin/python
+RASA      := $(RASA_VENV)/bin/rasa
+SPACY_DA  := build/spacy_da
+MODEL     := models/muni.tar.gz
+EVAL      ?= ../shared/eval/dev_questions.yml
+
+BOT_SOURCES := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null)
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help setup run test eval bench train validate clean check-pythons
+
+help:
+	@echo "make run    – set up everything and start Muni on embedded defaults (http://127.0.0.1:8080)"
+	@echo "make test   – set up and run the whole test suite"
+	@echo "make eval   – score the assistant on $(EVAL) through the chat API"
+	@echo "make bench  – 20 concurrent conversations through the chat API, latency figures"
+
+check-pythons:
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 is missing (needed for Rasa 3.6): see README"; exit 1; }
+	@test -n "$(PYTHON311)" || { echo "Python 3.11 is missing (needed for everything else): see README"; exit 1; }
+
+# Python 3.11: the gateway, the action server, knowledge and tools.
+$(VENV)/.installed: pyproject.toml | check-pythons
+	test -x $(PY) || $(PYTHON311) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+# Python 3.10: Rasa 3.6 and what Rasa itself loads.
+$(RASA_VENV)/.installed: bot/requirements.txt | check-pythons
+	test -x $(RASA_VENV)/bin/python || $(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install -q --upgrade pip
+	$(RASA_VENV)/bin/python -m pip install -q -r bot/requirements.txt
+	touch $@
+
+# Danish spaCy pipeline for Rasa's SpacyNLP (no Danish model is on PyPI).
+$(SPACY_DA)/meta.json: bot/setup/build_spacy_da.py $(RASA_VENV)/.installed
+	$(RASA_VENV)/bin/python bot/setup/build_spacy_da.py $(SPACY_DA)
+
+# Trains only when the pipeline, domain or training data changed.
+$(MODEL): $(BOT_SOURCES) $(SPACY_DA)/meta.json
+	$(RASA) train --config config.yml --domain bot/domain --data bot/data \
+	  --out models --fixed-model-name muni --quiet
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL)
+
+train: $(MODEL)
+
+validate: $(RASA_VENV)/.installed
+	$(RASA) data validate --config config.yml --domain bot/domain --data bot/data --fail-on-warnings
+
+run: setup
+	$(PY) -m muni.run
+
+test: setup
+	$(PY) -m pytest
+
+eval: setup
+	$(PY) -m muni.eval $(EVAL)
+
+bench: setup
+	$(PY) -m muni.bench
+
+clean:
+	rm -rf $(VENV) $(RASA_VENV) build models var .pytest_cache
