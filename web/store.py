@@ -156,7 +156,12 @@ class ConversationLog:
         )
 
     async def add_turns(self, records: Sequence[TurnRecord]) -> None:
-        """Append turns in one transaction; every text is redacted again on the way in."""
+        """Append turns in one transaction; citizens' text is redacted again on the way in.
+
+        Bot turns are kept as said: they carry public contact details (the
+        contact centre's phone) and never a citizen's, since Rasa only ever
+        sees redacted text.
+        """
         if not records:
             return
         async with self._engine.begin() as connection:
@@ -167,7 +172,7 @@ class ConversationLog:
                         "conversation_id": r.conversation_id,
                         "at": _utc(r.at),
                         "role": r.role,
-                        "text": redact(r.text),
+                        "text": redact(r.text) if r.role == "citizen" else r.text,
                         "topic": r.topic,
                         "source": r.source,
                         "handoff": r.handoff,

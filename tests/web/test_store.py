@@ -94,6 +94,14 @@ async def test_the_log_redacts_whatever_it_is_given(log: ConversationLog) -> Non
     assert turn.text == "cpr [CPR], mail [EMAIL], tlf [TELEFON]"
 
 
+async def test_bot_turns_keep_public_contact_details(log: ConversationLog) -> None:
+    record = conversation()
+    await log.start_conversation(record)
+    await log.add_turns([TurnRecord(record.id, T0, "bot", "Ring til Den Digitale Hotline på 70 20 00 00.")])
+    (turn,) = await log.turns(record.id)
+    assert turn.text == "Ring til Den Digitale Hotline på 70 20 00 00."
+
+
 async def test_a_turn_needs_an_existing_conversation(log: ConversationLog) -> None:
     with pytest.raises(IntegrityError):
         await log.add_turns([TurnRecord(str(uuid.uuid4()), T0, "citizen", "hej")])
