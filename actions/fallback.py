@@ -43,17 +43,18 @@ def candidate_topics(tracker: Tracker) -> list[tuple[str, str]]:
     return candidates
 
 
-class _FallbackAction(Action):
+def give_up(dispatcher: CollectingDispatcher, tracker: Tracker, now: datetime) -> list[dict[str, Any]]:
+    """The second failed turn in a row: say so honestly and offer a human."""
+    say(dispatcher, "give_up")
+    offer_human(dispatcher, municipality_slug(tracker), now, topic=None, source="fallback")
+    return [SlotSet("failed_turns", 0)]
+
+
+# rasa-sdk registers every Action subclass it finds, so no shared base class here.
+class ActionClarify(Action):
     def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
         self.clock = clock
 
-    def give_up(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
-        say(dispatcher, "give_up")
-        offer_human(dispatcher, municipality_slug(tracker), self.clock(), topic=None, source="fallback")
-        return [SlotSet("failed_turns", 0)]
-
-
-class ActionClarify(_FallbackAction):
     def name(self) -> str:
         return "action_clarify"
 
@@ -61,7 +62,7 @@ class ActionClarify(_FallbackAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         if _failed_before(tracker):
-            return self.give_up(dispatcher, tracker)
+            return give_up(dispatcher, tracker, self.clock())
         candidates = candidate_topics(tracker)
         if not candidates:
             say(dispatcher, "rephrase")
@@ -73,7 +74,10 @@ class ActionClarify(_FallbackAction):
         return [SlotSet("failed_turns", 1)]
 
 
-class ActionOutOfScope(_FallbackAction):
+class ActionOutOfScope(Action):
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self.clock = clock
+
     def name(self) -> str:
         return "action_out_of_scope"
 
@@ -81,7 +85,7 @@ class ActionOutOfScope(_FallbackAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         if _failed_before(tracker):
-            return self.give_up(dispatcher, tracker)
+            return give_up(dispatcher, tracker, self.clock())
         say(dispatcher, "out_of_scope", municipality_name=municipality_name(municipality_slug(tracker)))
         report(dispatcher, topic=None, source="fallback")
         return [SlotSet("failed_turns", 1)]

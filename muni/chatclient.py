@@ -5,6 +5,7 @@ import contextlib
 import math
 import os
 import socket
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -78,13 +79,23 @@ def gateway(url: str | None = None) -> Iterator[str]:
             gateway_port=free_port(),
             rasa_port=free_port(),
             actions_port=free_port(),
-            extra_env={"MUNI_SECRET_KEY": os.environ.get("MUNI_SECRET_KEY", "x" * 48)},
+            extra_env={
+                "MUNI_SECRET_KEY": os.environ.get("MUNI_SECRET_KEY", "x" * 48),
+                # Measurements come from one address at a rate no citizen reaches.
+                "MUNI_CONVERSATIONS_PER_MINUTE": "100000",
+                "MUNI_MESSAGES_PER_MINUTE": "100000",
+            },
         )
         log = open(Path(var_dir) / "stack.log", "w")  # noqa: SIM115 (closed below)
         try:
             print(f"starting Muni on {config.gateway_url} (log: {log.name}) …", flush=True)
             with Stack(config, log_sink=log):
                 yield config.gateway_url
+        except (RuntimeError, TimeoutError):
+            log.flush()
+            tail = Path(log.name).read_text(errors="replace").splitlines()[-40:]
+            print("the stack failed to start; the end of its log:", *tail, sep="\n", file=sys.stderr)
+            raise
         finally:
             log.close()
 

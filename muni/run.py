@@ -161,7 +161,10 @@ class Stack:
         while pending:
             for name, url in list(pending.items()):
                 if self.processes[name].poll() is not None:
-                    raise RuntimeError(f"{name} exited with code {self.processes[name].returncode}")
+                    raise RuntimeError(
+                        f"{name} exited with code {self.processes[name].returncode} before it was ready"
+                        " (its output is above, prefixed with its name)"
+                    )
                 if _answers(url):
                     del pending[name]
             if time.monotonic() > deadline:

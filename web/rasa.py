@@ -1,4 +1,4 @@
-"""Client for the Rasa server's muni input channel, and the pure conversion of its reply."""
+"""Client for the Rasa server's REST channel (loopback only), and the pure conversion of its reply."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from web.wire import SOURCES, Button, Link, Message
 
 logger = logging.getLogger("muni.web.rasa")
 
-WEBHOOK_PATH = "/webhooks/muni/webhook"
+WEBHOOK_PATH = "/webhooks/rest/webhook"
 MAX_ERROR_SNIPPET = 200
 
 

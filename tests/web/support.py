@@ -84,7 +84,7 @@ class FakeRasa:
 
     def app(self) -> web.Application:
         app = web.Application()
-        app.router.add_post("/webhooks/muni/webhook", self._webhook)
+        app.router.add_post("/webhooks/rest/webhook", self._webhook)
         app.router.add_get("/status", self._status)
         app.router.add_get("/health", self._health)
         return app
