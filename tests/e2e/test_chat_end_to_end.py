@@ -1,0 +1,128 @@
+"""The whole stack as real processes: Rasa 3.6 (Python 3.10), the rasa-sdk action
+server (Python 3.11) and the gateway, talked to through the chat API only."""
+from __future__ import annotations
+
+import io
+import signal
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from knowledge import ContactCentre
+from muni.chatclient import ChatClient, free_port
+from muni.run import ROOT, Stack, StackConfig
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not (ROOT / "models" / "muni.tar.gz").exists() or not (ROOT / ".venv-rasa").exists(),
+        reason="needs the Rasa environment and a trained model (make test sets both up)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    config = StackConfig(
+        var_dir=tmp_path_factory.mktemp("var"),
+        gateway_port=free_port(),
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        extra_env={"MUNI_SECRET_KEY": "e2e-" + "k" * 44},
+    )
+    log = io.StringIO()
+    running = Stack(config, log_sink=log)
+    try:
+        running.start()
+    except (RuntimeError, TimeoutError) as error:
+        running.stop()
+        pytest.fail(f"{error}\n{log.getvalue()[-6000:]}")
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+async def chat(stack: Stack) -> AsyncIterator[ChatClient]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        yield ChatClient(session, stack.config.gateway_url)
+
+
+async def test_the_stack_reports_ready(chat: ChatClient) -> None:
+    async with chat.session.get(f"{chat.base_url}/readyz") as response:
+        assert response.status == 200, await response.text()
+
+
+async def test_two_municipalities_get_their_own_local_answer(chat: ChatClient) -> None:
+    aarhus = await chat.say(await chat.start("aarhus"), "hvad koster et pasfoto hos jer")
+    viborg = await chat.say(await chat.start("viborg"), "hvad koster et pasfoto hos jer")
+    for turn in (aarhus, viborg):
+        assert turn.status == 200
+        assert (turn.topic, turn.source, turn.body["handoff"]) == ("passport", "guide", False)
+    aarhus_text, viborg_text = aarhus.body["messages"][0]["text"], viborg.body["messages"][0]["text"]
+    assert "Aarhus Kommune" in aarhus_text and "Viborg Kommune" in viborg_text
+    assert aarhus_text.replace("Aarhus", "X") != viborg_text.replace("Viborg", "X"), "a local value differs"
+    assert aarhus.body["messages"][0]["links"], "links to read more or book come along"
+
+
+async def test_a_conversation_opens_on_a_topic(chat: ChatClient) -> None:
+    async with chat.session.post(
+        f"{chat.base_url}/api/v1/conversations",
+        json={"municipality": "horsens", "channel": "qr", "topic": "waste_collection"},
+    ) as response:
+        assert response.status == 201
+        body = await response.json()
+    assert "affald" in body["messages"][0]["text"].lower()
+
+
+async def test_emergency_interrupts_and_a_human_is_offered(chat: ChatClient) -> None:
+    conversation = await chat.start("furesoe")
+    first = await chat.say(conversation, "hvordan søger jeg om boligstøtte")
+    assert first.topic == "housing_benefit"
+    emergency = await chat.say(conversation, "min mand er faldet om og trækker ikke vejret")
+    assert (emergency.topic, emergency.source) == ("emergency", "safety")
+    assert "112" in emergency.body["messages"][0]["text"]
+    person = await chat.say(conversation, "jeg vil gerne tale med en medarbejder")
+    assert (person.topic, person.source, person.body["handoff"]) == ("human_agent", "handoff", True)
+
+
+async def test_two_failed_turns_lead_to_the_contact_centre(chat: ChatClient) -> None:
+    conversation = await chat.start("aarhus")
+    first = await chat.say(conversation, "hvem vinder melodi grand prix i år")
+    assert (first.topic, first.source, first.body["handoff"]) == (None, "fallback", False)
+    second = await chat.say(conversation, "kan du anbefale en god film")
+    assert (second.topic, second.body["handoff"]) == (None, True)
+
+
+async def test_personal_data_never_reaches_rasa_or_the_log(chat: ChatClient, stack: Stack) -> None:
+    conversation = await chat.start("aarhus")
+    turn = await chat.say(conversation, "mit cpr er 010190-1235 og mit nummer 21 34 56 78, hvad koster pas")
+    assert turn.status == 200
+    for database in ("muni.db", "rasa_tracker.db"):
+        dump = _sqlite_dump(stack.config.var_dir / database)
+        assert "010190" not in dump and "21 34 56 78" not in dump, database
+    assert "[CPR]" in _sqlite_dump(stack.config.var_dir / "muni.db")
+
+
+async def test_a_dead_rasa_still_gets_the_citizen_an_answer_and_loses_nothing(
+    chat: ChatClient, stack: Stack
+) -> None:
+    """Runs last in this module: it stops Rasa."""
+    conversation = await chat.start("viborg")
+    stack.processes["rasa"].send_signal(signal.SIGKILL)
+    stack.processes["rasa"].wait(timeout=10)
+    turn = await chat.say(conversation, "hvornår har genbrugspladsen åbent")
+    assert turn.status == 200
+    assert (turn.topic, turn.source, turn.body["handoff"]) == (None, "fallback", True)
+    assert ContactCentre.load().phone in turn.body["messages"][0]["text"]
+    assert "hvornår har genbrugspladsen åbent" in _sqlite_dump(stack.config.var_dir / "muni.db")
+    async with chat.session.get(f"{chat.base_url}/readyz") as response:
+        assert response.status == 503
+        assert (await response.json())["checks"]["rasa"] != "ok"
+
+
+def _sqlite_dump(path: Path) -> str:
+    with sqlite3.connect(path) as db:
+        return "\n".join(db.iterdump())
