@@ -1,11 +1,13 @@
 """Rasa's own tools as part of the suite: data validation and conversation tests."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -33,3 +35,40 @@ def test_conversation_tests_pass(tmp_path: Path) -> None:
     failed = tmp_path / "failed_test_stories.yml"
     details = failed.read_text() if failed.exists() else result.stdout[-4000:] + result.stderr[-4000:]
     assert result.returncode == 0, details
+
+
+def conversation_turns() -> list[tuple[str, str]]:
+    """(text, intent) of every typed citizen turn in tests/conversations."""
+    turns = []
+    for path in sorted((ROOT / "tests" / "conversations").glob("*.yml")):
+        for story in yaml.safe_load(path.read_text(encoding="utf-8"))["stories"]:
+            for step in story["steps"]:
+                if "user" in step and not step["user"].strip().startswith("/"):
+                    turns.append((step["user"].strip(), step["intent"]))
+    return turns
+
+
+@pytest.mark.skipif(not MODEL.exists(), reason="no trained model (make test trains it)")
+def test_conversation_turns_are_understood_as_labelled(tmp_path: Path) -> None:
+    """`rasa test core` checks only the actions (every guide shares one), so the
+    intents the conversation tests name are checked through the NLU here.
+
+    `rasa test nlu` reports the intent beneath the FallbackClassifier, so turns
+    labelled nlu_fallback are left to the end-to-end tests, which see the
+    clarifying question itself.
+    """
+    by_intent: dict[str, list[str]] = {}
+    for text, intent in conversation_turns():
+        if intent != "nlu_fallback":
+            by_intent.setdefault(intent, []).append(text)
+    nlu = {"version": "3.1", "nlu": [
+        {"intent": intent, "examples": "".join(f"- {text}\n" for text in texts)} for intent, texts in by_intent.items()
+    ]}
+    (tmp_path / "nlu.yml").write_text(yaml.safe_dump(nlu, allow_unicode=True), encoding="utf-8")
+    result = rasa("test", "nlu", "--model", str(MODEL), "--nlu", str(tmp_path / "nlu.yml"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr[-4000:]
+    report = json.loads((tmp_path / "out" / "intent_report.json").read_text())
+    assert report["accuracy"] > 0, "the turns were evaluated"
+    errors_file = tmp_path / "out" / "intent_errors.json"  # Rasa writes it only when there are errors
+    errors = json.loads(errors_file.read_text()) if errors_file.exists() else []
+    assert [(e["text"], e["intent"], e["intent_prediction"]["name"]) for e in errors] == []

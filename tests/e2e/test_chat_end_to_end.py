@@ -106,6 +106,22 @@ async def test_personal_data_never_reaches_rasa_or_the_log(chat: ChatClient, sta
     assert "[CPR]" in _sqlite_dump(stack.config.var_dir / "muni.db")
 
 
+async def test_an_ambiguous_message_asks_did_you_mean_with_topic_buttons(chat: ChatClient) -> None:
+    conversation = await chat.start("odder")
+    turn = await chat.say(conversation, "tilskud")
+    assert (turn.topic, turn.source, turn.body["handoff"]) == (None, "fallback", False)
+    payloads = [button["payload"] for button in turn.body["messages"][0]["buttons"]]
+    assert {"/child_benefit", "/housing_benefit"} <= set(payloads)
+    assert payloads[-1] == "/human_agent"
+    async with chat.session.post(
+        f"{chat.base_url}/api/v1/conversations/{conversation[0]}/messages",
+        json={"payload": "/housing_benefit"},
+        headers={"Authorization": f"Bearer {conversation[1]}"},
+    ) as response:
+        body = await response.json()
+    assert (body["topic"], body["source"]) == ("housing_benefit", "guide")
+
+
 async def test_a_dead_rasa_still_gets_the_citizen_an_answer_and_loses_nothing(
     chat: ChatClient, stack: Stack
 ) -> None:
@@ -126,3 +142,4 @@ async def test_a_dead_rasa_still_gets_the_citizen_an_answer_and_loses_nothing(
 def _sqlite_dump(path: Path) -> str:
     with sqlite3.connect(path) as db:
         return "\n".join(db.iterdump())
+
