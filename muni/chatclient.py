@@ -73,6 +73,13 @@ def gateway(url: str | None = None) -> Iterator[str]:
     if url:
         yield url
         return
+    with measurement_stack() as config:
+        yield config.gateway_url
+
+
+@contextlib.contextmanager
+def measurement_stack() -> Iterator[StackConfig]:
+    """A whole stack on free ports and a throwaway folder, for one measurement."""
     with tempfile.TemporaryDirectory(prefix="muni-") as var_dir:
         config = StackConfig(
             var_dir=Path(var_dir),
@@ -90,7 +97,7 @@ def gateway(url: str | None = None) -> Iterator[str]:
         try:
             print(f"starting Muni on {config.gateway_url} (log: {log.name}) …", flush=True)
             with Stack(config, log_sink=log):
-                yield config.gateway_url
+                yield config
         except (RuntimeError, TimeoutError):
             log.flush()
             tail = Path(log.name).read_text(errors="replace").splitlines()[-40:]
