@@ -8,6 +8,7 @@ import sys
 from aiohttp import web
 
 from muni.privacy import RedactingFilter
+from voice.app import voice_from_env
 from web.app import create_app
 from web.directory import load_directory
 from web.settings import GatewaySettings, SettingsError
@@ -25,10 +26,11 @@ def main() -> int:
     _configure_logging()
     try:
         settings = GatewaySettings.from_env()
-    except SettingsError as error:
+        voice = voice_from_env(settings.public_url, settings.secret_key)
+    except (SettingsError, ValueError) as error:
         logging.getLogger("muni.web").error("Invalid configuration: %s", error)
         return 2
-    app = create_app(settings, load_directory())
+    app = create_app(settings, load_directory(), voice=voice)
     web.run_app(app, host=settings.host, port=settings.port, print=None)
     return 0
 

@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 import aiohttp
 from aiohttp import web
 
+from voice.app import mount_voice
+from voice.state import VoiceConfig
 from web import chat, health
 from web.conversations import Conversations
 from web.directory import Directory
@@ -43,6 +45,7 @@ def create_app(
     now: Callable[[], datetime] = utc_now,
     message_limiter: RateLimiter | None = None,
     conversation_limiter: RateLimiter | None = None,
+    voice: VoiceConfig | None = None,
 ) -> web.Application:
     """Build the gateway; nothing is opened until the application starts."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware])
@@ -59,6 +62,8 @@ def create_app(
     app.cleanup_ctx.append(_conversation_log)
     app.cleanup_ctx.append(_conversations)
     _add_routes(app)
+    if voice is not None:  # only with TWILIO_AUTH_TOKEN: unsigned calls are never served
+        mount_voice(app, voice, settings.database_url)
     return app
 
 

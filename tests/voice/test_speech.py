@@ -1,0 +1,73 @@
+"""Answers for the ear, speech redacted, and the voice configuration."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice.settings import TransferTarget, VoiceSettings, VoiceSettingsError
+from voice.speech import for_the_ear, redact_speech
+
+
+@pytest.mark.parametrize(
+    ("heard", "kept"),
+    [
+        ("mit cpr nummer er 0 1 0 1 9 0 1 2 3 4", "mit cpr nummer er [CPR]"),
+        ("0 1 0 1 9 0 - 1 2 3 4", "[CPR]"),
+        ("nul et nul et ni nul et to tre fire", "[CPR]"),
+        ("ring til mig på 2 0 3 0 4 0 5 0", "ring til mig på [TELEFON]"),
+        ("20 30 40 50", "[TELEFON]"),
+        ("1 2 3 4 5 6 7 8 9 0", "[NUMMER]"),
+        ("jeg skal have et pas til to børn", "jeg skal have et pas til to børn"),
+        ("hvad koster det i 2025", "hvad koster det i 2025"),
+        ("postnummer 8 0 0 0", "postnummer 8 0 0 0"),
+    ],
+)
+def test_spoken_numbers_are_redacted(heard: str, kept: str) -> None:
+    assert redact_speech(heard) == kept
+
+
+def test_answers_lose_urls_emojis_and_markup_for_the_ear() -> None:
+    text = "Bestil pas her 🛂: https://www.borger.dk/pas\n**Pris:** 669 kr.\n[Læs mere](https://aarhus.dk)\nÅbent 8–20"
+    assert for_the_ear(text) == "Bestil pas her. Pris: 669 kr. Læs mere. Åbent 8 til 20."
+
+
+ENV = {"TWILIO_AUTH_TOKEN": "tok", "MUNI_VOICE_TRANSFER": "+4570200000", "MUNI_VOICE_MUNICIPALITY": "aarhus"}
+
+
+def test_voice_is_off_without_an_auth_token() -> None:
+    assert VoiceSettings.from_env("https://muni.example.dk", {}) is None
+
+
+def test_voice_settings_from_the_environment() -> None:
+    env = {**ENV, "MUNI_VOICE_NUMBERS": "+4589402000=aarhus,+4587875050=viborg"}
+    settings = VoiceSettings.from_env("https://muni.example.dk/", env)
+    assert settings is not None
+    assert settings.public_url == "https://muni.example.dk"
+    assert settings.voice == "Polly.Naja" and settings.language == "da-DK"
+    assert settings.municipality_for("+4587875050") == "viborg"
+    assert settings.municipality_for("+4511111111") == "aarhus"
+    assert "tok" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"MUNI_VOICE_TRANSFER": ""}, "MUNI_VOICE_TRANSFER"),
+        ({"MUNI_VOICE_TRANSFER": "agents"}, "MUNI_VOICE_TRANSFER"),
+        ({"MUNI_VOICE_MUNICIPALITY": ""}, "MUNI_VOICE_MUNICIPALITY"),
+        ({"MUNI_VOICE_NUMBERS": "aarhus"}, "MUNI_VOICE_NUMBERS"),
+        ({"MUNI_VOICE_ASSISTANT_TIMEOUT_S": "20"}, "MUNI_VOICE_ASSISTANT_TIMEOUT_S"),
+    ],
+)
+def test_bad_voice_settings_are_named(env: dict[str, str], named: str) -> None:
+    with pytest.raises(VoiceSettingsError, match=named):
+        VoiceSettings.from_env("https://muni.example.dk", {**ENV, **env})
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "address"),
+    [("+4570200000", "number", "+4570200000"), ("sip:agents@pbx.example.dk", "sip", "sip:agents@pbx.example.dk"),
+     ("queue:hotline", "queue", "hotline")],
+)  # fmt: skip
+def test_transfer_targets(value: str, kind: str, address: str) -> None:
+    assert TransferTarget.parse(value) == TransferTarget(kind, address)  # type: ignore[arg-type]

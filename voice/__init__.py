@@ -1,0 +1,1 @@
+"""The phone IVR: Twilio's voice webhooks under /voice/, mounted in the gateway."""

@@ -1,0 +1,107 @@
+"""The voice sub-application: Twilio's webhooks under /voice/, signed, and never left unanswered."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from twilio.request_validator import RequestValidator, get_signature_algorithm
+
+from muni.sms import SmsSettings, sms_sender
+from voice import callbacks, ivr
+from voice.calls import CallLog
+from voice.prompts import Prompts
+from voice.settings import VoiceSettings, VoiceSettingsError
+from web.state import DIRECTORY
+from voice.state import CALLS, CONFIG, DATABASE_URL, PROMPTS, SMS, SPEAKER, TASKS, VOICE_APP, Background, VoiceConfig
+from voice.twiml import Speaker
+
+logger = logging.getLogger("muni.voice")
+
+PREFIX = "/voice/"
+
+
+def mount_voice(gateway: web.Application, config: VoiceConfig, database_url: str) -> web.Application:
+    """Serve the IVR under /voice/ of the gateway (which provides conversations and the clock)."""
+    unknown = {config.settings.municipality, *config.settings.numbers.values()} - set(gateway[DIRECTORY].municipalities)
+    if unknown:
+        raise VoiceSettingsError(f"MUNI_VOICE_MUNICIPALITY / MUNI_VOICE_NUMBERS name unknown municipalities: {sorted(unknown)}")
+    voice_app = create_voice_app(config, database_url)
+    gateway.add_subapp(PREFIX, voice_app)
+    gateway[VOICE_APP] = voice_app
+    return voice_app
+
+
+def create_voice_app(config: VoiceConfig, database_url: str) -> web.Application:
+    app = web.Application(middlewares=[twilio_signature, never_drop_a_call])
+    app[CONFIG] = config
+    app[DATABASE_URL] = database_url
+    app[PROMPTS] = Prompts.load()
+    app[SPEAKER] = Speaker(config.settings.voice, config.settings.language)
+    app[TASKS] = Background()
+    app.cleanup_ctx.append(_resources)
+    router = app.router
+    router.add_post("/incoming", ivr.incoming, name="incoming")
+    router.add_post("/menu", ivr.menu, name="menu")
+    router.add_post("/assistant", ivr.assistant, name="assistant")
+    router.add_post("/sms-consent", ivr.sms_consent, name="sms-consent")
+    router.add_post("/dial-done", callbacks.dial_done, name="dial-done")
+    router.add_post("/whisper", callbacks.whisper, name="whisper")
+    router.add_post("/status", callbacks.status, name="status")
+    router.add_post("/sms", callbacks.sms_reply, name="sms")
+    return app
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    calls = await CallLog.open(app[DATABASE_URL])
+    app[CALLS] = calls
+    app[SMS] = sms_sender(app[CONFIG].sms)
+    try:
+        yield
+    finally:
+        await app[TASKS].drain()
+        await calls.close()
+
+
+@web.middleware
+async def twilio_signature(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """403 unless X-Twilio-Signature matches MUNI_PUBLIC_URL + path and the form; checked first, always."""
+    settings = request.config_dict[CONFIG].settings
+    signature = request.headers.get("X-Twilio-Signature", "")
+    params = await request.post() if request.method == "POST" else {}
+    url = settings.public_url + request.path_qs
+    algorithm = get_signature_algorithm(request.headers.get("X-Twilio-Webhooks-Signature-Settings"))
+    if not signature or not RequestValidator(settings.auth_token).validate(url, params, signature, algorithm):
+        logger.warning("Rejected a voice webhook with a missing or wrong signature: %s", request.path)
+        raise web.HTTPForbidden()
+    return await handler(request)
+
+
+@web.middleware
+async def never_drop_a_call(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """An unexpected error still gets TwiML: a person if the centre is open, the hours if not."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        logger.exception("Voice webhook %s failed; the caller gets the safe way out", request.path)
+        return ivr.twiml_response(ivr.safe_exit(request))
+
+
+def voice_from_env(public_url: str, secret_key: str, environ: Mapping[str, str] = os.environ) -> VoiceConfig | None:
+    """The IVR's configuration, or None (with a log line) when TWILIO_AUTH_TOKEN is unset."""
+    settings = VoiceSettings.from_env(public_url, environ)
+    if settings is None:
+        logger.info("TWILIO_AUTH_TOKEN is not set: the phone IVR under /voice/ is off")
+        return None
+    from knowledge import ContactCentre  # the real hours; tests pass their own
+
+    # Numbers are hashed with a key of their own, derived from the gateway's secret.
+    hash_key = hmac.new(secret_key.encode(), b"muni-phone-number-hash", hashlib.sha256).digest()
+    return VoiceConfig(settings=settings, centre=ContactCentre.load(), sms=SmsSettings.from_env(hash_key, environ))

@@ -1,0 +1,217 @@
+"""Per-call records for statistics (redacted: no caller number, only a keyed hash after a survey)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# Twilio's call statuses in the order a call goes through them; the final ones share a rank.
+STATUS_RANK = {"queued": 1, "initiated": 1, "ringing": 2, "in-progress": 3, "answered": 3}
+FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+FINAL_RANK = 9
+SURVEY_WINDOW = timedelta(days=3)
+
+metadata = MetaData()
+
+voice_calls = Table(
+    "voice_calls",
+    metadata,
+    Column("call_sid", String(64), primary_key=True),
+    Column("municipality", String(64), nullable=False, index=True),
+    Column("started_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("conversation_id", String(36), nullable=True),
+    Column("status", String(16), nullable=False, default="in-progress"),
+    Column("status_rank", Integer, nullable=False, default=0),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Column("duration_s", Integer, nullable=True),
+    Column("choices", Text, nullable=False, default="[]"),
+    Column("topics", Text, nullable=False, default="[]"),
+    Column("keypad", Text, nullable=False, default="{}"),
+    Column("assistant_turns", Integer, nullable=False, default=0),
+    Column("handoff", Boolean, nullable=False, default=False),
+    Column("transferred", Boolean, nullable=False, default=False),
+    Column("survey_sent_at", DateTime(timezone=True), nullable=True),
+    Column("caller_hash", String(64), nullable=True, index=True),
+    Column("survey_score", Integer, nullable=True),
+)
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    call_sid: str
+    municipality: str
+    started_at: datetime
+    conversation_id: str | None
+    status: str
+    duration_s: int | None
+    choices: list[str]
+    topics: list[str]
+    keypad: dict[str, str]
+    assistant_turns: int
+    handoff: bool
+    transferred: bool
+    survey_sent_at: datetime | None
+    survey_score: int | None
+
+    @property
+    def last_topic(self) -> str | None:
+        return self.topics[-1] if self.topics else None
+
+
+class CallLog:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @classmethod
+    async def open(cls, database_url: str) -> CallLog:
+        url = make_url(database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    async def start(self, call_sid: str, municipality: str, at: datetime) -> None:
+        """Create the call's record; a repeated webhook (Twilio retries) changes nothing."""
+        insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
+        statement = insert(voice_calls).values(
+            call_sid=call_sid, municipality=municipality, started_at=_utc(at), status="in-progress"
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(statement.on_conflict_do_nothing(index_elements=["call_sid"]))
+
+    async def get(self, call_sid: str) -> CallRecord | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(select(voice_calls).where(voice_calls.c.call_sid == call_sid))).first()
+        return None if row is None else _record(row._mapping)
+
+    async def set_conversation(self, call_sid: str, conversation_id: str) -> None:
+        await self._update(call_sid, conversation_id=conversation_id)
+
+    async def add_choice(self, call_sid: str, choice: str) -> None:
+        record = await self.get(call_sid)
+        if record is not None:
+            await self._update(call_sid, choices=json.dumps([*record.choices, choice]))
+
+    async def record_turn(self, call_sid: str, topic: str | None, handoff: bool, keypad: dict[str, str]) -> None:
+        record = await self.get(call_sid)
+        if record is None:
+            return
+        topics = record.topics if topic is None or topic in record.topics[-1:] else [*record.topics, topic]
+        await self._update(
+            call_sid,
+            assistant_turns=record.assistant_turns + 1,
+            topics=json.dumps(topics),
+            handoff=record.handoff or handoff,
+            keypad=json.dumps(keypad),
+        )
+
+    async def mark_transferred(self, call_sid: str) -> None:
+        await self._update(call_sid, transferred=True, handoff=True)
+
+    async def update_status(self, call_sid: str, status: str, at: datetime, duration_s: int | None) -> bool:
+        """Apply a status callback only if it moves the call forward; True when it just ended."""
+        rank = FINAL_RANK if status in FINAL_STATUSES else STATUS_RANK.get(status, 0)
+        values: dict[str, Any] = {"status": status, "status_rank": rank}
+        if rank == FINAL_RANK:
+            values.update(ended_at=_utc(at), duration_s=duration_s)
+        statement = (
+            update(voice_calls)
+            .where(voice_calls.c.call_sid == call_sid, voice_calls.c.status_rank < rank)
+            .values(**values)
+        )
+        async with self._engine.begin() as connection:
+            result = await connection.execute(statement)
+        return rank == FINAL_RANK and result.rowcount == 1
+
+    async def claim_survey(self, call_sid: str, caller_hash: str, at: datetime) -> bool:
+        """Mark the survey as sent, once, for a call the assistant handled and nobody took over."""
+        statement = (
+            update(voice_calls)
+            .where(
+                voice_calls.c.call_sid == call_sid,
+                voice_calls.c.survey_sent_at.is_(None),
+                voice_calls.c.transferred.is_(False),
+                voice_calls.c.assistant_turns > 0,
+            )
+            .values(survey_sent_at=_utc(at), caller_hash=caller_hash)
+        )
+        async with self._engine.begin() as connection:
+            return (await connection.execute(statement)).rowcount == 1
+
+    async def record_survey(self, caller_hash: str, score: int, at: datetime) -> str | None:
+        """Store the first answer to the latest open survey sent to this caller; the call's sid, or None."""
+        query = (
+            select(voice_calls.c.call_sid)
+            .where(
+                voice_calls.c.caller_hash == caller_hash,
+                voice_calls.c.survey_score.is_(None),
+                voice_calls.c.survey_sent_at > _utc(at) - SURVEY_WINDOW,
+            )
+            .order_by(voice_calls.c.survey_sent_at.desc())
+            .limit(1)
+        )
+        async with self._engine.begin() as connection:
+            call_sid = (await connection.execute(query)).scalar()
+            if call_sid is None:
+                return None
+            await connection.execute(
+                update(voice_calls)
+                .where(voice_calls.c.call_sid == call_sid, voice_calls.c.survey_score.is_(None))
+                .values(survey_score=score)
+            )
+        return str(call_sid)
+
+    async def _update(self, call_sid: str, **values: Any) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(update(voice_calls).where(voice_calls.c.call_sid == call_sid).values(**values))
+
+
+def _record(row: Any) -> CallRecord:
+    return CallRecord(
+        call_sid=row["call_sid"],
+        municipality=row["municipality"],
+        started_at=_aware(row["started_at"]),
+        conversation_id=row["conversation_id"],
+        status=row["status"],
+        duration_s=row["duration_s"],
+        choices=json.loads(row["choices"]),
+        topics=json.loads(row["topics"]),
+        keypad=json.loads(row["keypad"]),
+        assistant_turns=row["assistant_turns"],
+        handoff=row["handoff"],
+        transferred=row["transferred"],
+        survey_sent_at=None if row["survey_sent_at"] is None else _aware(row["survey_sent_at"]),
+        survey_score=row["survey_score"],
+    )
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("call records need timezone-aware timestamps")
+    return moment.astimezone(timezone.utc)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

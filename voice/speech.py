@@ -1,0 +1,52 @@
+"""Text for the ear and from the mouth: answers rewritten to be read aloud, speech redacted."""
+
+from __future__ import annotations
+
+import re
+
+from muni.privacy import redact
+
+NUMBER_PLACEHOLDER = "[NUMMER]"
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0000fe0f\U0000200d\U00002b00-\U00002bff\U0001f1e6-\U0001f1ff]"
+)
+_MARKUP = re.compile(r"[*_#`>|]+")
+_SPACES = re.compile(r"[ \t]+")
+
+# Danish digit words as speech recognition may leave them ("nul et nul et ni nul ...").
+_DIGIT_WORDS = {
+    "nul": "0", "en": "1", "et": "1", "én": "1", "to": "2", "tre": "3", "fire": "4",
+    "fem": "5", "seks": "6", "syv": "7", "otte": "8", "ni": "9",
+}  # fmt: skip
+_TOKEN = r"(?:[0-9]{1,4}|" + "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True)) + r")"
+# A run of at least six number tokens separated by spaces, hyphens or commas: spoken digits.
+_SPOKEN_RUN = re.compile(rf"(?<![\w+]){_TOKEN}(?:[ ,\-\xa0]+{_TOKEN}){{5,}}(?!\w)", re.IGNORECASE)
+_LONG_DIGITS = re.compile(r"(?<![0-9])[0-9]{8,}(?![0-9])")
+
+
+def redact_speech(text: str) -> str:
+    """Join spoken digit runs into numbers, then redact; long leftover numbers go too."""
+
+    def join(match: re.Match[str]) -> str:
+        tokens = re.split(r"[ ,\-\xa0]+", match.group(0))
+        digits = "".join(_DIGIT_WORDS.get(token.lower(), token) for token in tokens)
+        return digits if len(digits) >= 8 else match.group(0)
+
+    joined = redact(_SPOKEN_RUN.sub(join, text))
+    return _LONG_DIGITS.sub(NUMBER_PLACEHOLDER, joined)
+
+
+def for_the_ear(text: str) -> str:
+    """No URLs, emojis or markup read aloud; line breaks become pauses; ranges read as 'til'."""
+    text = _MARKDOWN_LINK.sub(r"\1", text)
+    text = _URL.sub("", text)
+    text = _EMOJI.sub("", text)
+    text = _MARKUP.sub(" ", text)
+    text = re.sub(r"(?<=\d)\s*[–-]\s*(?=\d)", " til ", text)
+    text = text.replace("–", " til ")
+    lines = [_SPACES.sub(" ", line).strip(" :") for line in text.splitlines()]
+    sentences = [line if line.endswith((".", "?", "!")) else line + "." for line in lines if line]
+    return " ".join(sentences)

@@ -1,0 +1,77 @@
+"""Typed state of the voice sub-application."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from muni.sms import SmsSender, SmsSettings
+from voice.calls import CallLog
+from voice.prompts import Prompts
+from voice.settings import VoiceSettings
+from voice.twiml import Speaker
+
+logger = logging.getLogger("muni.voice")
+
+
+class OpenNow(Protocol):
+    @property
+    def open(self) -> bool: ...
+
+
+class OpeningHours(Protocol):
+    """The contact centre as the IVR needs it (knowledge.ContactCentre)."""
+
+    def status(self, at: datetime) -> OpenNow: ...
+
+    def status_text(self, at: datetime) -> str: ...
+
+    def hours_text(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class VoiceConfig:
+    """What the gateway needs to serve /voice/: settings, the contact centre's hours, SMS settings."""
+
+    settings: VoiceSettings
+    centre: OpeningHours
+    sms: SmsSettings
+
+
+@dataclass
+class Background:
+    """Work a webhook starts but must not wait for (SMS sends); awaited when the app stops."""
+
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+
+    async def drain(self) -> None:
+        while self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            logger.error("Background voice task failed: %s", error, exc_info=error)
+
+
+CONFIG = web.AppKey("voice_config", VoiceConfig)
+PROMPTS = web.AppKey("voice_prompts", Prompts)
+SPEAKER = web.AppKey("voice_speaker", Speaker)
+TASKS = web.AppKey("voice_tasks", Background)
+DATABASE_URL = web.AppKey("voice_database_url", str)
+# Opened in cleanup_ctx:
+CALLS = web.AppKey("voice_calls", CallLog)
+SMS = web.AppKey("voice_sms", SmsSender)  # type: ignore[type-abstract]
+# On the gateway, so tests and the operator can reach the mounted sub-application.
+VOICE_APP = web.AppKey("voice_app", web.Application)
