@@ -1,0 +1,200 @@
+"""The FrontDesk-style HTTP adapter: booking/openapi.yml spoken over aiohttp.
+
+Every call has a timeout. Reads, releases and cancellations are retried on
+timeouts, connection errors, 429 and 5xx (they are safe to repeat); confirm
+and move are retried too, because they carry an Idempotency-Key that makes a
+repeat return the first result instead of booking twice. Creating a hold is
+never retried: a lost reply would leave a second hold behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from booking.model import (
+    Booking,
+    BookingError,
+    BookingNotFound,
+    BookingUnavailable,
+    Hold,
+    HoldExpired,
+    Location,
+    Service,
+    Slot,
+    SlotTaken,
+)
+from booking.settings import BookingEndpoint
+
+logger = logging.getLogger("muni.booking.frontdesk")
+
+RETRIES = 2
+BACKOFF_S = 0.2
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_SLOTS = 2000
+
+
+class FrontDeskClient:
+    """One municipality's booking API."""
+
+    def __init__(self, session: aiohttp.ClientSession, endpoint: BookingEndpoint) -> None:
+        self._session = session
+        self._endpoint = endpoint
+        self._timeout = aiohttp.ClientTimeout(total=endpoint.timeout_s)
+
+    @property
+    def sandbox(self) -> bool:
+        return self._endpoint.sandbox
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        retry: bool,
+        params: dict[str, str] | None = None,
+        json: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        url = self._endpoint.base_url + path
+        all_headers = {"Authorization": f"Bearer {self._endpoint.api_key}", **(headers or {})}
+        attempts = 1 + (RETRIES if retry else 0)
+        problem = ""
+        for attempt in range(attempts):
+            if attempt:
+                await asyncio.sleep(BACKOFF_S * attempt)
+            try:
+                async with self._session.request(
+                    method, url, params=params, json=json, headers=all_headers, timeout=self._timeout
+                ) as response:
+                    status = response.status
+                    if status in RETRY_STATUSES:
+                        problem = f"HTTP {status}"
+                        continue
+                    try:
+                        body = await response.json(content_type=None)
+                    except ValueError:
+                        raise BookingUnavailable(f"{method} {path}: HTTP {status} with a body that is not JSON") from None
+            except TimeoutError:
+                problem = f"no answer within {self._timeout.total} s"
+                continue
+            except aiohttp.ClientError as error:
+                problem = f"{type(error).__name__}: {error}"
+                continue
+            if not isinstance(body, dict):
+                raise BookingUnavailable(f"{method} {path}: HTTP {status} with JSON that is not an object")
+            return status, body
+        raise BookingUnavailable(f"{method} {path}: {problem} (after {attempts} attempt(s))")
+
+    @staticmethod
+    def _error_code(body: dict[str, Any]) -> str:
+        error = body.get("error")
+        return str(error.get("code", "")) if isinstance(error, dict) else ""
+
+    def _expect(self, status: int, body: dict[str, Any], ok: tuple[int, ...], what: str) -> dict[str, Any]:
+        if status in ok:
+            return body
+        code = self._error_code(body)
+        if status == 404 and code == "not_found":
+            raise BookingNotFound(what)
+        if status == 409 and code == "hold_expired":
+            raise HoldExpired(what)
+        if status == 409:
+            raise SlotTaken(what)
+        raise BookingUnavailable(f"{what}: HTTP {status} ({code or 'no error code'})")
+
+    async def services(self) -> list[Service]:
+        status, body = await self._call("GET", "/services", retry=True)
+        raw = self._expect(status, body, (200,), "services").get("services")
+        return _parse(lambda: [Service(str(s["id"]), str(s["name"]), int(s["minutes"])) for s in _list(raw)])
+
+    async def locations(self) -> list[Location]:
+        status, body = await self._call("GET", "/locations", retry=True)
+        raw = self._expect(status, body, (200,), "locations").get("locations")
+        return _parse(lambda: [Location(str(x["id"]), str(x["name"]), str(x["address"])) for x in _list(raw)])
+
+    async def days(self, service_id: str, first: date, last: date) -> list[date]:
+        params = {"service": service_id, "from": first.isoformat(), "to": last.isoformat()}
+        status, body = await self._call("GET", "/days", retry=True, params=params)
+        raw = self._expect(status, body, (200,), "days").get("days")
+        return _parse(lambda: [date.fromisoformat(day) for day in _list(raw)])
+
+    async def slots(self, service_id: str, first: date, last: date) -> list[Slot]:
+        params = {"service": service_id, "from": first.isoformat(), "to": last.isoformat()}
+        status, body = await self._call("GET", "/slots", retry=True, params=params)
+        raw = self._expect(status, body, (200,), "slots").get("slots")
+        return _parse(lambda: [_slot(item) for item in _list(raw)[:MAX_SLOTS]])
+
+    async def hold(self, slot: Slot) -> Hold:
+        payload = {"service": slot.service_id, "location": slot.location_id, "start": slot.start.isoformat()}
+        status, body = await self._call("POST", "/holds", retry=False, json=payload)
+        raw = self._expect(status, body, (201,), "hold").get("hold")
+        return _parse(lambda: Hold(str(raw["id"]), _slot(raw["slot"]), _aware(raw["expires_at"])))
+
+    async def release(self, hold_id: str) -> None:
+        status, body = await self._call("DELETE", f"/holds/{quote(hold_id, safe='')}", retry=True)
+        self._expect(status, body, (200, 204), "release")
+
+    async def confirm(self, hold_id: str, name: str, contact: str, idempotency_key: str) -> Booking:
+        status, body = await self._call(
+            "POST", "/bookings", retry=True,
+            json={"hold_id": hold_id, "name": name, "contact": contact},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return self._booking(self._expect(status, body, (200, 201), "confirm"))
+
+    async def move(self, reference: str, hold_id: str, idempotency_key: str) -> Booking:
+        status, body = await self._call(
+            "POST", f"/bookings/{quote(reference, safe='')}/move", retry=True,
+            json={"hold_id": hold_id}, headers={"Idempotency-Key": idempotency_key},
+        )
+        return self._booking(self._expect(status, body, (200,), "move"))
+
+    async def cancel(self, reference: str) -> Booking:
+        status, body = await self._call("DELETE", f"/bookings/{quote(reference, safe='')}", retry=True)
+        return self._booking(self._expect(status, body, (200,), "cancel"))
+
+    async def lookup(self, reference: str) -> Booking:
+        status, body = await self._call("GET", f"/bookings/{quote(reference, safe='')}", retry=True)
+        return self._booking(self._expect(status, body, (200,), "lookup"))
+
+    def _booking(self, body: dict[str, Any]) -> Booking:
+        raw = body.get("booking")
+        sandbox = body.get("sandbox") is True
+        return _parse(lambda: Booking(
+            reference=str(raw["reference"]), service_id=str(raw["service"]), location_id=str(raw["location"]),
+            start=_aware(raw["start"]), end=_aware(raw["end"]), status=str(raw["status"]), sandbox=sandbox,
+        ))
+
+
+def _list(raw: Any) -> list[Any]:
+    if not isinstance(raw, list):
+        raise TypeError("expected a list")
+    return raw
+
+
+def _aware(raw: Any) -> datetime:
+    value = datetime.fromisoformat(str(raw))
+    if value.tzinfo is None:
+        raise ValueError("a time without an offset")
+    return value
+
+
+def _slot(raw: Any) -> Slot:
+    return Slot(str(raw["service"]), str(raw["location"]), _aware(raw["start"]), _aware(raw["end"]))
+
+
+def _parse(build: Any) -> Any:
+    """Build typed values from a reply; a reply of the wrong shape means the API is not usable."""
+    try:
+        return build()
+    except (KeyError, TypeError, ValueError) as error:
+        raise BookingUnavailable(f"malformed reply from the booking API: {type(error).__name__}: {error}") from None
+
+
+__all__ = ["BookingError", "FrontDeskClient"]
