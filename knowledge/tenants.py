@@ -29,6 +29,8 @@ class Municipality:
     variables: Mapping[str, Value] = field(default_factory=lambda: MappingProxyType({}))
     guides: Mapping[str, Guide] = field(default_factory=lambda: MappingProxyType({}))
     embed_pages: tuple[str, ...] = ()
+    # Booking integration is licensed per municipality; without it citizens get its booking page.
+    booking_enabled: bool = False
 
     @property
     def website_url(self) -> str:
@@ -48,7 +50,7 @@ def load_municipality(
     """Read one tenant file (tenants/<slug>.yml)."""
     where = str(path)
     data = read_mapping(path)
-    unknown = set(data) - {"slug", "name", "code", "website", "network", "variables", "guides", "embed"}
+    unknown = set(data) - {"slug", "name", "code", "website", "network", "variables", "guides", "embed", "booking"}
     if unknown:
         raise KnowledgeDataError(f"{where}: unknown keys {sorted(unknown)}")
     slug = require(data, "slug", str, where)
@@ -76,7 +78,17 @@ def load_municipality(
         ),
         guides=MappingProxyType(guides),
         embed_pages=_embed_pages(data.get("embed"), where),
+        booking_enabled=_booking_enabled(data.get("booking"), where),
     )
+
+
+def _booking_enabled(raw: object, where: str) -> bool:
+    """Whether the municipality has the booking integration (`booking: {enabled: true}`)."""
+    if raw is None:
+        return False
+    if not isinstance(raw, dict) or set(raw) != {"enabled"} or not isinstance(raw["enabled"], bool):
+        raise KnowledgeDataError(f"{where}: booking is {{enabled: true|false}}")
+    return raw["enabled"]
 
 
 def _embed_pages(raw: object, where: str) -> tuple[str, ...]:

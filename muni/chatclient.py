@@ -8,7 +8,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,12 +78,13 @@ def gateway(url: str | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def measurement_stack() -> Iterator[StackConfig]:
-    """A whole stack on free ports and a throwaway folder, for one measurement."""
+def measurement_stack(extra_env: Mapping[str, str] | None = None) -> Iterator[StackConfig]:
+    """A whole stack on free ports and a throwaway folder, for one measurement (plus extra_env)."""
     with tempfile.TemporaryDirectory(prefix="muni-") as var_dir:
+        gateway_port = free_port()
         config = StackConfig(
             var_dir=Path(var_dir),
-            gateway_port=free_port(),
+            gateway_port=gateway_port,
             rasa_port=free_port(),
             actions_port=free_port(),
             extra_env={
@@ -91,6 +92,10 @@ def measurement_stack() -> Iterator[StackConfig]:
                 # Measurements come from one address at a rate no citizen reaches.
                 "MUNI_CONVERSATIONS_PER_MINUTE": "100000",
                 "MUNI_MESSAGES_PER_MINUTE": "100000",
+                "MUNI_VAR_DIR": var_dir,
+                # Signed webhooks (voice) are checked against the URL the measurement calls.
+                "MUNI_PUBLIC_URL": f"http://127.0.0.1:{gateway_port}",
+                **(extra_env or {}),
             },
         )
         log = open(Path(var_dir) / "stack.log", "w")  # noqa: SIM115 (closed below)

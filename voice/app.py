@@ -18,7 +18,7 @@ from voice.calls import CallLog
 from voice.prompts import Prompts
 from voice.settings import VoiceSettings, VoiceSettingsError
 from web.state import DIRECTORY
-from voice.state import CALLS, CONFIG, DATABASE_URL, PROMPTS, SMS, SPEAKER, TASKS, VOICE_APP, Background, VoiceConfig
+from voice.state import CALLS, CONFIG, DATABASE_URL, OPENINGS, PROMPTS, SMS, SPEAKER, TASKS, VOICE_APP, Background, VoiceConfig
 from voice.twiml import Speaker
 
 logger = logging.getLogger("muni.voice")
@@ -44,6 +44,7 @@ def create_voice_app(config: VoiceConfig, database_url: str) -> web.Application:
     app[PROMPTS] = Prompts.load()
     app[SPEAKER] = Speaker(config.settings.voice, config.settings.language)
     app[TASKS] = Background()
+    app[OPENINGS] = {}
     app.cleanup_ctx.append(_resources)
     router = app.router
     router.add_post("/incoming", ivr.incoming, name="incoming")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -13,12 +12,13 @@ from aiohttp import web
 from twilio.twiml.voice_response import VoiceResponse
 
 from muni.sms import SmsError, SmsSender
+from voice import assistant as assistant_service
 from voice.calls import CallRecord
 from voice.speech import for_the_ear, redact_speech
 from voice.state import CALLS, CONFIG, PROMPTS, SMS, SPEAKER, TASKS
 from voice.twiml import transfer, xml
 from web.conversations import Answer
-from web.state import CLOCK, CONVERSATIONS
+from web.state import CLOCK
 
 logger = logging.getLogger("muni.voice.ivr")
 
@@ -92,7 +92,7 @@ async def assistant(request: web.Request) -> web.Response:
             [prompts("reprompt"), prompts("assistant_next")], hints=prompts("assistant_hints"), num_digits=1,
         )  # fmt: skip
         return twiml_response(response)
-    answer = await _ask(request, call, message)
+    answer = await assistant_service.ask(request, call, message)
     if answer is None:
         return twiml_response(await to_person(request, call, assistant_ok=False, intro=prompts("assistant_unavailable")))
     keypad = _keypad(answer)
@@ -174,44 +174,14 @@ def safe_exit(request: web.Request) -> VoiceResponse:
 
 
 async def _start_assistant(request: web.Request, call: CallRecord) -> VoiceResponse:
-    settings, prompts = request.config_dict[CONFIG].settings, request.app[PROMPTS]
-    if call.conversation_id is None:
-        try:
-            conversation_id, opening = await asyncio.wait_for(
-                request.config_dict[CONVERSATIONS].start(call.municipality, "voice", None),
-                timeout=settings.assistant_timeout_s,
-            )
-        except TimeoutError:
-            logger.warning("The assistant did not open call %s in time; putting it through", call.call_sid)
-            return await to_person(request, call, assistant_ok=False, intro=prompts("assistant_unavailable"))
-        await request.app[CALLS].set_conversation(call.call_sid, conversation_id)
-        if opening.source == "fallback":
-            return await to_person(request, call, assistant_ok=False, intro=prompts("assistant_unavailable"))
+    prompts = request.app[PROMPTS]
+    if call.conversation_id is None and await assistant_service.down_at_once(request, call):
+        return await to_person(request, call, assistant_ok=False, intro=prompts("assistant_unavailable"))
     response = VoiceResponse()
     request.app[SPEAKER].ask(
         response, url(request, "assistant"), [prompts("assistant_intro")], hints=prompts("assistant_hints"), num_digits=1
     )
     return response
-
-
-async def _ask(request: web.Request, call: CallRecord, message: str) -> Answer | None:
-    """The assistant's answer through the chat API's own service, or None when it is slow or down."""
-    conversations = request.config_dict[CONVERSATIONS]
-    timeout = request.config_dict[CONFIG].settings.assistant_timeout_s
-    conversation = None if call.conversation_id is None else await conversations.find(call.conversation_id)
-    try:
-        if conversation is None:
-            conversation_id, _ = await asyncio.wait_for(
-                conversations.start(call.municipality, "voice", None), timeout=timeout
-            )
-            await request.app[CALLS].set_conversation(call.call_sid, conversation_id)
-            conversation = await conversations.find(conversation_id)
-            assert conversation is not None
-        answer = await asyncio.wait_for(conversations.reply(conversation, message), timeout=timeout)
-    except TimeoutError:
-        logger.warning("The assistant did not answer call %s within %.1f s", call.call_sid, timeout)
-        return None
-    return None if answer.source == "fallback" else answer
 
 
 def _menu(request: web.Request, *, greeting: bool = False, tries: int = 0) -> VoiceResponse:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 
@@ -18,6 +18,8 @@ from voice.settings import VoiceSettings
 from voice.twiml import Speaker
 
 logger = logging.getLogger("muni.voice")
+
+T = TypeVar("T")
 
 
 class OpenNow(Protocol):
@@ -50,14 +52,23 @@ class Background:
 
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
-    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+    def spawn(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         task = asyncio.get_running_loop().create_task(work)
         self.tasks.add(task)
         task.add_done_callback(self._done)
+        return task
 
-    async def drain(self) -> None:
+    async def drain(self, timeout_s: float = 10.0) -> None:
+        """Wait for the tasks (and those they start) up to timeout_s; cancel what is left."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
         while self.tasks:
-            await asyncio.gather(*self.tasks, return_exceptions=True)
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                for task in list(self.tasks):
+                    task.cancel()
+                await asyncio.gather(*self.tasks, return_exceptions=True)
+                return
+            await asyncio.wait(set(self.tasks), timeout=remaining)
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self.tasks.discard(task)
@@ -69,6 +80,8 @@ CONFIG = web.AppKey("voice_config", VoiceConfig)
 PROMPTS = web.AppKey("voice_prompts", Prompts)
 SPEAKER = web.AppKey("voice_speaker", Speaker)
 TASKS = web.AppKey("voice_tasks", Background)
+# Conversations being opened, by CallSid (in this process; a call's webhooks may reach another).
+OPENINGS: web.AppKey[dict[str, asyncio.Task[str | None]]] = web.AppKey("voice_openings")
 DATABASE_URL = web.AppKey("voice_database_url", str)
 # Opened in cleanup_ctx:
 CALLS = web.AppKey("voice_calls", CallLog)

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from voice.app import mount_voice
 from voice.state import VoiceConfig
+from muni.sealed import ContactSealer
 from web import chat, health
 from web.conversations import Conversations
 from web.directory import Directory
@@ -92,5 +93,7 @@ async def _conversation_log(app: web.Application) -> AsyncIterator[None]:
 async def _conversations(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     rasa = RasaClient(app[HTTP], settings.rasa_url, settings.rasa_timeout_s)
-    app[CONVERSATIONS] = Conversations(app[LOG], rasa, app[DIRECTORY], app[CLOCK])
+    app[CONVERSATIONS] = Conversations(
+        app[LOG], rasa, app[DIRECTORY], app[CLOCK], sealer=ContactSealer(settings.secret_key)
+    )
     yield
