@@ -15,6 +15,7 @@ __all__ = [
     "EMAIL_PLACEHOLDER",
     "PHONE_PLACEHOLDER",
     "RedactingFilter",
+    "contact_details",
     "contains_pii",
     "redact",
 ]
@@ -109,6 +110,14 @@ def redact(text: str) -> str:
     # E-mail first: a local part may hold digits ("12345678@…", "+45…@…").
     without_email = _EMAIL.sub(EMAIL_PLACEHOLDER, text)
     return _NUMBER.sub(_number_placeholder, without_email)
+
+
+def contact_details(text: str) -> list[str]:
+    """The e-mail addresses and phone numbers in the text (never CPR numbers), in order."""
+    emails = [(m.start(), m.group(0)) for m in _EMAIL.finditer(text)]
+    without_email = _EMAIL.sub(lambda m: " " * len(m.group(0)), text)
+    phones = [(m.start(), m.group(0)) for m in _NUMBER.finditer(without_email) if m.lastgroup == "phone"]
+    return [found for _, found in sorted(emails + phones)]
 
 
 def contains_pii(text: str) -> bool:

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from muni.privacy import redact
+from muni.privacy import contact_details, redact
+from muni.sealed import METADATA_KEY, ContactSealer
 from web.directory import Directory
 from web.fallback import fallback_messages
-from web.rasa import BotReply, RasaClient, RasaUnavailable
+from web.rasa import BotReply, RasaClient, RasaMetadata, RasaUnavailable
 from web.store import ConversationLog, ConversationRecord, TurnRecord
 from web.wire import Message
 
@@ -38,11 +39,13 @@ class Conversations:
         rasa: RasaClient,
         directory: Directory,
         now: Callable[[], datetime],
+        sealer: ContactSealer | None = None,
     ) -> None:
         self._log = log
         self._rasa = rasa
         self._directory = directory
         self._now = now
+        self._sealer = sealer
 
     async def start(self, municipality: str, channel: str, topic: str | None) -> tuple[str, Answer]:
         """Open a conversation and return its id and the bot's opening (greeting or topic answer)."""
@@ -66,16 +69,20 @@ class Conversations:
         await self._log.add_turns(
             [TurnRecord(conversation_id=conversation.id, at=self._now(), role="citizen", text=redacted)]
         )
-        return await self._ask(conversation, redacted)
+        metadata: RasaMetadata = {"municipality": conversation.municipality, "channel": conversation.channel}
+        # A booking confirmation needs the contact detail itself; it travels sealed, never in clear.
+        if self._sealer is not None and (contacts := contact_details(citizen_text)):
+            metadata[METADATA_KEY] = self._sealer.seal(contacts[0])
+        return await self._ask(conversation, redacted, metadata)
 
-    async def _ask(self, conversation: ConversationRecord, message: str) -> Answer:
+    async def _ask(
+        self, conversation: ConversationRecord, message: str, metadata: RasaMetadata | None = None
+    ) -> Answer:
         started = time.perf_counter()
+        if metadata is None:
+            metadata = {"municipality": conversation.municipality, "channel": conversation.channel}
         try:
-            reply = await self._rasa.send(
-                conversation.id,
-                message,
-                {"municipality": conversation.municipality, "channel": conversation.channel},
-            )
+            reply = await self._rasa.send(conversation.id, message, metadata)
             if not reply.messages:
                 raise RasaUnavailable("Rasa replied with no text message")
         except RasaUnavailable as error:

@@ -17,9 +17,12 @@ WEBHOOK_PATH = "/webhooks/rest/webhook"
 MAX_ERROR_SNIPPET = 200
 
 
-class RasaMetadata(TypedDict):
+class RasaMetadata(TypedDict, total=False):
     municipality: str
     channel: str
+    # A phone number or e-mail address the citizen wrote, sealed (muni/sealed.py):
+    # the text itself reaches Rasa redacted.
+    sealed_contact: str
 
 
 @dataclass(frozen=True)
