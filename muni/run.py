@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from booking.settings import real_api_configured
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -33,6 +35,7 @@ class StackConfig:
     gateway_port: int = 8080
     rasa_port: int = 5005
     actions_port: int = 5055
+    booking_sandbox_port: int = 8090
     model: Path = ROOT / "models" / "muni.tar.gz"
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -49,6 +52,7 @@ class StackConfig:
             gateway_port=port("MUNI_PORT", 8080),
             rasa_port=port("MUNI_RASA_PORT", 5005),
             actions_port=port("MUNI_ACTIONS_PORT", 5055),
+            booking_sandbox_port=port("MUNI_BOOKING_SANDBOX_PORT", 8090),
         )
 
     @property
@@ -90,6 +94,10 @@ def environment(config: StackConfig) -> dict[str, str]:
     )
     env.setdefault("MUNI_DATABASE_URL", f"sqlite+aiosqlite:///{config.var_dir / 'muni.db'}")
     env.setdefault("MUNI_RASA_TRACKER_DB", str(config.var_dir / "rasa_tracker.db"))
+    # The booking sandbox stands in for FrontDesk wherever no real booking API is configured.
+    env["MUNI_BOOKING_SANDBOX_PORT"] = str(config.booking_sandbox_port)
+    env["MUNI_BOOKING_SANDBOX_URL"] = f"http://127.0.0.1:{config.booking_sandbox_port}"
+    env.setdefault("MUNI_BOOKING_SANDBOX_DB", str(config.var_dir / "booking_sandbox.db"))
     env.update(config.extra_env)
     return env
 
@@ -113,7 +121,16 @@ def services(config: StackConfig) -> list[Service]:
             f"http://127.0.0.1:{config.rasa_port}/status",
         ),
         Service("gateway", [python, "-m", "web"], f"{config.gateway_url}/readyz"),
+        *_booking_sandbox(config, python),
     ]
+
+
+def _booking_sandbox(config: StackConfig, python: str) -> list[Service]:
+    """The SANDBOX booking server, unless a real booking API is configured (booking/settings.py)."""
+    if real_api_configured({**os.environ, **config.extra_env}):
+        return []
+    port = config.booking_sandbox_port
+    return [Service("booking", [python, "-m", "booking.sandbox"], f"http://127.0.0.1:{port}/")]
 
 
 def _answers(url: str) -> bool:

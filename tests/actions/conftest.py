@@ -20,8 +20,9 @@ def make_tracker(
     municipality: str | None = "aarhus",
     slots: dict[str, Any] | None = None,
     ranking: list[tuple[str, float]] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Tracker:
-    metadata = {"municipality": municipality} if municipality else {}
+    metadata = {**({"municipality": municipality} if municipality else {}), **(metadata or {})}
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.9},

@@ -1,0 +1,325 @@
+"""Booking, moving and cancelling a time in the citizen service: thin actions over booking/.
+
+The form (booking_form) asks one thing at a time; validation lives in
+actions/booking_form.py. Every turn ends with report(topic appointment_booking,
+source booking). A failing booking API never leaves a hold behind: the citizen
+gets the municipality's booking page and phone instead.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import date, datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.replies import library, municipality_slug, prompts, report, say, utcnow
+from booking import Booking, BookingError, BookingPort, BookingUnavailable, Slot
+from booking.connect import open_booking
+from booking.dates import NoDate, parse_when
+from booking.model import COPENHAGEN
+from booking.offers import danish_time, decode_slot, find_reference, service_from_text
+from knowledge import UnknownTopic
+from muni.sealed import ContactSealer
+
+logger = logging.getLogger("muni.actions.booking")
+
+TOPIC = "appointment_booking"
+MODES = {"appointment_booking": "new", "move_booking": "move", "cancel_booking": "cancel"}
+FORM_SLOTS = (
+    "booking_service", "booking_when", "booking_slot", "booking_name", "booking_contact",
+    "booking_reference", "booking_confirmed", "booking_offered", "booking_hold", "booking_failed",
+)
+PortOpener = Callable[[str], AbstractAsyncContextManager[BookingPort]]
+_BRING = re.compile(r"[^.]*\bmedbring\w*[^.]*\.", re.IGNORECASE)
+
+
+@functools.cache
+def sealer() -> ContactSealer:
+    key = os.environ.get("MUNI_SECRET_KEY")
+    if not key:
+        raise RuntimeError("MUNI_SECRET_KEY is required by the action server to unseal booking contacts")
+    return ContactSealer(key)
+
+
+def today(now: datetime) -> date:
+    return now.astimezone(COPENHAGEN).date()
+
+
+def reset_events() -> list[dict[str, Any]]:
+    return [SlotSet(name, None) for name in (*FORM_SLOTS, "booking_mode")]
+
+
+def local_value(slug: str, name: str) -> str:
+    municipality = library().municipality(slug)
+    value = library().resolve(name, municipality)
+    return value.text() if value is not None else municipality.website_url
+
+
+def what_to_bring(service_id: str, slug: str) -> str:
+    """The 'Medbring …' sentences of the service's guide, else a general line."""
+    try:
+        text = library().answer(service_id, slug).text
+    except UnknownTopic:
+        text = ""
+    found = [match.group(0).strip() for match in _BRING.finditer(text)]
+    return " ".join(found) if found else prompts()["booking_bring_default"]["text"]
+
+
+def service_name(service_id: str | None) -> str:
+    topic = library().topics.get(service_id or "")
+    return topic.title.lower() if topic else "dit ærinde"
+
+
+def booking_answer(dispatcher: CollectingDispatcher, *, sandbox: bool = False) -> None:
+    if sandbox:
+        say(dispatcher, "booking_sandbox")
+    report(dispatcher, topic=TOPIC, source="booking")
+
+
+def unavailable(dispatcher: CollectingDispatcher, slug: str, error: BookingError) -> None:
+    """The scripted answer when the booking API fails: book on the web or by phone."""
+    logger.warning("booking API failed for %s: %s", slug, error)
+    booking_url = local_value(slug, "booking_url")
+    say(dispatcher, "booking_unavailable", booking_url=booking_url,
+        phone=local_value(slug, "citizen_service_phone"))
+    report(dispatcher, topic=TOPIC, source="fallback", handoff=True,
+           links=[{"title": "Bestil tid i Borgerservice", "url": booking_url}])
+
+
+async def release_hold(port: BookingPort, hold_id: str | None) -> None:
+    if not hold_id:
+        return
+    try:
+        await port.release(hold_id)
+    except BookingError as error:  # it expires by itself within minutes
+        logger.warning("could not release hold: %s", error)
+
+
+class ActionStartBooking(Action):
+    """Start booking, moving or cancelling where the municipality has the integration; else its booking page."""
+
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self.clock = clock
+
+    def name(self) -> str:
+        return "action_start_booking"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        slug = municipality_slug(tracker) or ""
+        municipality = library().municipalities.get(slug)
+        if municipality is None or not municipality.booking_enabled:
+            answer = library().answer(TOPIC, slug) if municipality else None
+            if answer is None:
+                say(dispatcher, "booking_stop_outside")
+                report(dispatcher, topic=TOPIC, source="fallback")
+            else:
+                dispatcher.utter_message(text=answer.text)
+                report(dispatcher, topic=TOPIC, source="guide",
+                       links=[{"title": link.title, "url": link.url} for link in answer.links], missing=answer.missing)
+            return [SlotSet("booking_enabled", False), SlotSet("failed_turns", 0)]
+        text = tracker.latest_message.get("text") or ""
+        events = [*reset_events(), SlotSet("booking_enabled", True), SlotSet("failed_turns", 0),
+                  SlotSet("booking_mode", MODES.get(tracker.get_intent_of_latest_message() or "", "new"))]
+        if text.startswith("/"):
+            return events
+        if (reference := find_reference(text)) is not None:
+            events.append(SlotSet("booking_reference", reference))
+        if (service := service_from_text(text, [s for s in library().topics])) is not None:
+            events.append(SlotSet("booking_service", service))
+        try:
+            parse_when(text, today(self.clock()))
+            events.append(SlotSet("booking_when", text))
+        except NoDate:
+            pass
+        except ValueError:  # a past or impossible date: the form explains it when it validates
+            events.append(SlotSet("booking_when", text))
+        return events
+
+
+class ActionStopBooking(Action):
+    def __init__(self, open_port: PortOpener = open_booking) -> None:
+        self.open_port = open_port
+
+    def name(self) -> str:
+        return "action_stop_booking"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if tracker.get_slot("booking_mode") is None:
+            say(dispatcher, "booking_stop_outside")
+            report(dispatcher, topic=None, source="conversation")
+            return []
+        if hold_id := tracker.get_slot("booking_hold"):
+            async with self.open_port(municipality_slug(tracker) or "") as port:
+                await release_hold(port, hold_id)
+        say(dispatcher, "booking_stopped")
+        report(dispatcher, topic=TOPIC, source="booking")
+        return reset_events()
+
+
+class ActionFinishBooking(Action):
+    """The form is complete: book, move or cancel (or explain why not)."""
+
+    def __init__(self, open_port: PortOpener = open_booking) -> None:
+        self.open_port = open_port
+
+    def name(self) -> str:
+        return "action_finish_booking"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        slug = municipality_slug(tracker) or ""
+        hold_id = tracker.get_slot("booking_hold")
+        async with self.open_port(slug) as port:
+            if failure := tracker.get_slot("booking_failed"):
+                await release_hold(port, hold_id)
+                unavailable(dispatcher, slug, BookingUnavailable(failure))
+                return reset_events()
+            try:
+                return await self._finish(dispatcher, tracker, port, slug)
+            except BookingError as error:
+                await release_hold(port, hold_id)
+                unavailable(dispatcher, slug, error)
+                return reset_events()
+
+    async def _finish(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, port: BookingPort, slug: str
+    ) -> list[dict[str, Any]]:
+        mode, hold_id, reference = (tracker.get_slot(n) for n in ("booking_mode", "booking_hold", "booking_reference"))
+        key = f"muni-{tracker.sender_id}-{hold_id}"
+        if mode == "cancel":
+            booking = await port.lookup(reference)
+            if tracker.get_slot("booking_confirmed") != "yes":
+                say(dispatcher, "booking_kept")
+            else:
+                booking = await port.cancel(reference)
+                say(dispatcher, "booking_cancelled", service=service_name(booking.service_id),
+                    when=danish_time(booking.start), reference=booking.reference)
+            booking_answer(dispatcher, sandbox=booking.sandbox)
+            return reset_events()
+        if mode == "move":
+            booking = await port.move(reference, hold_id, key)
+            say(dispatcher, "booking_moved", when=danish_time(booking.start),
+                location=await self._location_name(port, booking), reference=booking.reference)
+            booking_answer(dispatcher, sandbox=booking.sandbox)
+            return reset_events()
+        contact = sealer().unseal(tracker.get_slot("booking_contact") or "")
+        if contact is None:
+            raise BookingUnavailable("the sealed contact could not be opened")
+        booking = await port.confirm(hold_id, tracker.get_slot("booking_name"), contact, key)
+        await self._confirmed(dispatcher, port, booking, slug, "e-mail" if "@" in contact else "sms")
+        return reset_events()
+
+    async def _location_name(self, port: BookingPort, booking: Booking) -> str:
+        return next((loc.name for loc in await port.locations() if loc.id == booking.location_id), "Borgerservice")
+
+    async def _confirmed(
+        self, dispatcher: CollectingDispatcher, port: BookingPort, booking: Booking, slug: str, channel: str
+    ) -> None:
+        location = next((loc for loc in await port.locations() if loc.id == booking.location_id), None)
+        say(
+            dispatcher, "booking_confirmed",
+            service=service_name(booking.service_id).capitalize(), when=danish_time(booking.start),
+            location=location.name if location else "Borgerservice", address=location.address if location else "",
+            reference=booking.reference, contact=f"dig på {channel}", bring=what_to_bring(booking.service_id, slug),
+        )
+        booking_answer(dispatcher, sandbox=booking.sandbox)
+
+
+def offered_slots(tracker: Tracker) -> list[Slot]:
+    return [slot for raw in tracker.get_slot("booking_offered") or [] if (slot := decode_slot(raw))]
+
+
+class _Ask:
+    """What every question of the form shares (not an Action: rasa-sdk registers those)."""
+
+    slot = ""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        prompt = prompts()[self.slot.replace("booking_", "booking_ask_")]
+        text, buttons = await self.content(tracker, prompt)
+        dispatcher.utter_message(text=text, buttons=buttons)
+        report(dispatcher, topic=TOPIC, source="booking")
+        return []
+
+    async def content(self, tracker: Tracker, prompt: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
+        return prompt["text"], prompt.get("buttons", [])
+
+
+class ActionAskBookingService(_Ask, Action):
+    slot = "booking_service"
+
+    def __init__(self, open_port: PortOpener = open_booking) -> None:
+        self.open_port = open_port
+
+    async def content(self, tracker: Tracker, prompt: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
+        try:
+            async with self.open_port(municipality_slug(tracker) or "") as port:
+                services = await port.services()
+        except BookingError as error:
+            logger.warning("could not list services: %s", error)
+            services = []
+        return prompt["text"], [{"title": s.name, "payload": s.id} for s in services]
+
+
+class ActionAskBookingWhen(_Ask, Action):
+    slot = "booking_when"
+
+
+class ActionAskBookingSlot(_Ask, Action):
+    slot = "booking_slot"
+
+    async def content(self, tracker: Tracker, prompt: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
+        slots = offered_slots(tracker)
+        location = "Borgerservice"
+        text = prompt["text"].format(service=service_name(tracker.get_slot("booking_service")), location=location)
+        buttons = [{"title": danish_time(s.start), "payload": danish_time(s.start)} for s in slots]
+        other = prompts()["booking_other_day_button"]["text"]
+        return text, [*buttons, {"title": other, "payload": other.lower()}]
+
+
+class ActionAskBookingName(_Ask, Action):
+    slot = "booking_name"
+
+
+class ActionAskBookingContact(_Ask, Action):
+    slot = "booking_contact"
+
+
+class ActionAskBookingReference(_Ask, Action):
+    slot = "booking_reference"
+
+
+class ActionAskBookingConfirmed(_Ask, Action):
+    slot = "booking_confirmed"
+
+    def __init__(self, open_port: PortOpener = open_booking) -> None:
+        self.open_port = open_port
+
+    async def content(self, tracker: Tracker, prompt: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
+        try:
+            async with self.open_port(municipality_slug(tracker) or "") as port:
+                booking = await port.lookup(tracker.get_slot("booking_reference"))
+        except BookingError as error:  # the citizen can still answer; finishing reports the failure
+            logger.warning("could not look up the booking to cancel: %s", error)
+            return prompt["text"].format(service="dit ærinde", when="").replace(" ?", "?"), prompt["buttons"]
+        text = prompt["text"].format(service=service_name(booking.service_id), when=danish_time(booking.start))
+        return text, prompt["buttons"]
+
