@@ -20,7 +20,7 @@ BOT_SOURCES := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup run test eval bench bench-voice train validate clean check-pythons
+.PHONY: help setup run test eval bench bench-voice bench-booking train validate clean check-pythons
 
 help:
 	@echo "make run    – set up everything and start Muni on embedded defaults (http://127.0.0.1:8080)"
@@ -28,6 +28,7 @@ help:
 	@echo "make eval   – score the assistant on $(EVAL) through the chat API"
 	@echo "make bench  – 20 concurrent conversations through the chat API, latency figures"
 	@echo "make bench-voice – 30 concurrent phone calls through the signed voice webhooks, p95/p99"
+	@echo "make bench-booking – 50 concurrent bookings against the booking sandbox: p95 per turn, no double booking"
 
 check-pythons:
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 is missing (needed for Rasa 3.6): see README"; exit 1; }
@@ -77,6 +78,9 @@ bench: setup
 
 bench-voice: setup
 	$(PY) -m muni.bench_voice
+
+bench-booking: $(VENV)/.installed
+	$(PY) -m muni.bench_booking
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) build models var .pytest_cache
