@@ -17,7 +17,8 @@ from knowledge.topics import Topic, load_topics
 from knowledge.values import Value, Variable, load_national, load_variables
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# Topics answered from a guide. appointment_booking has a guide until the booking dialogue exists.
+# Topics answered from a guide. appointment_booking (a flow) keeps a guide: it is the answer
+# where a municipality has no booking integration.
 GUIDE_TOPIC_KINDS = frozenset({"guide"})
 INTERIM_GUIDE_TOPICS = frozenset({"appointment_booking"})
 
