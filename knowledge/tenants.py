@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from knowledge._yaml import read_mapping, require
 from knowledge.errors import KnowledgeDataError
@@ -16,6 +17,8 @@ from knowledge.values import Value, Variable, parse_values
 __all__ = ["Municipality", "Value", "load_municipalities", "load_municipality"]
 
 SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
+_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _TENANT_SCOPES = frozenset({"local", "national"})
 
 
@@ -31,6 +34,13 @@ class Municipality:
     embed_pages: tuple[str, ...] = ()
     # Booking integration is licensed per municipality; without it citizens get its booking page.
     booking_enabled: bool = False
+    embed_origins: tuple[str, ...] = ()  # empty: the website's own origins (website_origins)
+    embed_colour: str | None = None
+
+    @property
+    def website_origins(self) -> tuple[str, ...]:
+        """Where the municipality's own site is served: https://<website> and https://www.<website>."""
+        return (f"https://{self.website}", f"https://www.{self.website}")
 
     @property
     def website_url(self) -> str:
@@ -77,7 +87,7 @@ def load_municipality(
             parse_values(data.get("variables"), variables, _TENANT_SCOPES, f"{where}: variables")
         ),
         guides=MappingProxyType(guides),
-        embed_pages=_embed_pages(data.get("embed"), where),
+        **_embed(data.get("embed"), where),
         booking_enabled=_booking_enabled(data.get("booking"), where),
     )
 
@@ -91,14 +101,22 @@ def _booking_enabled(raw: object, where: str) -> bool:
     return raw["enabled"]
 
 
-def _embed_pages(raw: object, where: str) -> tuple[str, ...]:
-    """The pages the municipality chose for the embed script (optional)."""
+def _embed(raw: object, where: str) -> dict[str, Any]:
+    """The embed script's settings (optional): pages the municipality chose, origins, colour."""
     if raw is None:
-        return ()
-    pages = raw.get("pages") if isinstance(raw, dict) else None
-    if not isinstance(pages, list) or not all(isinstance(page, str) for page in pages):
-        raise KnowledgeDataError(f"{where}: embed is {{pages: [url, ...]}}")
-    return tuple(pages)
+        return {}
+    if not isinstance(raw, dict) or set(raw) - {"pages", "origins", "colour"}:
+        raise KnowledgeDataError(f"{where}: embed is {{pages: [pattern, ...], origins: [origin, ...], colour: '#rrggbb'}}")
+    pages, origins, colour = raw.get("pages", []), raw.get("origins", []), raw.get("colour")
+    for name, values in (("pages", pages), ("origins", origins)):
+        if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+            raise KnowledgeDataError(f"{where}: embed.{name} is a list of strings")
+    for origin in origins:
+        if not _ORIGIN.match(origin):
+            raise KnowledgeDataError(f"{where}: embed.origins has {origin!r}; an origin is like https://www.aarhus.dk")
+    if colour is not None and (not isinstance(colour, str) or not _COLOUR.match(colour)):
+        raise KnowledgeDataError(f"{where}: embed.colour is a hex colour like '#00558c'")
+    return {"embed_pages": tuple(pages), "embed_origins": tuple(origins), "embed_colour": colour}
 
 
 def load_municipalities(

@@ -12,6 +12,7 @@ from voice.app import mount_voice
 from voice.state import VoiceConfig
 from muni.sealed import ContactSealer
 from web import chat, health
+from web.channels.routes import add_web_channel_routes
 from web.conversations import Conversations
 from web.directory import Directory
 from web.errors import error_middleware
@@ -65,6 +66,7 @@ def create_app(
     _add_routes(app)
     if voice is not None:  # only with TWILIO_AUTH_TOKEN: unsigned calls are never served
         mount_voice(app, voice, settings.database_url)
+    add_web_channel_routes(app)
     return app
 
 

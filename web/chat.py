@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from web.channels.security import require_allowed_origin
 from web.conversations import Answer
 from web.errors import ApiError
 from web.state import CONVERSATIONS, DIRECTORY, LIMITERS, SIGNER
@@ -23,7 +24,7 @@ async def create_conversation(request: web.Request) -> web.Response:
     client = request.remote or "unknown"
     if not await request.app[LIMITERS].conversations.acquire(client):
         raise ApiError(429, "rate_limited", "For mange nye samtaler. Vent et øjeblik, og prøv igen.")
-    body = await _json_object(request)
+    body = await json_object(request)
     directory = request.app[DIRECTORY]
 
     municipality = body.get("municipality")
@@ -31,6 +32,7 @@ async def create_conversation(request: web.Request) -> web.Response:
         raise ApiError(400, "invalid_municipality", "Feltet 'municipality' skal være en kommunes id.")
     if municipality not in directory.municipalities:
         raise ApiError(404, "unknown_municipality", "Kommunen findes ikke i Muni.")
+    require_allowed_origin(request, municipality)
     channel = body.get("channel")
     if not isinstance(channel, str) or channel not in CHANNELS:
         raise ApiError(400, "invalid_channel", "Feltet 'channel' skal være en af: " + ", ".join(sorted(CHANNELS)) + ".")
@@ -52,17 +54,18 @@ async def create_conversation(request: web.Request) -> web.Response:
 async def post_message(request: web.Request) -> web.Response:
     """POST /api/v1/conversations/{id}/messages"""
     conversation_id = request.match_info["conversation_id"]
-    token = _bearer_token(request)
+    token = bearer_token(request)
     if not request.app[SIGNER].verify(conversation_id, token):
         raise ApiError(401, "invalid_token", "Adgangsnøglen passer ikke til samtalen.")
     conversations = request.app[CONVERSATIONS]
     conversation = await conversations.find(conversation_id)
     if conversation is None:
         raise ApiError(404, "unknown_conversation", "Samtalen findes ikke.")
+    require_allowed_origin(request, conversation.municipality)
     if not await request.app[LIMITERS].messages.acquire(conversation_id):
         raise ApiError(429, "rate_limited", "Du har skrevet mange beskeder på kort tid. Vent lidt, og prøv igen.")
 
-    message = citizen_message(await _json_object(request))
+    message = citizen_message(await json_object(request))
     answer = await conversations.reply(conversation, message)
     return json_response(_answer_body(answer))
 
@@ -116,7 +119,7 @@ def _payload(payload: Any) -> str:
     return payload
 
 
-def _bearer_token(request: web.Request) -> str:
+def bearer_token(request: web.Request) -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -124,7 +127,7 @@ def _bearer_token(request: web.Request) -> str:
     return token.strip()
 
 
-async def _json_object(request: web.Request) -> dict[str, Any]:
+async def json_object(request: web.Request) -> dict[str, Any]:
     raw = await request.read()  # raises 413 past client_max_size
     try:
         body = json.loads(raw)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -20,12 +20,24 @@ class ContactCentreInfo(Protocol):
 
 
 @dataclass(frozen=True)
+class Embedding:
+    """Where a municipality's assistant may appear on the web, and how it looks there."""
+
+    website: str  # bare host, e.g. "aarhus.dk"
+    origins: tuple[str, ...]  # pages on these origins may embed and call the assistant
+    pages: tuple[str, ...] = ()  # URL patterns ('*' wildcard, or a path like '/borger/*'); empty: every page
+    colour: str = "#1f4e79"
+
+
+@dataclass(frozen=True)
 class Directory:
     """Member municipalities (slug -> name), known topic ids, and the contact centre."""
 
     municipalities: Mapping[str, str]
     topics: frozenset[str]
     contact_centre: ContactCentreInfo
+    embeddings: Mapping[str, Embedding] = field(default_factory=dict)  # slug -> web presence
+    topic_titles: Mapping[str, str] = field(default_factory=dict)  # topic id -> Danish title
 
 
 def load_directory() -> Directory:
@@ -35,8 +47,19 @@ def load_directory() -> Directory:
     from knowledge import ContactCentre, GuideLibrary, load_topics
 
     library = GuideLibrary.load()
+    topics = load_topics()
     return Directory(
         municipalities={slug: m.name for slug, m in library.municipalities.items()},
-        topics=frozenset(load_topics()),
+        topics=frozenset(topics),
         contact_centre=ContactCentre.load(),
+        embeddings={
+            slug: Embedding(
+                website=m.website,
+                origins=m.embed_origins or m.website_origins,
+                pages=m.embed_pages,
+                colour=m.embed_colour or Embedding.colour,
+            )
+            for slug, m in library.municipalities.items()
+        },
+        topic_titles={topic.id: topic.title for topic in topics.values()},
     )

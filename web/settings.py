@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from web.channels.settings import ChannelSettingsError, WebChannelSettings
+
 SUPPORTED_DATABASE_DRIVERS = frozenset({"sqlite+aiosqlite", "postgresql+asyncpg"})
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -31,6 +33,7 @@ class GatewaySettings:
     rasa_timeout_s: float = 8.0
     conversations_per_minute: int = 30  # new conversations per client IP
     messages_per_minute: int = 20  # messages per conversation
+    channels: WebChannelSettings = field(default_factory=WebChannelSettings)  # embed, links, agents' keys
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> GatewaySettings:
@@ -49,7 +52,15 @@ class GatewaySettings:
                 environ, "MUNI_CONVERSATIONS_PER_MINUTE", defaults.conversations_per_minute
             ),
             messages_per_minute=_positive_int(environ, "MUNI_MESSAGES_PER_MINUTE", defaults.messages_per_minute),
+            channels=_channels(environ),
         )
+
+
+def _channels(environ: Mapping[str, str]) -> WebChannelSettings:
+    try:
+        return WebChannelSettings.from_env(environ)
+    except ChannelSettingsError as error:
+        raise SettingsError(str(error)) from None
 
 
 def _value(environ: Mapping[str, str], name: str) -> str | None:

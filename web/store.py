@@ -72,6 +72,16 @@ knowledge_gaps = Table(
 )
 
 
+# One rating per conversation, on the contact centre's 1-9 scale; a new rating replaces the old.
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("conversation_id", String(36), ForeignKey("conversations.id"), primary_key=True),
+    Column("score", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+
 @dataclass(frozen=True)
 class ConversationRecord:
     id: str
@@ -121,6 +131,11 @@ class ConversationLog:
         async with engine.begin() as connection:
             await connection.run_sync(metadata.create_all)
         return cls(engine)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """For logs kept beside the conversations (the SMS-link log) in the same database."""
+        return self._engine
 
     async def close(self) -> None:
         await self._engine.dispose()
@@ -200,6 +215,23 @@ class ConversationLog:
             )
             for row in rows
         ]
+
+    async def record_rating(self, conversation_id: str, score: int, at: datetime) -> None:
+        """Keep the citizen's rating (1-9) of a conversation; a second rating replaces the first."""
+        if not 1 <= score <= 9:
+            raise ValueError("a rating is 1-9")
+        insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
+        statement = insert(ratings).values(conversation_id=conversation_id, score=score, at=_utc(at))
+        statement = statement.on_conflict_do_update(
+            index_elements=["conversation_id"], set_={"score": statement.excluded.score, "at": statement.excluded.at}
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def rating(self, conversation_id: str) -> int | None:
+        async with self._engine.connect() as connection:
+            query = select(ratings.c.score).where(ratings.c.conversation_id == conversation_id)
+            return (await connection.execute(query)).scalar_one_or_none()
 
     async def record_gap(self, municipality: str, topic: str, variable: str, at: datetime) -> None:
         """Count one more time that a municipality lacked a local variable."""

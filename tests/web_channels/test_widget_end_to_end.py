@@ -1,0 +1,225 @@
+"""The web channels in headless Chromium against the real stack (Rasa, action server, gateway).
+
+A municipality's page on 127.0.0.1 embeds the script; a citizen asks, follows a button, asks for a
+person and rates; a deep link opens on its topic; a stranger's site is refused; axe-core finds no
+WCAG 2.1 A/AA violation in the widget or the full page.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from muni.chatclient import free_port
+from muni.run import ROOT, Stack, StackConfig
+from tests.web_channels.browser import AXE, axe_violations, browser_missing, chromium, host_page, site
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not (ROOT / "models" / "muni.tar.gz").exists() or not (ROOT / ".venv-rasa").exists(),
+        reason="needs the Rasa environment and a trained model (make test sets both up)",
+    ),
+    pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or ""),
+]
+LAUNCHER = "Chat med Aarhus Kommunes digitale assistent"
+PHONE = {"width": 375, "height": 667}
+
+
+class World:
+    def __init__(self, stack: Stack, municipality: str, stranger: str, pages: dict[str, str]) -> None:
+        self.stack, self.municipality, self.stranger, self.pages = stack, municipality, stranger, pages
+
+    @property
+    def gateway(self) -> str:
+        return self.stack.config.gateway_url
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    pages: dict[str, str] = {}
+    strangers: dict[str, str] = {}
+    with site(pages) as municipality, site(strangers) as stranger:
+        port = free_port()
+        var_dir = tmp_path_factory.mktemp("var")
+        config = StackConfig(
+            var_dir=var_dir,
+            gateway_port=port,
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            extra_env={
+                "MUNI_SECRET_KEY": "web-e2e-" + "k" * 40,
+                "MUNI_PUBLIC_URL": f"http://127.0.0.1:{port}",
+                # The test page stands in for aarhus.dk; the stranger's site is not allowed.
+                "MUNI_EMBED_EXTRA_ORIGINS": municipality.origin,
+                "MUNI_SMS_OUTBOX": str(var_dir / "outbox.jsonl"),
+            },
+        )
+        log = io.StringIO()
+        stack = Stack(config, log_sink=log)
+        try:
+            stack.start()
+        except (RuntimeError, TimeoutError) as error:
+            stack.stop()
+            pytest.fail(f"{error}\n{log.getvalue()[-6000:]}")
+        gateway = config.gateway_url
+        pages["/borger/pas"] = host_page(gateway, "aarhus", "Pas og kørekort")
+        pages["/borger/flytning"] = host_page(gateway, "aarhus", "Flytning")
+        pages["/om-kommunen/historie"] = host_page(gateway, "aarhus", "Byens historie")
+        strangers["/borger/pas"] = host_page(gateway, "aarhus", "Falsk kommune")
+        strangers["/frame"] = f'<!doctype html><title>x</title><iframe src="{gateway}/widget/aarhus"></iframe>'
+        try:
+            yield World(stack, municipality.origin, stranger.origin, pages)
+        finally:
+            stack.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(world: World) -> Iterator[Any]:
+    with chromium() as running:
+        yield running
+
+
+def bot_messages(frame: Any) -> list[str]:
+    return frame.evaluate("[...document.querySelectorAll('.msg.bot')].map(m => m.textContent)")
+
+
+def wait_for_bot(frame: Any, count: int) -> list[str]:
+    frame.wait_for_function(f"() => document.querySelectorAll('.msg.bot').length >= {count}", timeout=30_000)
+    return bot_messages(frame)
+
+
+def widget_frame(page: Any) -> Any:
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-muni]')].some(h => h.shadowRoot.querySelector('iframe'))"
+    )
+    for _ in range(100):
+        for frame in page.frames:
+            if "/widget/aarhus" in frame.url:
+                return frame
+        page.wait_for_timeout(100)
+    raise AssertionError("the widget's frame never loaded")
+
+
+def test_a_citizen_asks_follows_a_button_asks_for_a_person_and_rates(world: World, browser: Any) -> None:
+    page = browser.new_page()
+    page.goto(world.municipality + "/borger/pas")
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    launcher.focus()
+    page.keyboard.press("Enter")  # keyboard only
+    frame = widget_frame(page)
+    frame.wait_for_function("() => document.activeElement && document.activeElement.id === 'muni-q'")
+    greeting = wait_for_bot(frame, 1)
+    assert "Aarhus" in greeting[0]
+
+    page.keyboard.type("hvad koster et pas")
+    page.keyboard.press("Enter")
+    answer = wait_for_bot(frame, 2)[-1]
+    assert "pas" in answer.lower() and "Aarhus Kommune" in answer
+
+    page.keyboard.type("tilskud")
+    page.keyboard.press("Enter")
+    choices = frame.get_by_role("group", name="Svarmuligheder").last
+    choices.wait_for()
+    asked = len(bot_messages(frame))
+    choices.get_by_role("button", name="Boligstøtte").click()
+    housing = wait_for_bot(frame, asked + 1)[asked]
+    assert "boligstøtte" in housing.lower() and not housing.startswith("Muni"), bot_messages(frame)
+    assert frame.get_by_role("group", name="Svarmuligheder").count() == 0, "a used choice goes away"
+    assert "Dig: Boligstøtte" in frame.evaluate("[...document.querySelectorAll('.msg.citizen')].map(m => m.textContent)")
+
+    before = len(bot_messages(frame))
+    frame.get_by_role("button", name="Tal med en medarbejder").last.click()
+    person = wait_for_bot(frame, before + 1)[-1]
+    assert re.search(r"\d{2} \d{2} \d{2} \d{2}", person), person  # the contact centre's number
+
+    # Moving to another page of the site keeps the conversation.
+    page.goto(world.municipality + "/borger/flytning")
+    frame = widget_frame(page)
+    frame.wait_for_function(f"() => document.querySelectorAll('.msg.bot').length >= {before + 1}")
+    assert bot_messages(frame)[-1] == person
+
+    frame.get_by_role("button", name="Bedøm samtalen").click()
+    frame.get_by_label("8", exact=True).check()
+    frame.get_by_role("button", name="Send bedømmelse").click()
+    frame.get_by_text("Tak for din bedømmelse.").wait_for()
+    with sqlite3.connect(world.stack.config.var_dir / "muni.db") as db:
+        assert db.execute("select score from ratings").fetchall() == [(8,)]
+
+    frame.get_by_role("button", name="Luk").first.press("Enter")
+    page.get_by_role("button", name=LAUNCHER).wait_for()
+    assert page.evaluate("document.activeElement.getAttribute('data-muni')") == "aarhus"
+    page.close()
+
+
+def test_the_widget_appears_only_on_the_pages_the_municipality_chose(world: World, browser: Any) -> None:
+    page = browser.new_page()
+    page.goto(world.municipality + "/om-kommunen/historie")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.querySelectorAll('[data-muni]').length") == 0
+    page.close()
+
+
+def test_a_deep_link_opens_full_page_on_its_topic(world: World, browser: Any) -> None:
+    page = browser.new_page()
+    response = page.goto(world.gateway + "/start/horsens/waste_collection?via=qr")
+    assert response.status == 200
+    assert page.title().startswith("Affald")
+    first = wait_for_bot(page.main_frame, 1)[0]
+    assert "affald" in first.lower() and "Horsens" in first
+    unknown = page.goto(world.gateway + "/start/horsens/no_such_topic")
+    assert unknown.status == 404
+    assert "Vi kan ikke finde siden" in page.content()
+    page.close()
+
+
+def test_a_strangers_site_can_neither_embed_frame_nor_drive_the_assistant(world: World, browser: Any) -> None:
+    page = browser.new_page()
+    page.goto(world.stranger + "/borger/pas")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    assert page.evaluate("document.querySelectorAll('[data-muni]').length") == 0
+    result = page.evaluate(
+        """url => fetch(url + '/api/v1/conversations', {method: 'POST', headers: {'Content-Type': 'application/json'},
+             body: JSON.stringify({municipality: 'aarhus', channel: 'web'})}).then(r => 'read ' + r.status, () => 'blocked')""",
+        world.gateway,
+    )
+    assert result == "blocked"
+    page.goto(world.stranger + "/frame")
+    page.wait_for_timeout(1000)
+    framed = [f for f in page.frames if f is not page.main_frame]
+    assert framed, "the iframe element exists"
+    for frame in framed:
+        assert "/widget/aarhus" not in frame.url or frame.evaluate("document.getElementById('muni')") is None
+    page.close()
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test runs npm ci in web/tests-node)")
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, PHONE], ids=["desktop", "phone"])
+def test_axe_finds_no_wcag_21_aa_violation_in_the_widget_or_the_full_page(
+    world: World, browser: Any, viewport: dict[str, int]
+) -> None:
+    context = browser.new_context(bypass_csp=True, viewport=viewport)  # to inject axe into the pages
+    page = context.new_page()
+    page.goto(world.municipality + "/borger/pas")
+    page.get_by_role("button", name=LAUNCHER).click()
+    frame = widget_frame(page)
+    wait_for_bot(frame, 1)
+    frame.get_by_label("Skriv dit spørgsmål").fill("hvad koster et pas")
+    frame.get_by_label("Skriv dit spørgsmål").press("Enter")
+    wait_for_bot(frame, 2)
+    frame.get_by_role("button", name="Bedøm samtalen").click()
+    assert axe_violations(page, min_framed_checks=20) == []
+
+    page.goto(world.gateway + "/start/aarhus/passport?via=sms")
+    wait_for_bot(page.main_frame, 1)
+    page.get_by_role("button", name="Bedøm samtalen").click()
+    assert axe_violations(page) == []
+    page.goto(world.gateway + "/start/aarhus/nope")
+    assert axe_violations(page) == []
+    context.close()

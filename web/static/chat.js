@@ -1,0 +1,219 @@
+/* Muni chat UI (framed by embed.js, or full page for deep links). Bot text is always set as
+   text (textContent), never parsed as HTML; only http(s) links to allowed domains become links. */
+(function () {
+  "use strict";
+  var root = document.getElementById("muni");
+  if (!root) return;
+  var d = root.dataset;
+  var domains = (d.linkDomains || "").split(" ").filter(Boolean);
+  var storeKey = "muni:" + d.municipality + ":" + (d.topic || "");
+  var state = load() || { id: null, token: null, log: [], rated: false };
+  root.style.setProperty("--c", d.colour);
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function load() {
+    try { return JSON.parse(sessionStorage.getItem(storeKey)); } catch (e) { return null; }
+  }
+
+  function save() {
+    try { sessionStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+
+  function safeUrl(raw) {
+    var url;
+    try { url = new URL(raw); } catch (e) { return null; }
+    if (url.protocol !== "https:" && url.protocol !== "http:") return null;
+    var host = url.hostname.toLowerCase();
+    var ok = domains.some(function (domain) {
+      return host === domain || host.slice(-(domain.length + 1)) === "." + domain;
+    });
+    return ok ? url.href : null;
+  }
+
+  function link(title, raw) {
+    var href = safeUrl(raw);
+    if (!href) return document.createTextNode(title === raw ? raw : title + " (" + raw + ")");
+    var a = el("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, title);
+    a.appendChild(el("span", { "class": "sr" }, " (åbner i et nyt vindue)"));
+    return a;
+  }
+
+  // Plain text with URLs in it: the URLs of allowed domains become links, everything else stays text.
+  function textWithLinks(text) {
+    var p = el("p");
+    var re = /https?:\/\/[^\s<>"]+[^\s<>".,;:!?)]/g;
+    var at = 0, match;
+    while ((match = re.exec(text)) !== null) {
+      p.appendChild(document.createTextNode(text.slice(at, match.index)));
+      p.appendChild(link(match[0], match[0]));
+      at = match.index + match[0].length;
+    }
+    p.appendChild(document.createTextNode(text.slice(at)));
+    return p;
+  }
+
+  // --- layout ---------------------------------------------------------------------------------
+  var header = el("header", { "class": "head" });
+  header.appendChild(el("h1", {}, d.name + " – digital assistent"));
+  if (d.embedded) {
+    var closeBtn = el("button", { type: "button", "class": "ghost", "aria-label": "Luk chatten" }, "Luk");
+    closeBtn.addEventListener("click", function () { parent.postMessage({ muni: "close" }, "*"); });
+    header.appendChild(closeBtn);
+  }
+  var log = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-label": "Samtale", tabindex: "0" });
+  var status = el("p", { "class": "status", role: "status" });
+  var form = el("form", { "class": "ask" });
+  var input = el("textarea", { id: "muni-q", name: "q", rows: "2", maxlength: "1000", required: "" });
+  var send = el("button", { type: "submit" }, "Send");
+  form.appendChild(el("label", { "for": "muni-q" }, "Skriv dit spørgsmål"));
+  var row = el("div", { "class": "row" });
+  row.appendChild(input);
+  row.appendChild(send);
+  form.appendChild(row);
+  var tools = el("div", { "class": "tools" });
+  var person = el("button", { type: "button", "class": "ghost" }, "Tal med en medarbejder");
+  var rateBtn = el("button", { type: "button", "class": "ghost" }, "Bedøm samtalen");
+  tools.appendChild(person);
+  tools.appendChild(rateBtn);
+  var rating = buildRating();
+  [header, log, status, rating, form, tools].forEach(function (node) { root.appendChild(node); });
+
+  function buildRating() {
+    var box = el("form", { "class": "rating", hidden: "" });
+    var set = el("fieldset");
+    set.appendChild(el("legend", {}, "Hvor tilfreds er du med hjælpen? 1 er meget utilfreds, 9 er meget tilfreds."));
+    var scale = el("div", { "class": "scale" });
+    for (var i = 1; i <= 9; i++) {
+      var id = "muni-score-" + i;
+      var option = el("span");
+      option.appendChild(el("input", { type: "radio", name: "score", value: String(i), id: id }));
+      option.appendChild(el("label", { "for": id }, String(i)));
+      scale.appendChild(option);
+    }
+    set.appendChild(scale);
+    set.appendChild(el("button", { type: "submit" }, "Send bedømmelse"));
+    box.appendChild(set);
+    box.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var chosen = box.querySelector("input:checked");
+      if (!chosen) { say("Vælg et tal fra 1 til 9."); return; }
+      api("/api/v1/conversations/" + state.id + "/rating", { score: Number(chosen.value) }).then(function () {
+        state.rated = true;
+        box.hidden = true;
+        rateBtn.hidden = true;
+        show({ who: "note", text: "Tak for din bedømmelse." });
+        input.focus();
+      }, failed);
+    });
+    return box;
+  }
+
+  // --- messages --------------------------------------------------------------------------------
+  function show(entry, fromStore) {
+    if (!fromStore) { state.log.push(entry); save(); }
+    var item = el("div", { "class": "msg " + entry.who });
+    var who = { bot: d.name + ": ", citizen: "Dig: ", note: "" }[entry.who];
+    if (who) item.appendChild(el("span", { "class": "sr" }, who));
+    entry.text.split("\n").forEach(function (line) { if (line) item.appendChild(textWithLinks(line)); });
+    if (entry.links && entry.links.length) {
+      var list = el("ul", { "class": "links" });
+      entry.links.forEach(function (l) { var li = el("li"); li.appendChild(link(l.title, l.url)); list.appendChild(li); });
+      item.appendChild(list);
+    }
+    if (entry.buttons && entry.buttons.length && !fromStore) {
+      var group = el("div", { "class": "choices", role: "group", "aria-label": "Svarmuligheder" });
+      entry.buttons.forEach(function (b) {
+        var button = el("button", { type: "button" }, b.title);
+        button.addEventListener("click", function () { group.remove(); ask({ payload: b.payload }, b.title); });
+        group.appendChild(button);
+      });
+      item.appendChild(group);
+    }
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function say(text) {
+    status.textContent = text;
+  }
+
+  function failed(error) {
+    status.textContent = "";
+    show({ who: "note", text: (error && error.message) || "Der skete en fejl. Prøv igen om lidt." });
+  }
+
+  function api(path, body) {
+    var headers = { "Content-Type": "application/json" };
+    if (state.token) headers.Authorization = "Bearer " + state.token;
+    return fetch(path, { method: "POST", headers: headers, body: JSON.stringify(body), credentials: "omit" })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          if (!response.ok) throw new Error((data.error && data.error.message) || "Der skete en fejl.");
+          return data;
+        });
+      });
+  }
+
+  function answered(data) {
+    status.textContent = "";
+    send.disabled = false;
+    (data.messages || []).forEach(function (m) {
+      show({ who: "bot", text: m.text || "", links: m.links || [], buttons: m.buttons || [] });
+    });
+  }
+
+  function ask(body, shown) {
+    if (!state.id) return;
+    show({ who: "citizen", text: shown });
+    status.textContent = d.name + " skriver …";
+    send.disabled = true;
+    api("/api/v1/conversations/" + state.id + "/messages", body).then(answered, function (error) {
+      send.disabled = false;
+      failed(error);
+    });
+  }
+
+  function start() {
+    var body = { municipality: d.municipality, channel: d.channel || "web" };
+    if (d.topic) body.topic = d.topic;
+    status.textContent = "Starter samtalen …";
+    api("/api/v1/conversations", body).then(function (data) {
+      state.id = data.conversation_id;
+      state.token = data.token;
+      save();
+      answered(data);
+    }, failed);
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text || send.disabled) return;
+    input.value = "";
+    ask({ text: text }, text);
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+  person.addEventListener("click", function () { ask({ payload: "/human_agent" }, "Tal med en medarbejder"); });
+  rateBtn.addEventListener("click", function () {
+    rating.hidden = false;
+    rating.querySelector("input").focus();
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && d.embedded) parent.postMessage({ muni: "close" }, "*");
+  });
+
+  if (state.rated) rateBtn.hidden = true;
+  state.log.forEach(function (entry) { show(entry, true); });
+  if (!state.id) start();
+  // In the frame, focus arrives when the citizen opens the widget (embed.js focuses the frame).
+  window.addEventListener("focus", function () { if (document.activeElement === document.body) input.focus(); });
+  if (!d.embedded || document.hasFocus()) input.focus();
+})();
