@@ -5,8 +5,10 @@ picks the assistant, asks several questions (speech results), and hangs up (a
 status callback). Every request is signed with the test auth token the stack was
 started with. Twilio gives up on a webhook after 15 s; the target is p99 ≤ 1.5 s.
 
-Two scenarios: *listening* (1-3 s between webhooks, as a caller hears the answer
-and speaks) and *saturated* (no pauses: the stack's capacity).
+Two scenarios: *phone pace* (calls start within 15 s of each other; between webhooks
+the caller hears what the TwiML says, read at 15 characters a second and capped at
+12 s, then speaks for 1-3 s) and
+*saturated* (no pauses: the stack's capacity, and queueing).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
+from xml.etree import ElementTree
 
 import aiohttp
 from twilio.request_validator import RequestValidator
@@ -33,6 +36,18 @@ QUESTIONS = (
     "jeg vil gerne bestille en tid",
 )
 TARGET_P99_S = 1.5
+CHARS_PER_SECOND = 15.0  # Danish text-to-speech, roughly
+MAX_LISTEN_S = 12.0
+STAGGER_S = 15.0
+
+
+def spoken_chars(twiml: str) -> int:
+    """How much the caller hears before answering: the text of every <Say>."""
+    try:
+        root = ElementTree.fromstring(twiml)
+    except ElementTree.ParseError:
+        return 0
+    return sum(len(say.text or "") for say in root.iter("Say"))
 
 
 class Caller:
@@ -59,15 +74,17 @@ class Caller:
         return body
 
     async def call(self, rng: random.Random, listening: bool, questions: int) -> None:
-        async def pause() -> None:
+        async def pause(twiml: str) -> None:
             if listening:
-                await asyncio.sleep(rng.uniform(1.0, 3.0))
+                await asyncio.sleep(min(spoken_chars(twiml) / CHARS_PER_SECOND, MAX_LISTEN_S) + rng.uniform(1.0, 3.0))
 
-        await self.post("/voice/incoming")
-        await pause()
-        await self.post("/voice/menu", Digits="1")
+        if listening:  # calls in progress started at different times, not all in the same second
+            await asyncio.sleep(rng.uniform(0.0, STAGGER_S))
+        twiml = await self.post("/voice/incoming")
+        await pause(twiml)
+        twiml = await self.post("/voice/menu", Digits="1")
         for question in rng.sample(QUESTIONS, questions):
-            await pause()
+            await pause(twiml)
             twiml = await self.post("/voice/assistant", SpeechResult=question, Confidence="0.9")
             if "<Dial" in twiml or "<Enqueue" in twiml:
                 break  # put through to a person: the assistant's part of the call is over
@@ -107,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         base_url = config.gateway_url
         assert config.extra_env.get("MUNI_PUBLIC_URL") == base_url
         asyncio.run(run_calls(base_url, 2, listening=False, questions=2))  # warm-up: lazy loading
-        for scenario, listening in (("listening (1-3 s between webhooks)", True), ("saturated (no pauses)", False)):
+        for scenario, listening in (("phone pace (callers listen, then speak)", True), ("saturated (no pauses)", False)):
             latencies, errors, seconds = asyncio.run(run_calls(base_url, args.calls, listening, args.questions))
             every = [s for values in latencies.values() for s in values]
             print(f"\n{args.calls} concurrent calls, {scenario}: {len(every)} webhooks in {seconds:.1f} s, errors {errors}")
