@@ -57,6 +57,10 @@ async def ask(request: web.Request, call: CallRecord, message: str) -> Answer | 
     deadline = loop.time() + limit
     try:
         conversation_id = call.conversation_id
+        if conversation_id is None and call.call_sid not in request.app[OPENINGS]:
+            # The opening may have finished since this webhook read the record.
+            fresh = await request.app[CALLS].get(call.call_sid)
+            conversation_id = None if fresh is None else fresh.conversation_id
         if conversation_id is None:
             # Shielded: a caller who gives up on the greeting still gets the conversation next turn.
             conversation_id = await asyncio.wait_for(asyncio.shield(begin(request, call)), limit)

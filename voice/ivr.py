@@ -208,7 +208,7 @@ def _consent_question(request: web.Request, reprompt: bool = False) -> VoiceResp
 def _send_link(
     request: web.Request, call: CallRecord, form: Mapping[str, Any], *, then: Callable[[web.Request, VoiceResponse], None]
 ) -> VoiceResponse:
-    """Text the caller a link to the chat (on the call's topic) in the background; the call goes on."""
+    """Text the caller a link to the chat (on the call's topic) in the background; once per topic per call."""
     prompts, speaker = request.app[PROMPTS], request.app[SPEAKER]
     caller = str(form.get("From", ""))
     response = VoiceResponse()
@@ -220,7 +220,7 @@ def _send_link(
     if not re.fullmatch(r"\+[1-9][0-9]{6,14}", caller):
         speaker.say(response, prompts("sms_no_number"))
     else:
-        request.app[TASKS].spawn(_text(request.app[SMS], caller, body, f"{call.call_sid}:link:{len(call.choices)}"))
+        request.app[TASKS].spawn(_text(request.app[SMS], caller, body, f"{call.call_sid}:link:{call.last_topic or '-'}"))
         speaker.say(response, prompts("sms_sent"))
     then(request, response)
     return response

@@ -6,7 +6,20 @@ import asyncio
 
 from muni.sms import OutboxSmsSender, phone_hash
 from tests.voice.conftest import HASH_KEY
-from tests.voice.support import CALL_SID, CALLER, PUBLIC_URL, call_record, drain, gather, said, twiml, twilio_post
+from tests.voice.support import (
+    CALL_SID,
+    CALLER,
+    CLOSED,
+    PUBLIC_URL,
+    Clock,
+    call_record,
+    drain,
+    gather,
+    said,
+    twiml,
+    twilio_post,
+    verbs,
+)
 from tests.web.support import Client
 
 OTHER_CALL = "CA" + "f" * 32
@@ -118,3 +131,24 @@ async def test_declining_the_sms_sends_nothing(client: Client, outbox: OutboxSms
     assert "Du får ingen SMS" in " ".join(said(after))
     await drain(client)
     assert await outbox.messages() == []
+
+
+async def test_asking_twice_for_the_same_link_sends_one_sms(client: Client, outbox: OutboxSmsSender) -> None:
+    await assistant_call(client)
+    for _ in range(2):
+        await twilio_post(client, "/voice/assistant", {"Digits": "8"})
+        await twilio_post(client, "/voice/sms-consent", {"Digits": "1"})
+    await drain(client)
+    assert len(await outbox.messages()) == 1
+
+
+async def test_closed_centre_texts_a_link_to_the_chat_on_request(
+    client: Client, outbox: OutboxSmsSender, clock: Clock
+) -> None:
+    clock.now = CLOSED
+    await twilio_post(client, "/voice/incoming")
+    root = await twiml(await twilio_post(client, "/voice/menu", {"Digits": "3"}))
+    assert "Du får en SMS om et øjeblik." in said(root) and verbs(root)[-1] == "Hangup"
+    await drain(client)
+    messages = await outbox.messages()
+    assert len(messages) == 1 and f"{PUBLIC_URL}/start/aarhus?via=sms" in messages[0]["body"]
