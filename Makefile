@@ -20,7 +20,7 @@ BOT_SOURCES := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup run test eval bench bench-voice bench-booking train validate clean check-pythons
+.PHONY: help setup run test eval bench bench-voice bench-booking bench-web browser train validate clean check-pythons
 
 help:
 	@echo "make run    – set up everything and start Muni on embedded defaults (http://127.0.0.1:8080)"
@@ -29,6 +29,7 @@ help:
 	@echo "make bench  – 20 concurrent conversations through the chat API, latency figures"
 	@echo "make bench-voice – 30 concurrent phone calls through the signed voice webhooks, p95/p99"
 	@echo "make bench-booking – 50 concurrent bookings against the booking sandbox: p95 per turn, no double booking"
+	@echo "make bench-web – embed.js gzipped size and page load to interactive widget in headless Chromium"
 
 check-pythons:
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 is missing (needed for Rasa 3.6): see README"; exit 1; }
@@ -67,7 +68,21 @@ validate: $(RASA_VENV)/.installed
 run: setup
 	$(PY) -m muni.run
 
-test: setup
+# Browser tests use Debian's Chromium (never a browser a test tool downloads) and axe-core from npm.
+CHROMIUM := /usr/bin/chromium
+AXE      := web/tests-node/node_modules/.package-lock.json
+SUDO     := $(shell test "$$(id -u)" = 0 || echo sudo)
+
+browser:
+	@test -x $(CHROMIUM) || $(SUDO) apt-get install -y chromium chromium-driver \
+	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver; } \
+	  || echo "Chromium could not be installed: the browser tests will be skipped"
+
+$(AXE): web/tests-node/package-lock.json
+	npm ci --prefix web/tests-node --no-audit --no-fund \
+	  || echo "axe-core could not be installed: the accessibility scans will be skipped"
+
+test: setup browser $(AXE)
 	$(PY) -m pytest
 
 eval: setup
@@ -81,6 +96,9 @@ bench-voice: setup
 
 bench-booking: $(VENV)/.installed
 	$(PY) -m muni.bench_booking
+
+bench-web: setup browser
+	$(PY) -m muni.bench_web
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) build models var .pytest_cache

@@ -20,6 +20,7 @@ DEFAULT_LINK_DOMAINS = (
     "personregistrering.dk",
     "vurderingsportalen.dk",
     "handicap.dk",
+    "politi.dk",
 )
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 _DOMAIN = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)+")

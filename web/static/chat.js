@@ -59,13 +59,9 @@
   }
 
   // --- layout ---------------------------------------------------------------------------------
-  var header = el("header", { "class": "head" });
+  // In the frame, embed.js's bar shows the name and the close button: the heading is for screen readers.
+  var header = el("header", { "class": d.embedded ? "head sr" : "head" });
   header.appendChild(el("h1", {}, d.name + " – digital assistent"));
-  if (d.embedded) {
-    var closeBtn = el("button", { type: "button", "class": "ghost", "aria-label": "Luk chatten" }, "Luk");
-    closeBtn.addEventListener("click", function () { parent.postMessage({ muni: "close" }, "*"); });
-    header.appendChild(closeBtn);
-  }
   var log = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-label": "Samtale", tabindex: "0" });
   var status = el("p", { "class": "status", role: "status" });
   var form = el("form", { "class": "ask" });

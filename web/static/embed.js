@@ -50,8 +50,10 @@
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100%;border-radius:0}}";
 
   function mount(config) {
-    var host = document.createElement("div");
+    // An element name no site stylesheet targets, reset inline: the page's CSS cannot reach the widget.
+    var host = document.createElement("muni-assistant");
     host.setAttribute("data-muni", slug);
+    host.style.setProperty("all", "initial", "important");
     var root = host.attachShadow({ mode: "open" });
     var style = document.createElement("style");
     style.textContent = CSS;
@@ -123,6 +125,8 @@
     });
     document.body.appendChild(host);
     if (wasOpen()) open(false);
+    // For the site's own analytics (and the benchmark): the launcher can be used from now on.
+    document.dispatchEvent(new CustomEvent("muni:ready", { detail: { municipality: slug } }));
   }
 
   fetch(base + "/embed/" + encodeURIComponent(slug) + "/config", { credentials: "omit" })
