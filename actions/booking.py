@@ -8,6 +8,7 @@ gets the municipality's booking page and phone instead.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import re
@@ -39,6 +40,25 @@ FORM_SLOTS = (
 )
 PortOpener = Callable[[str], AbstractAsyncContextManager[BookingPort]]
 _BRING = re.compile(r"[^.]*\bmedbring\w*[^.]*\.", re.IGNORECASE)
+# A button sends "/appointment_booking{"answer": …}" (the chat API takes only intent payloads);
+# the form reads the answer as if it were typed.
+_BUTTON = re.compile(r"^/\w+(\{.*\})$", re.DOTALL)
+
+
+def button(title: str, answer: str) -> dict[str, str]:
+    return {"title": title, "payload": "/" + TOPIC + json.dumps({"answer": answer}, ensure_ascii=False)}
+
+
+def spoken(value: Any) -> str:
+    """What the citizen answered: typed text, or the answer a button carries."""
+    text = str(value or "")
+    if match := _BUTTON.match(text.strip()):
+        try:
+            answer = json.loads(match.group(1)).get("answer")
+        except (ValueError, AttributeError):
+            return ""
+        return answer if isinstance(answer, str) else ""
+    return text
 
 
 @functools.cache
@@ -260,7 +280,7 @@ class _Ask:
         return []
 
     async def content(self, tracker: Tracker, prompt: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
-        return prompt["text"], prompt.get("buttons", [])
+        return prompt["text"], [button(b["title"], b["answer"]) for b in prompt.get("buttons", [])]
 
 
 class ActionAskBookingService(_Ask, Action):
@@ -276,7 +296,7 @@ class ActionAskBookingService(_Ask, Action):
         except BookingError as error:
             logger.warning("could not list services: %s", error)
             services = []
-        return prompt["text"], [{"title": s.name, "payload": s.id} for s in services]
+        return prompt["text"], [button(s.name, s.id) for s in services]
 
 
 class ActionAskBookingWhen(_Ask, Action):
@@ -290,9 +310,9 @@ class ActionAskBookingSlot(_Ask, Action):
         slots = offered_slots(tracker)
         location = "Borgerservice"
         text = prompt["text"].format(service=service_name(tracker.get_slot("booking_service")), location=location)
-        buttons = [{"title": danish_time(s.start), "payload": danish_time(s.start)} for s in slots]
+        buttons = [button(danish_time(s.start), danish_time(s.start)) for s in slots]
         other = prompts()["booking_other_day_button"]["text"]
-        return text, [*buttons, {"title": other, "payload": other.lower()}]
+        return text, [*buttons, button(other, other.lower())]
 
 
 class ActionAskBookingName(_Ask, Action):
@@ -319,7 +339,8 @@ class ActionAskBookingConfirmed(_Ask, Action):
                 booking = await port.lookup(tracker.get_slot("booking_reference"))
         except BookingError as error:  # the citizen can still answer; finishing reports the failure
             logger.warning("could not look up the booking to cancel: %s", error)
-            return prompt["text"].format(service="dit ærinde", when="").replace(" ?", "?"), prompt["buttons"]
-        text = prompt["text"].format(service=service_name(booking.service_id), when=danish_time(booking.start))
-        return text, prompt["buttons"]
+            text = prompt["text"].format(service="dit ærinde", when="").replace(" ?", "?")
+        else:
+            text = prompt["text"].format(service=service_name(booking.service_id), when=danish_time(booking.start))
+        return text, [button(b["title"], b["answer"]) for b in prompt["buttons"]]
 

@@ -15,7 +15,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.booking import PortOpener, local_value, offered_slots, service_name, today
+from actions.booking import PortOpener, local_value, offered_slots, service_name, spoken, today
 from actions.replies import municipality_slug, say, utcnow
 from booking import BookingError, BookingNotFound, SlotTaken
 from booking.connect import open_booking
@@ -66,7 +66,7 @@ class ValidateBookingForm(FormValidationAction):
                 services = await port.services()
         except BookingError as error:
             return {"booking_service": None, **self._failed(error)}
-        service = service_from_text(str(value), [s.id for s in services])
+        service = service_from_text(spoken(value), [s.id for s in services])
         if service is None:
             say(dispatcher, "booking_unknown_service")
         return {"booking_service": service}
@@ -74,7 +74,7 @@ class ValidateBookingForm(FormValidationAction):
     async def validate_booking_when(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Result:
-        return await self._offer(str(value), dispatcher, tracker)
+        return await self._offer(spoken(value), dispatcher, tracker)
 
     async def _offer(self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Result:
         """Read the wished time and find free times for it: booking_when and booking_offered, or why not."""
@@ -114,7 +114,7 @@ class ValidateBookingForm(FormValidationAction):
     async def validate_booking_slot(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Result:
-        text = str(value)
+        text = spoken(value)
         slot = chosen_slot(text, offered_slots(tracker))
         if slot is None:
             try:
@@ -148,7 +148,7 @@ class ValidateBookingForm(FormValidationAction):
     async def validate_booking_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Result:
-        name = " ".join(str(value).split())
+        name = " ".join(spoken(value).split())
         if CPR_PLACEHOLDER in name:
             say(dispatcher, "booking_cpr")
             return {"booking_name": None}
@@ -160,7 +160,7 @@ class ValidateBookingForm(FormValidationAction):
     async def validate_booking_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Result:
-        text = str(value)
+        text = spoken(value)
         sealed = (tracker.latest_message.get("metadata") or {}).get(METADATA_KEY)
         if CPR_PLACEHOLDER in text:
             say(dispatcher, "booking_cpr")
@@ -177,7 +177,7 @@ class ValidateBookingForm(FormValidationAction):
     async def validate_booking_reference(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Result:
-        reference = find_reference(str(value))
+        reference = find_reference(spoken(value))
         if reference is None:
             say(dispatcher, "booking_no_reference")
             return {"booking_reference": None}
@@ -196,7 +196,7 @@ class ValidateBookingForm(FormValidationAction):
     async def validate_booking_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Result:
-        answer = yes_or_no(str(value))
+        answer = yes_or_no(spoken(value))
         if answer is None:
             say(dispatcher, "booking_yes_or_no")
             return {"booking_confirmed": None}

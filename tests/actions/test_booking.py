@@ -276,3 +276,12 @@ async def test_leaving_releases_the_hold(desk: FakeDesk, dispatcher: CollectingD
     events = await ActionStopBooking(open_port=opener(desk)).run(dispatcher, tracker, {})
     assert desk.released == ["H-1020"] and slots_set(events)["booking_mode"] is None
     assert meta(dispatcher)["source"] == "booking"
+
+
+def test_a_button_answer_reads_as_typed_text() -> None:
+    from actions.booking import button, spoken
+
+    payload = button("mandag 30/11 kl. 10.00", "mandag 30/11 kl. 10.00")["payload"]
+    assert payload.startswith("/appointment_booking{") and spoken(payload) == "mandag 30/11 kl. 10.00"
+    assert spoken("Anna Jensen") == "Anna Jensen"
+    assert spoken('/appointment_booking{"answer": 3}') == "" and spoken("/appointment_booking{nope}") == ""
