@@ -87,6 +87,7 @@ def measurement_stack(extra_env: Mapping[str, str] | None = None) -> Iterator[St
             gateway_port=gateway_port,
             rasa_port=free_port(),
             actions_port=free_port(),
+            booking_sandbox_port=free_port(),
             extra_env={
                 "MUNI_SECRET_KEY": os.environ.get("MUNI_SECRET_KEY", "x" * 48),
                 # Measurements come from one address at a rate no citizen reaches.

@@ -31,6 +31,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         gateway_port=free_port(),
         rasa_port=free_port(),
         actions_port=free_port(),
+        booking_sandbox_port=free_port(),
         extra_env={"MUNI_SECRET_KEY": "e2e-" + "k" * 44},
     )
     log = io.StringIO()
