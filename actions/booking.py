@@ -18,11 +18,11 @@ from datetime import date, datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.replies import library, municipality_slug, prompts, report, say, utcnow
-from booking import Booking, BookingError, BookingPort, BookingUnavailable, Slot
+from booking import Booking, BookingError, BookingPort, BookingUnavailable, Slot, SlotTaken
 from booking.connect import open_booking
 from booking.dates import NoDate, parse_when
 from booking.model import COPENHAGEN
@@ -209,6 +209,11 @@ class ActionFinishBooking(Action):
                 return reset_events()
             try:
                 return await self._finish(dispatcher, tracker, port, slug)
+            except SlotTaken:
+                # The hold expired and someone took the time: back to the form for new times.
+                say(dispatcher, "booking_slot_taken")
+                return [SlotSet("booking_slot", None), SlotSet("booking_hold", None),
+                        SlotSet("booking_offered", None), FollowupAction("booking_form")]
             except BookingError as error:
                 await release_hold(port, hold_id)
                 unavailable(dispatcher, slug, error)

@@ -11,7 +11,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking import ActionAskBookingSlot, ActionFinishBooking, ActionStartBooking, ActionStopBooking
 from actions.booking_form import ValidateBookingForm
-from booking import Booking, BookingNotFound, BookingUnavailable, Hold, Location, Service, Slot, SlotTaken
+from booking import (
+    Booking,
+    BookingNotFound,
+    BookingUnavailable,
+    Hold,
+    HoldExpired,
+    Location,
+    Service,
+    Slot,
+    SlotTaken,
+)
 from booking.model import COPENHAGEN
 from booking.offers import encode_slot
 from muni.sealed import ContactSealer
@@ -285,3 +295,20 @@ def test_a_button_answer_reads_as_typed_text() -> None:
     assert payload.startswith("/appointment_booking{") and spoken(payload) == "mandag 30/11 kl. 10.00"
     assert spoken("Anna Jensen") == "Anna Jensen"
     assert spoken('/appointment_booking{"answer": 3}') == "" and spoken("/appointment_booking{nope}") == ""
+
+
+async def test_a_hold_that_expired_meanwhile_goes_back_to_new_times(
+    desk: FakeDesk, dispatcher: CollectingDispatcher
+) -> None:
+    async def expired(*args: Any) -> Booking:
+        raise HoldExpired("gone")
+
+    desk.confirm = expired  # type: ignore[method-assign]
+    sealed = ContactSealer(SECRET).seal("anna@example.dk")
+    tracker = make_tracker(intent="appointment_booking", slots={
+        "booking_mode": "new", "booking_hold": "H-1020", "booking_name": "Anna Jensen", "booking_contact": sealed})
+    events = await ActionFinishBooking(open_port=opener(desk)).run(dispatcher, tracker, {})
+    assert "nåede en anden" in texts(dispatcher)[0]
+    assert {"event": "followup", "name": "booking_form"} in [
+        {k: e[k] for k in ("event", "name")} for e in events if e.get("event") == "followup"]
+    assert slots_set(events)["booking_slot"] is None
