@@ -116,7 +116,20 @@ def _embed(raw: object, where: str) -> dict[str, Any]:
             raise KnowledgeDataError(f"{where}: embed.origins has {origin!r}; an origin is like https://www.aarhus.dk")
     if colour is not None and (not isinstance(colour, str) or not _COLOUR.match(colour)):
         raise KnowledgeDataError(f"{where}: embed.colour is a hex colour like '#00558c'")
+    if colour is not None and _contrast_with_white(colour) < 4.5:
+        raise KnowledgeDataError(
+            f"{where}: embed.colour {colour} has too little contrast with white text "
+            f"({_contrast_with_white(colour):.1f}:1, WCAG AA needs 4.5:1); choose a darker shade"
+        )
     return {"embed_pages": tuple(pages), "embed_origins": tuple(origins), "embed_colour": colour}
+
+
+def _contrast_with_white(colour: str) -> float:
+    """WCAG 2.1 contrast ratio of white text on the colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
 
 
 def load_municipalities(

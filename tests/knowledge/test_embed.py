@@ -34,6 +34,8 @@ def test_embed_settings_are_read(make_root):
         ({"pages": [1]}, "list of strings"),
         ({"colour": "blue"}, "hex colour"),
         ({"colour": "#fff"}, "hex colour"),
+        ({"colour": "#ffcc00"}, "too little contrast"),
+        ({"colour": "#3399ff"}, "too little contrast"),
         ({"colours": "#ffffff"}, "embed is"),
         (["/borger/*"], "embed is"),
     ],

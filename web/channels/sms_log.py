@@ -79,6 +79,9 @@ class SmsLinkLog:
         if row is None:
             return None
         values = {name: row._mapping[name] for name in SmsLinkRecord.__dataclass_fields__}
+        created = values["created_at"]
+        # SQLite hands back naive datetimes; everything is stored in UTC.
+        values["created_at"] = created if created.tzinfo is not None else created.replace(tzinfo=timezone.utc)
         return SmsLinkRecord(**values)
 
     async def complete(self, key_name: str, idempotency_key: str, status: str, message_id: str) -> None:
