@@ -7,7 +7,10 @@ WCAG 2.1 A/AA violation in the widget or the full page.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import urllib.request
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -29,6 +32,7 @@ pytestmark = [
 ]
 LAUNCHER = "Chat med Aarhus Kommunes digitale assistent"
 PHONE = {"width": 375, "height": 667}
+AGENT_KEY = "agent-key-" + "a" * 32
 
 
 class World:
@@ -58,6 +62,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 # The test page stands in for aarhus.dk; the stranger's site is not allowed.
                 "MUNI_EMBED_EXTRA_ORIGINS": municipality.origin,
                 "MUNI_SMS_OUTBOX": str(var_dir / "outbox.jsonl"),
+                "MUNI_AGENT_KEYS": f"hotline:*:{hashlib.sha256(AGENT_KEY.encode()).hexdigest()}",
             },
         )
         log = io.StringIO()
@@ -180,6 +185,32 @@ def test_a_deep_link_opens_full_page_on_its_topic(world: World, browser: Any) ->
     assert unknown.status == 404
     assert "Vi kan ikke finde siden" in page.content()
     page.close()
+
+
+def test_an_agents_sms_link_goes_to_the_outbox_and_opens_on_its_topic(world: World, browser: Any) -> None:
+    def send() -> tuple[int, dict[str, Any]]:
+        request = urllib.request.Request(
+            world.gateway + "/api/v1/sms-links",
+            data=json.dumps({"to": "20 12 34 56", "municipality": "viborg", "topic": "moving"}).encode(),
+            headers={"Authorization": f"Bearer {AGENT_KEY}", "Idempotency-Key": "call-e2e-1",
+                     "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+            return response.status, json.loads(response.read())
+
+    (first_status, first), (second_status, second) = send(), send()
+    assert (first_status, second_status) == (202, 200) and second == {**first, "duplicate": True}
+    outbox = (world.stack.config.var_dir / "outbox.jsonl").read_text(encoding="utf-8")
+    [line] = [json.loads(entry) for entry in outbox.splitlines()]
+    assert first["url"] in line["body"] and line["to_masked"] == "+45…56"
+    assert "20123456" not in outbox and "20 12 34 56" not in outbox
+    page = browser.new_page()
+    page.goto(first["url"])
+    assert "flyt" in wait_for_bot(page.main_frame, 1)[0].lower()
+    page.close()
+    with sqlite3.connect(world.stack.config.var_dir / "muni.db") as db:
+        opened = db.execute("select municipality, channel from conversations where topic = 'moving'").fetchall()
+    assert opened == [("viborg", "sms")]
 
 
 def test_a_strangers_site_can_neither_embed_frame_nor_drive_the_assistant(world: World, browser: Any) -> None:
