@@ -9,9 +9,8 @@ import xml.etree.ElementTree as ET
 import pytest
 import segno
 
-from tests.web.support import Client, conversation_log, error_of, start
+from tests.web.support import SECRET, Client, conversation_log, error_of, start
 from web.tokens import TokenSigner
-from tests.web.support import SECRET
 
 
 async def rate(client: Client, conversation: dict, score: object, token: str | None = None):  # type: ignore[type-arg]

@@ -6,7 +6,11 @@ import hashlib
 
 import pytest
 
-from web.channels.settings import DEFAULT_LINK_DOMAINS, WebChannelSettings, parse_agent_keys
+from web.channels.settings import (
+    DEFAULT_LINK_DOMAINS,
+    WebChannelSettings,
+    parse_agent_keys,
+)
 from web.settings import GatewaySettings, SettingsError
 
 SECRET = {"MUNI_SECRET_KEY": "s" * 40}

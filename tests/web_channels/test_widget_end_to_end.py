@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import urllib.request
 import re
 import sqlite3
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +20,14 @@ import pytest
 
 from muni.chatclient import free_port
 from muni.run import ROOT, Stack, StackConfig
-from tests.web_channels.browser import AXE, axe_violations, browser_missing, chromium, host_page, site
+from tests.web_channels.browser import (
+    AXE,
+    axe_violations,
+    browser_missing,
+    chromium,
+    host_page,
+    site,
+)
 
 pytestmark = [
     pytest.mark.e2e,

@@ -12,8 +12,20 @@ from typing import Any
 
 import pytest
 
-from tests.web.support import CONTACT_PHONE, FakeContactCentre, FakeRasa, bot_text, muni_meta
-from tests.web_channels.browser import browser_missing, chromium, host_page, in_thread, site
+from tests.web.support import (
+    CONTACT_PHONE,
+    FakeContactCentre,
+    FakeRasa,
+    bot_text,
+    muni_meta,
+)
+from tests.web_channels.browser import (
+    browser_missing,
+    chromium,
+    host_page,
+    in_thread,
+    site,
+)
 from web.app import create_app
 from web.channels.settings import WebChannelSettings
 from web.directory import Directory, Embedding

@@ -79,7 +79,8 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if not request.path.startswith(_CORS_PATHS):
         return
-    response.headers["Vary"] = "Origin"
+    vary = response.headers.get("Vary")
+    response.headers["Vary"] = f"{vary}, Origin" if vary and "Origin" not in vary else vary or "Origin"
     origin = request.headers.get("Origin")
     if origin is not None and origin in _all_origins(request.app):
         response.headers["Access-Control-Allow-Origin"] = origin
