@@ -17,9 +17,21 @@ from voice import callbacks, ivr
 from voice.calls import CallLog
 from voice.prompts import Prompts
 from voice.settings import VoiceSettings, VoiceSettingsError
-from web.state import DIRECTORY
-from voice.state import CALLS, CONFIG, DATABASE_URL, OPENINGS, PROMPTS, SMS, SPEAKER, TASKS, VOICE_APP, Background, VoiceConfig
+from voice.state import (
+    CALLS,
+    CONFIG,
+    DATABASE_URL,
+    OPENINGS,
+    PROMPTS,
+    SMS,
+    SPEAKER,
+    TASKS,
+    VOICE_APP,
+    Background,
+    VoiceConfig,
+)
 from voice.twiml import Speaker
+from web.state import DIRECTORY
 
 logger = logging.getLogger("muni.voice")
 

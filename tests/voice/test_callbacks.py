@@ -16,8 +16,8 @@ from tests.voice.support import (
     drain,
     gather,
     said,
-    twiml,
     twilio_post,
+    twiml,
     verbs,
 )
 from tests.web.support import Client

@@ -8,7 +8,16 @@ import time
 import pytest
 
 from tests.voice.conftest import VoiceClientFactory
-from tests.voice.support import AGENTS, CLOSED, Clock, call_record, spoken, twiml, twilio_post, verbs
+from tests.voice.support import (
+    AGENTS,
+    CLOSED,
+    Clock,
+    call_record,
+    spoken,
+    twilio_post,
+    twiml,
+    verbs,
+)
 from tests.web.support import Client, FakeRasa
 from web.settings import GatewaySettings
 from web.state import CONVERSATIONS

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from tests.voice.conftest import VoiceClientFactory
 from tests.voice.support import (
     AGENTS,
     CALL_SID,
@@ -12,13 +15,10 @@ from tests.voice.support import (
     gather,
     said,
     spoken,
-    twiml,
     twilio_post,
+    twiml,
     verbs,
 )
-import dataclasses
-
-from tests.voice.conftest import VoiceClientFactory
 from tests.web.support import Client, FakeRasa, bot_text, conversation_log, muni_meta
 from voice.settings import TransferTarget, VoiceSettings
 
