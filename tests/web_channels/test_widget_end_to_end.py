@@ -63,6 +63,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             gateway_port=port,
             rasa_port=free_port(),
             actions_port=free_port(),
+            booking_sandbox_port=free_port(),
             extra_env={
                 "MUNI_SECRET_KEY": "web-e2e-" + "k" * 40,
                 "MUNI_PUBLIC_URL": f"http://127.0.0.1:{port}",
