@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     event,
+    func,
     select,
     update,
 )
@@ -76,6 +77,19 @@ class CallRecord:
     @property
     def last_topic(self) -> str | None:
         return self.topics[-1] if self.topics else None
+
+
+@dataclass(frozen=True)
+class CallStatistics:
+    """One municipality's calls in a period, for its staff."""
+
+    calls: int
+    with_assistant: int
+    transferred: int
+    surveys_sent: int
+    survey_answers: int
+    mean_score: float | None
+    mean_duration_s: float | None
 
 
 class CallLog:
@@ -187,6 +201,30 @@ class CallLog:
                 .values(survey_score=score)
             )
         return str(call_sid)
+
+    async def statistics(self, municipality: str, since: datetime, until: datetime) -> CallStatistics:
+        """Counts over the calls that started in [since, until)."""
+        c = voice_calls.c
+        query = select(
+            func.count(),
+            func.count().filter(c.assistant_turns > 0),
+            func.count().filter(c.transferred.is_(True)),
+            func.count(c.survey_sent_at),
+            func.count(c.survey_score),
+            func.avg(c.survey_score),
+            func.avg(c.duration_s),
+        ).where(c.municipality == municipality, c.started_at >= _utc(since), c.started_at < _utc(until))
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).one()
+        return CallStatistics(
+            calls=row[0],
+            with_assistant=row[1],
+            transferred=row[2],
+            surveys_sent=row[3],
+            survey_answers=row[4],
+            mean_score=None if row[5] is None else float(row[5]),
+            mean_duration_s=None if row[6] is None else float(row[6]),
+        )
 
     async def _update(self, call_sid: str, **values: Any) -> None:
         async with self._engine.begin() as connection:

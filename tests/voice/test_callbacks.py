@@ -152,3 +152,24 @@ async def test_closed_centre_texts_a_link_to_the_chat_on_request(
     await drain(client)
     messages = await outbox.messages()
     assert len(messages) == 1 and f"{PUBLIC_URL}/start/aarhus?via=sms" in messages[0]["body"]
+
+
+async def test_statistics_count_a_municipality_s_calls(client: Client) -> None:
+    from datetime import timedelta
+
+    from tests.voice.support import OPEN, call_log
+
+    await assistant_call(client)  # assistant, surveyed, scored 8
+    await status(client, "completed", duration="120")
+    await twilio_post(client, "/voice/sms", {"Body": "8"})
+    await twilio_post(client, "/voice/incoming", {"CallSid": OTHER_CALL})  # straight to an agent
+    await twilio_post(client, "/voice/menu", {"CallSid": OTHER_CALL, "Digits": "2"})
+    await status(client, "completed", call_sid=OTHER_CALL, duration="60")
+    await drain(client)
+
+    stats = await call_log(client).statistics("aarhus", OPEN - timedelta(days=1), OPEN + timedelta(days=1))
+    assert (stats.calls, stats.with_assistant, stats.transferred) == (2, 1, 1)
+    assert (stats.surveys_sent, stats.survey_answers, stats.mean_score) == (1, 1, 8.0)
+    assert stats.mean_duration_s == 90.0
+    elsewhere = await call_log(client).statistics("skive", OPEN - timedelta(days=1), OPEN + timedelta(days=1))
+    assert elsewhere.calls == 0 and elsewhere.mean_score is None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
 
-from tests.voice.conftest import VoiceClientFactory
 from tests.voice.support import CALL_SID, CALLER, call_record, signature, twilio_post
 from tests.web.support import Client, FakeRasa
+from web.app import create_app
+from web.directory import Directory
+from web.settings import GatewaySettings
 
 WEBHOOKS = ["/voice/incoming", "/voice/menu", "/voice/assistant", "/voice/sms-consent", "/voice/status", "/voice/sms"]
 
@@ -52,10 +56,8 @@ async def test_a_signed_request_is_served(client: Client) -> None:
 
 
 async def test_without_voice_configuration_nothing_is_served_under_voice(
-    make_voice_client: VoiceClientFactory, aiohttp_client: object, settings: object, directory: object
+    aiohttp_client: Callable[..., Awaitable[Client]], settings: GatewaySettings, directory: Directory
 ) -> None:
-    from web.app import create_app
-
-    gateway = await aiohttp_client(create_app(settings, directory))  # type: ignore[operator, arg-type]
+    gateway = await aiohttp_client(create_app(settings, directory))
     response = await twilio_post(gateway, "/voice/incoming")
     assert response.status == 404
