@@ -1,4 +1,5 @@
-"""Script and HTML in anything the bot says (guides, crawled pages) render inert in the widget.
+"""Script and HTML in anything the bot says (guides, crawled pages) render inert in the widget,
+and the widget appears only on the pages a municipality chose.
 
 The real gateway runs against a fake bot whose every answer is hostile; the browser is Debian's
 headless Chromium.
@@ -33,6 +34,7 @@ from web.settings import GatewaySettings
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or "")
 
+SKIVE_PAGES = {"/borger/affald": True, "/kontakt": True, "/kontakt/presse": False, "/om/borger/x": False}
 XSS = '<img src=x onerror="top.__xss=1"><script>top.__xss=1</script><b>fed</b>'
 
 
@@ -69,14 +71,24 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
             channels=WebChannelSettings(extra_origins=(municipality_site.origin,)),
         )
         directory = Directory(
-            municipalities={"aarhus": "Aarhus Kommune"},
+            municipalities={"aarhus": "Aarhus Kommune", "skive": "Skive Kommune"},
             topics=frozenset({"passport"}),
             contact_centre=FakeContactCentre(),
-            embeddings={"aarhus": Embedding(website="aarhus.dk", origins=("https://aarhus.dk",), colour="#00558c")},
+            embeddings={
+                "aarhus": Embedding(website="aarhus.dk", origins=("https://aarhus.dk",), colour="#00558c"),
+                # A path pattern, and a full-URL pattern for one page.
+                "skive": Embedding(
+                    website="skive.dk",
+                    origins=("https://skive.dk",),
+                    pages=("/borger/*", municipality_site.url("/kontakt")),
+                ),
+            },
             topic_titles={"passport": "Pas"},
         )
         with in_thread(lambda: [create_app(settings, directory)]) as (gateway_url,):
             pages["/borger/pas"] = host_page(gateway_url, "aarhus", "Pas")
+            for path in SKIVE_PAGES:
+                pages[path] = host_page(gateway_url, "skive", "Skive")
             yield gateway_url, municipality_site.url("/borger/pas")
 
 
@@ -108,3 +120,16 @@ def test_bot_and_citizen_text_with_markup_stays_text(gateway: tuple[str, str]) -
         shown = frame.evaluate("document.querySelector('.log').textContent")
         assert "https://evil.example/phish" in shown and "<b>Ond</b> (https://evil.example/x)" in shown
         assert CONTACT_PHONE not in shown  # no fallback: the fake bot answered
+
+
+def test_the_widget_appears_on_the_chosen_pages_only(gateway: tuple[str, str]) -> None:
+    _, page_url = gateway
+    origin = page_url.rsplit("/borger/", 1)[0]
+    shown = {}
+    with chromium() as browser:
+        page = browser.new_page()
+        for path in SKIVE_PAGES:
+            page.goto(origin + path)
+            page.wait_for_load_state("networkidle")
+            shown[path] = page.evaluate("document.querySelectorAll('[data-muni=skive]').length") == 1
+    assert shown == SKIVE_PAGES
