@@ -12,8 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from booking.model import Booking, BookingNotFound, Hold, HoldExpired, Slot, SlotTaken
-from booking.model import COPENHAGEN
+from booking.model import COPENHAGEN, Booking, BookingNotFound, Hold, HoldExpired, Slot, SlotTaken
 from booking.sandbox.calendar import Calendar, load_calendars
 from booking.sandbox.store import SandboxStore
 

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from booking.model import Booking, BookingNotFound, Hold, HoldExpired, Slot, SlotTaken
-from booking.model import COPENHAGEN
+from booking.model import COPENHAGEN, Booking, BookingNotFound, Hold, HoldExpired, Slot, SlotTaken
 from booking.sandbox.calendar import Calendar, units
 
 HOLD_TTL = timedelta(minutes=10)

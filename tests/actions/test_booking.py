@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking import ActionAskBookingSlot, ActionFinishBooking, ActionStartBooking, ActionStopBooking
+from actions.booking import ActionFinishBooking, ActionStartBooking, ActionStopBooking
 from actions.booking_form import ValidateBookingForm
+from actions.booking_questions import ActionAskBookingSlot
 from booking import (
     Booking,
     BookingNotFound,

@@ -5,8 +5,8 @@ from datetime import date, datetime, time, timedelta
 from booking.dates import When
 from booking.model import COPENHAGEN, Slot
 from booking.offers import (
-    chosen_slot,
     choose_offers,
+    chosen_slot,
     danish_time,
     decode_slot,
     encode_slot,
