@@ -58,6 +58,8 @@ def create_voice_app(config: VoiceConfig, database_url: str) -> web.Application:
     app[TASKS] = Background()
     app[OPENINGS] = {}
     app.cleanup_ctx.append(_resources)
+    # On shutdown, before the gateway closes the conversation log and HTTP session they use.
+    app.on_shutdown.append(_finish_background_work)
     router = app.router
     router.add_post("/incoming", ivr.incoming, name="incoming")
     router.add_post("/menu", ivr.menu, name="menu")
@@ -77,8 +79,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await app[TASKS].drain()
         await calls.close()
+
+
+async def _finish_background_work(app: web.Application) -> None:
+    await app[TASKS].drain()
 
 
 @web.middleware
