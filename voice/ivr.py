@@ -14,7 +14,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from muni.sms import SmsError, SmsSender
 from voice import assistant as assistant_service
 from voice.calls import CallRecord
-from voice.speech import for_the_ear, redact_speech
+from voice.speech import for_the_ear, normalise_speech
 from voice.state import CALLS, CONFIG, PROMPTS, SMS, SPEAKER, TASKS
 from voice.twiml import transfer, xml
 from web.conversations import Answer
@@ -81,7 +81,8 @@ async def assistant(request: web.Request) -> web.Response:
     if digits in call.keypad:
         message = call.keypad[digits]
     elif speech:
-        message = redact_speech(speech).lstrip("/").strip()[:1000]
+        # Redacted by the conversation service, as chat text is (a phone number is sealed for a booking).
+        message = normalise_speech(speech).lstrip("/").strip()[:1000]
     else:
         tries = _tries(request) + 1
         if tries > request.config_dict[CONFIG].settings.max_reprompts:

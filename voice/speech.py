@@ -27,16 +27,28 @@ _SPOKEN_RUN = re.compile(rf"(?<![\w+]){_TOKEN}(?:[ ,\-\xa0]+{_TOKEN}){{5,}}(?!\w
 _LONG_DIGITS = re.compile(r"(?<![0-9])[0-9]{8,}(?![0-9])")
 
 
-def redact_speech(text: str) -> str:
-    """Join spoken digit runs into numbers, then redact; long leftover numbers go too."""
+def normalise_speech(text: str) -> str:
+    """Join spoken digit runs into numbers; a long number redaction would not recognise goes.
+
+    The result is what the conversation service gets: it redacts CPR and phone numbers
+    itself (and seals a phone number for a booking confirmation), now that they are
+    written as numbers.
+    """
 
     def join(match: re.Match[str]) -> str:
         tokens = re.split(r"[ ,\-\xa0]+", match.group(0))
         digits = "".join(_DIGIT_WORDS.get(token.lower(), token) for token in tokens)
         return digits if len(digits) >= 8 else match.group(0)
 
-    joined = redact(_SPOKEN_RUN.sub(join, text))
-    return _LONG_DIGITS.sub(NUMBER_PLACEHOLDER, joined)
+    def unknown_number(match: re.Match[str]) -> str:
+        return match.group(0) if redact(match.group(0)) != match.group(0) else NUMBER_PLACEHOLDER
+
+    return _LONG_DIGITS.sub(unknown_number, _SPOKEN_RUN.sub(join, text))
+
+
+def redact_speech(text: str) -> str:
+    """What may be stored or logged of a speech result."""
+    return redact(normalise_speech(text))
 
 
 def for_the_ear(text: str) -> str:

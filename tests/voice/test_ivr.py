@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from muni.sealed import ContactSealer
 from tests.voice.conftest import VoiceClientFactory
 from tests.voice.support import (
     AGENTS,
@@ -19,7 +20,14 @@ from tests.voice.support import (
     twiml,
     verbs,
 )
-from tests.web.support import Client, FakeRasa, bot_text, conversation_log, muni_meta
+from tests.web.support import (
+    SECRET,
+    Client,
+    FakeRasa,
+    bot_text,
+    conversation_log,
+    muni_meta,
+)
 from voice.settings import TransferTarget, VoiceSettings
 
 
@@ -211,3 +219,14 @@ async def test_a_queue_transfer_enqueues_the_caller(make_voice_client: VoiceClie
     enqueue = root.find("Enqueue")
     assert enqueue is not None and enqueue.text == "hotline"
     assert enqueue.get("action") == f"{PUBLIC_URL}/voice/dial-done"
+
+
+async def test_a_spoken_phone_number_reaches_a_booking_sealed_never_in_clear(client: Client, rasa: FakeRasa) -> None:
+    await start_assistant(client)
+    await twilio_post(client, "/voice/assistant", {"SpeechResult": "mit nummer er 2 0 3 0 4 0 5 0"})
+
+    sent = rasa.received[-1]
+    assert sent["message"] == "mit nummer er [TELEFON]"
+    sealed = sent["metadata"].get("sealed_contact")
+    assert isinstance(sealed, str) and "20304050" not in sealed
+    assert ContactSealer(SECRET).unseal(sealed) == "20304050"  # the action server can confirm a booking by SMS
