@@ -15,6 +15,12 @@ _EMOJI = re.compile(
 )
 _MARKUP = re.compile(r"[*_#`>|]+")
 _SPACES = re.compile(r"[ \t]+")
+_WRITE = re.compile(r"\b[Ss]kriv\b")
+_DAY_MONTH = re.compile(r"\b(0?[1-9]|[12][0-9]|3[01])/(0?[1-9]|1[0-2])\b(?!/)")
+_MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
 
 # Danish digit words as speech recognition may leave them ("nul et nul et ni nul ...").
 _DIGIT_WORDS = {
@@ -57,6 +63,8 @@ def for_the_ear(text: str) -> str:
     text = _URL.sub("", text)
     text = _EMOJI.sub("", text)
     text = _MARKUP.sub(" ", text)
+    text = _DAY_MONTH.sub(lambda m: f"{int(m.group(1))}. {_MONTHS[int(m.group(2)) - 1]}", text)
+    text = _WRITE.sub(lambda m: "Sig" if m.group(0)[0] == "S" else "sig", text)  # the caller speaks
     text = re.sub(r"(?<=\d)\s*[–-]\s*(?=\d)", " til ", text)
     text = text.replace("–", " til ")
     lines = [_SPACES.sub(" ", line).strip(" :") for line in text.splitlines()]

@@ -71,3 +71,9 @@ def test_bad_voice_settings_are_named(env: dict[str, str], named: str) -> None:
 )  # fmt: skip
 def test_transfer_targets(value: str, kind: str, address: str) -> None:
     assert TransferTarget.parse(value) == TransferTarget(kind, address)  # type: ignore[arg-type]
+
+
+def test_chat_wording_is_turned_into_speech() -> None:
+    assert for_the_ear("Vælg herunder, eller skriv det.") == "Vælg herunder, eller sig det."
+    assert for_the_ear("Skriv fornavn og efternavn") == "Sig fornavn og efternavn."
+    assert for_the_ear("tirsdag 24/11 kl. 10.00") == "tirsdag 24. november kl. 10.00."
