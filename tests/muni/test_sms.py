@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
 
 from muni.sms import (
     OutboxSmsSender,
@@ -88,41 +92,85 @@ def test_settings_choose_twilio_only_with_all_credentials(tmp_path: Path) -> Non
         SmsSettings.from_env(KEY, {**full, "TWILIO_FROM_NUMBER": "70203040"})
 
 
-class FakeTwilioClient:
-    """Stands in for twilio.rest.Client: records messages.create calls."""
+class FakeTwilioApi:
+    """Twilio's Messages endpoint on a local server; each test sets how it behaves."""
 
-    def __init__(self, delay_s: float = 0.0, error: Exception | None = None) -> None:
-        self.created: list[dict[str, Any]] = []
-        self.delay_s = delay_s
-        self.error = error
-        self.messages = SimpleNamespace(create=self._create)
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.delay_s = 0.0
+        self.status = 201
 
-    def _create(self, **kwargs: Any) -> SimpleNamespace:
-        import time
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
+        return app
 
-        time.sleep(self.delay_s)
-        if self.error is not None:
-            raise self.error
-        self.created.append(kwargs)
-        return SimpleNamespace(sid=f"SM{len(self.created)}", status="queued")
+    async def _create(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        self.requests.append({"account": request.match_info["sid"], "auth": request.headers.get("Authorization"), **form})
+        await asyncio.sleep(self.delay_s)
+        if self.status != 201:
+            return web.json_response({"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400}, status=400)
+        return web.json_response({"sid": f"SM{len(self.requests):032d}", "status": "queued"}, status=201)
 
 
-CREDENTIALS = TwilioCredentials("AC123", "tok", "+4570203040")
+class LocalTwilioHttpClient(TwilioHttpClient):
+    """twilio's own HTTP client, sent to the local fake instead of api.twilio.com."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.base_url = base_url
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        return super().request(method, url.replace("https://api.twilio.com", self.base_url), *args, **kwargs)
 
 
-async def test_twilio_adapter_sends_once_per_key() -> None:
-    fake = FakeTwilioClient()
-    sender = TwilioSmsSender(CREDENTIALS, KEY, client=fake)
+CREDENTIALS = TwilioCredentials("AC" + "1" * 32, "tok", "+4570203040")
+
+
+@pytest.fixture
+async def twilio_api() -> AsyncIterator[tuple[FakeTwilioApi, str]]:
+    fake = FakeTwilioApi()
+    server = TestServer(fake.app())
+    await server.start_server()
+    try:
+        yield fake, str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
+
+
+def twilio_sender(base_url: str, timeout_s: float = 2.0) -> TwilioSmsSender:
+    client = Client(CREDENTIALS.account_sid, CREDENTIALS.auth_token, http_client=LocalTwilioHttpClient(base_url, timeout_s))
+    return TwilioSmsSender(CREDENTIALS, KEY, timeout_s=timeout_s, client=client)
+
+
+async def test_twilio_adapter_sends_once_per_key(twilio_api: tuple[FakeTwilioApi, str]) -> None:
+    fake, base_url = twilio_api
+    sender = twilio_sender(base_url)
     results = await asyncio.gather(*(sender.send("20304050", "Hej", idempotency_key="k1") for _ in range(3)))
-    assert fake.created == [{"to": "+4520304050", "from_": "+4570203040", "body": "Hej"}]
-    assert {r.id for r in results} == {"SM1"}
+
+    assert len(fake.requests) == 1
+    sent = fake.requests[0]
+    assert (sent["To"], sent["From"], sent["Body"]) == ("+4520304050", "+4570203040", "Hej")
+    assert sent["account"] == CREDENTIALS.account_sid and sent["auth"].startswith("Basic ")
+    assert {r.id for r in results} == {"SM" + "1".zfill(32)}
     assert [r.duplicate for r in results].count(False) == 1
+    assert results[0].to_masked == "+45…50"
 
 
-async def test_twilio_adapter_times_out_and_reports_failures() -> None:
-    slow = TwilioSmsSender(CREDENTIALS, KEY, timeout_s=0.05, client=FakeTwilioClient(delay_s=1.3))
+async def test_twilio_adapter_times_out(twilio_api: tuple[FakeTwilioApi, str]) -> None:
+    fake, base_url = twilio_api
+    fake.delay_s = 1.0
     with pytest.raises(SmsUnavailable):
-        await slow.send("20304050", "Hej", idempotency_key="k")
-    broken = TwilioSmsSender(CREDENTIALS, KEY, client=FakeTwilioClient(error=ConnectionError("down")))
+        await twilio_sender(base_url, timeout_s=0.2).send("20304050", "Hej", idempotency_key="k")
+
+
+async def test_twilio_adapter_reports_refusals_and_may_retry_the_key(twilio_api: tuple[FakeTwilioApi, str]) -> None:
+    fake, base_url = twilio_api
+    sender = twilio_sender(base_url)
+    fake.status = 400
     with pytest.raises(SmsUnavailable):
-        await broken.send("20304050", "Hej", idempotency_key="k")
+        await sender.send("20304050", "Hej", idempotency_key="k")
+    fake.status = 201
+    assert (await sender.send("20304050", "Hej", idempotency_key="k")).duplicate is False
+    assert len(fake.requests) == 2
