@@ -72,10 +72,11 @@ run: setup
 CHROMIUM := /usr/bin/chromium
 AXE      := web/tests-node/node_modules/.package-lock.json
 SUDO     := $(shell test "$$(id -u)" = 0 || echo sudo)
+APT      := DEBIAN_FRONTEND=noninteractive apt-get
 
 browser:
-	@test -x $(CHROMIUM) || $(SUDO) apt-get install -y chromium chromium-driver \
-	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver; } \
+	@test -x $(CHROMIUM) || $(SUDO) $(APT) install -y chromium chromium-driver \
+	  || { $(SUDO) $(APT) update && $(SUDO) $(APT) install -y chromium chromium-driver; } \
 	  || echo "Chromium could not be installed: the browser tests will be skipped"
 
 $(AXE): web/tests-node/package-lock.json
