@@ -2,7 +2,6 @@
 server (Python 3.11) and the gateway, talked to through the chat API only."""
 from __future__ import annotations
 
-import io
 import signal
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -12,37 +11,17 @@ import aiohttp
 import pytest
 
 from knowledge import ContactCentre
-from muni.chatclient import ChatClient, free_port
-from muni.run import ROOT, Stack, StackConfig
+from muni.chatclient import ChatClient
+from muni.run import Stack
+from tests.stack import needs_stack, running_stack
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not (ROOT / "models" / "muni.tar.gz").exists() or not (ROOT / ".venv-rasa").exists(),
-        reason="needs the Rasa environment and a trained model (make test sets both up)",
-    ),
-]
+pytestmark = [pytest.mark.e2e, needs_stack]
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    config = StackConfig(
-        var_dir=tmp_path_factory.mktemp("var"),
-        gateway_port=free_port(),
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        booking_sandbox_port=free_port(),
-        extra_env={"MUNI_SECRET_KEY": "e2e-" + "k" * 44},
-    )
-    log = io.StringIO()
-    running = Stack(config, log_sink=log)
-    try:
-        running.start()
-    except (RuntimeError, TimeoutError) as error:
-        running.stop()
-        pytest.fail(f"{error}\n{log.getvalue()[-6000:]}")
-    yield running
-    running.stop()
+    with running_stack(tmp_path_factory.mktemp("var")) as running:
+        yield running
 
 
 @pytest.fixture

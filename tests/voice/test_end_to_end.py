@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -12,16 +11,10 @@ import aiohttp
 import pytest
 from twilio.request_validator import RequestValidator
 
-from muni.chatclient import free_port
-from muni.run import ROOT, Stack, StackConfig
+from muni.run import Stack
+from tests.stack import needs_stack, running_stack
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not (ROOT / "models" / "muni.tar.gz").exists() or not (ROOT / ".venv-rasa").exists(),
-        reason="needs the Rasa environment and a trained model (make test sets both up)",
-    ),
-]
+pytestmark = [pytest.mark.e2e, needs_stack]
 
 TOKEN = "e2e-twilio-auth-token"
 CALL_SID = "CA" + "e2e0" * 8
@@ -29,32 +22,13 @@ CALL_SID = "CA" + "e2e0" * 8
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    var_dir = tmp_path_factory.mktemp("var")
-    gateway_port = free_port()
-    config = StackConfig(
-        var_dir=var_dir,
-        gateway_port=gateway_port,
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        booking_sandbox_port=free_port(),
-        extra_env={
-            "MUNI_SECRET_KEY": "e2e-" + "v" * 44,
-            "MUNI_VAR_DIR": str(var_dir),
-            "MUNI_PUBLIC_URL": f"http://127.0.0.1:{gateway_port}",
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "MUNI_VOICE_TRANSFER": "+4570200000",
-            "MUNI_VOICE_MUNICIPALITY": "aarhus",
-        },
-    )
-    log = io.StringIO()
-    running = Stack(config, log_sink=log)
-    try:
-        running.start()
-    except (RuntimeError, TimeoutError) as error:
-        running.stop()
-        pytest.fail(f"{error}\n{log.getvalue()[-6000:]}")
-    yield running
-    running.stop()
+    env = {
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "MUNI_VOICE_TRANSFER": "+4570200000",
+        "MUNI_VOICE_MUNICIPALITY": "aarhus",
+    }
+    with running_stack(tmp_path_factory.mktemp("var"), env) as running:
+        yield running
 
 
 async def post(session: aiohttp.ClientSession, base: str, path: str, signed: bool = True, **params: str) -> tuple[int, str]:

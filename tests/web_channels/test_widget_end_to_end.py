@@ -8,7 +8,6 @@ WCAG 2.1 A/AA violation in the widget or the full page.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 import sqlite3
@@ -18,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from muni.chatclient import free_port
-from muni.run import ROOT, Stack, StackConfig
+from muni.run import Stack
+from tests.stack import needs_stack, running_stack
 from tests.web_channels.browser import (
     AXE,
     axe_violations,
@@ -31,10 +30,7 @@ from tests.web_channels.browser import (
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(
-        not (ROOT / "models" / "muni.tar.gz").exists() or not (ROOT / ".venv-rasa").exists(),
-        reason="needs the Rasa environment and a trained model (make test sets both up)",
-    ),
+    needs_stack,
     pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or ""),
 ]
 LAUNCHER = "Chat med Aarhus Kommunes digitale assistent"
@@ -56,41 +52,21 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     pages: dict[str, str] = {}
     strangers: dict[str, str] = {}
     with site(pages) as municipality, site(strangers) as stranger:
-        port = free_port()
         var_dir = tmp_path_factory.mktemp("var")
-        config = StackConfig(
-            var_dir=var_dir,
-            gateway_port=port,
-            rasa_port=free_port(),
-            actions_port=free_port(),
-            booking_sandbox_port=free_port(),
-            extra_env={
-                "MUNI_SECRET_KEY": "web-e2e-" + "k" * 40,
-                "MUNI_PUBLIC_URL": f"http://127.0.0.1:{port}",
-                # The test page stands in for aarhus.dk; the stranger's site is not allowed.
-                "MUNI_EMBED_EXTRA_ORIGINS": municipality.origin,
-                "MUNI_SMS_OUTBOX": str(var_dir / "outbox.jsonl"),
-                "MUNI_AGENT_KEYS": f"hotline:*:{hashlib.sha256(AGENT_KEY.encode()).hexdigest()}",
-            },
-        )
-        log = io.StringIO()
-        stack = Stack(config, log_sink=log)
-        try:
-            stack.start()
-        except (RuntimeError, TimeoutError) as error:
-            stack.stop()
-            pytest.fail(f"{error}\n{log.getvalue()[-6000:]}")
-        gateway = config.gateway_url
-        pages["/borger/pas"] = host_page(gateway, "aarhus", "Pas og kørekort")
-        pages["/borger/flytning"] = host_page(gateway, "aarhus", "Flytning")
-        pages["/om-kommunen/historie"] = host_page(gateway, "aarhus", "Byens historie")
-        strangers["/borger/pas"] = host_page(gateway, "aarhus", "Falsk kommune")
-        strangers["/frame"] = f'<!doctype html><title>x</title><iframe src="{gateway}/widget/aarhus"></iframe>'
-        try:
+        env = {
+            # The test page stands in for aarhus.dk; the stranger's site is not allowed.
+            "MUNI_EMBED_EXTRA_ORIGINS": municipality.origin,
+            "MUNI_SMS_OUTBOX": str(var_dir / "outbox.jsonl"),
+            "MUNI_AGENT_KEYS": f"hotline:*:{hashlib.sha256(AGENT_KEY.encode()).hexdigest()}",
+        }
+        with running_stack(var_dir, env) as stack:
+            gateway = stack.config.gateway_url
+            pages["/borger/pas"] = host_page(gateway, "aarhus", "Pas og kørekort")
+            pages["/borger/flytning"] = host_page(gateway, "aarhus", "Flytning")
+            pages["/om-kommunen/historie"] = host_page(gateway, "aarhus", "Byens historie")
+            strangers["/borger/pas"] = host_page(gateway, "aarhus", "Falsk kommune")
+            strangers["/frame"] = f'<!doctype html><title>x</title><iframe src="{gateway}/widget/aarhus"></iframe>'
             yield World(stack, municipality.origin, stranger.origin, pages)
-        finally:
-            stack.stop()
-
 
 @pytest.fixture(scope="module")
 def browser(world: World) -> Iterator[Any]:
