@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -17,14 +16,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    event,
     func,
     select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from web.store import open_engine
 
 # Twilio's call statuses in the order a call goes through them; the final ones share a rank.
 STATUS_RANK = {"queued": 1, "initiated": 1, "ringing": 2, "in-progress": 3, "answered": 3}
@@ -98,15 +97,7 @@ class CallLog:
 
     @classmethod
     async def open(cls, database_url: str) -> CallLog:
-        url = make_url(database_url)
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
-        if engine.dialect.name == "sqlite":
-            event.listen(engine.sync_engine, "connect", _tune_sqlite)
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
-        return cls(engine)
+        return cls(await open_engine(database_url, metadata))
 
     async def close(self) -> None:
         await self._engine.dispose()
@@ -248,13 +239,6 @@ def _record(row: Any) -> CallRecord:
         survey_sent_at=None if row["survey_sent_at"] is None else _aware(row["survey_sent_at"]),
         survey_score=row["survey_score"],
     )
-
-
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
 
 
 def _utc(moment: datetime) -> datetime:

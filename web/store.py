@@ -122,15 +122,7 @@ class ConversationLog:
     @classmethod
     async def open(cls, database_url: str) -> ConversationLog:
         """Connect to database_url and create the tables that are missing."""
-        url = make_url(database_url)
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
-        if engine.dialect.name == "sqlite":
-            event.listen(engine.sync_engine, "connect", _tune_sqlite)
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
-        return cls(engine)
+        return cls(await open_engine(database_url, metadata))
 
     @property
     def engine(self) -> AsyncEngine:
@@ -276,6 +268,23 @@ class ConversationLog:
             )
             for row in (r._mapping for r in rows)
         ]
+
+
+async def open_engine(database_url: str, tables: MetaData) -> AsyncEngine:
+    """An engine for database_url with `tables` created; SQLite gets its folder and WAL.
+
+    Shared by every store in the gateway (conversation log, call records), so
+    each database is set up the same way.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+    async with engine.begin() as connection:
+        await connection.run_sync(tables.create_all)
+    return engine
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
