@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from web.store import open_engine
+from web.store import from_db, open_engine, to_utc
 
 # Twilio's call statuses in the order a call goes through them; the final ones share a rank.
 STATUS_RANK = {"queued": 1, "initiated": 1, "ringing": 2, "in-progress": 3, "answered": 3}
@@ -106,7 +106,7 @@ class CallLog:
         """Create the call's record; a repeated webhook (Twilio retries) changes nothing."""
         insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
         statement = insert(voice_calls).values(
-            call_sid=call_sid, municipality=municipality, started_at=_utc(at), status="in-progress"
+            call_sid=call_sid, municipality=municipality, started_at=to_utc(at), status="in-progress"
         )
         async with self._engine.begin() as connection:
             await connection.execute(statement.on_conflict_do_nothing(index_elements=["call_sid"]))
@@ -145,7 +145,7 @@ class CallLog:
         rank = FINAL_RANK if status in FINAL_STATUSES else STATUS_RANK.get(status, 0)
         values: dict[str, Any] = {"status": status, "status_rank": rank}
         if rank == FINAL_RANK:
-            values.update(ended_at=_utc(at), duration_s=duration_s)
+            values.update(ended_at=to_utc(at), duration_s=duration_s)
         statement = (
             update(voice_calls)
             .where(voice_calls.c.call_sid == call_sid, voice_calls.c.status_rank < rank)
@@ -165,7 +165,7 @@ class CallLog:
                 voice_calls.c.transferred.is_(False),
                 voice_calls.c.assistant_turns > 0,
             )
-            .values(survey_sent_at=_utc(at), caller_hash=caller_hash)
+            .values(survey_sent_at=to_utc(at), caller_hash=caller_hash)
         )
         async with self._engine.begin() as connection:
             return (await connection.execute(statement)).rowcount == 1
@@ -177,7 +177,7 @@ class CallLog:
             .where(
                 voice_calls.c.caller_hash == caller_hash,
                 voice_calls.c.survey_score.is_(None),
-                voice_calls.c.survey_sent_at > _utc(at) - SURVEY_WINDOW,
+                voice_calls.c.survey_sent_at > to_utc(at) - SURVEY_WINDOW,
             )
             .order_by(voice_calls.c.survey_sent_at.desc())
             .limit(1)
@@ -204,7 +204,7 @@ class CallLog:
             func.count(c.survey_score),
             func.avg(c.survey_score),
             func.avg(c.duration_s),
-        ).where(c.municipality == municipality, c.started_at >= _utc(since), c.started_at < _utc(until))
+        ).where(c.municipality == municipality, c.started_at >= to_utc(since), c.started_at < to_utc(until))
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).one()
         return CallStatistics(
@@ -226,7 +226,7 @@ def _record(row: Any) -> CallRecord:
     return CallRecord(
         call_sid=row["call_sid"],
         municipality=row["municipality"],
-        started_at=_aware(row["started_at"]),
+        started_at=from_db(row["started_at"]),
         conversation_id=row["conversation_id"],
         status=row["status"],
         duration_s=row["duration_s"],
@@ -236,16 +236,6 @@ def _record(row: Any) -> CallRecord:
         assistant_turns=row["assistant_turns"],
         handoff=row["handoff"],
         transferred=row["transferred"],
-        survey_sent_at=None if row["survey_sent_at"] is None else _aware(row["survey_sent_at"]),
+        survey_sent_at=None if row["survey_sent_at"] is None else from_db(row["survey_sent_at"]),
         survey_score=row["survey_score"],
     )
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("call records need timezone-aware timestamps")
-    return moment.astimezone(timezone.utc)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

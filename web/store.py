@@ -144,7 +144,7 @@ class ConversationLog:
                     id=conversation.id,
                     municipality=conversation.municipality,
                     channel=conversation.channel,
-                    started_at=_utc(conversation.started_at),
+                    started_at=to_utc(conversation.started_at),
                     topic=conversation.topic,
                 )
             )
@@ -158,7 +158,7 @@ class ConversationLog:
             id=row.id,
             municipality=row.municipality,
             channel=row.channel,
-            started_at=_aware(row.started_at),
+            started_at=from_db(row.started_at),
             topic=row.topic,
         )
 
@@ -177,7 +177,7 @@ class ConversationLog:
                 [
                     {
                         "conversation_id": r.conversation_id,
-                        "at": _utc(r.at),
+                        "at": to_utc(r.at),
                         "role": r.role,
                         "text": redact(r.text) if r.role == "citizen" else r.text,
                         "topic": r.topic,
@@ -197,7 +197,7 @@ class ConversationLog:
         return [
             TurnRecord(
                 conversation_id=row.conversation_id,
-                at=_aware(row.at),
+                at=from_db(row.at),
                 role=row.role,
                 text=row.text,
                 topic=row.topic,
@@ -213,7 +213,7 @@ class ConversationLog:
         if not 1 <= score <= 9:
             raise ValueError("a rating is 1-9")
         insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
-        statement = insert(ratings).values(conversation_id=conversation_id, score=score, at=_utc(at))
+        statement = insert(ratings).values(conversation_id=conversation_id, score=score, at=to_utc(at))
         statement = statement.on_conflict_do_update(
             index_elements=["conversation_id"], set_={"score": statement.excluded.score, "at": statement.excluded.at}
         )
@@ -231,8 +231,8 @@ class ConversationLog:
             "municipality": municipality,
             "topic": topic,
             "variable": variable,
-            "first_seen": _utc(at),
-            "last_seen": _utc(at),
+            "first_seen": to_utc(at),
+            "last_seen": to_utc(at),
             "count": 1,
         }
         insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
@@ -262,8 +262,8 @@ class ConversationLog:
                 municipality=row["municipality"],
                 topic=row["topic"],
                 variable=row["variable"],
-                first_seen=_aware(row["first_seen"]),
-                last_seen=_aware(row["last_seen"]),
+                first_seen=from_db(row["first_seen"]),
+                last_seen=from_db(row["last_seen"]),
                 count=row["count"],
             )
             for row in (r._mapping for r in rows)
@@ -297,12 +297,13 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _utc(moment: datetime) -> datetime:
+def to_utc(moment: datetime) -> datetime:
+    """A timestamp for storing: aware timestamps only, kept in UTC."""
     if moment.tzinfo is None:
-        raise ValueError("timestamps for the conversation log must be timezone-aware")
+        raise ValueError("stored timestamps must be timezone-aware")
     return moment.astimezone(timezone.utc)
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything is stored in UTC.
+def from_db(moment: datetime) -> datetime:
+    """A stored timestamp read back: SQLite hands back naive datetimes, all in UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
