@@ -1,0 +1,1 @@
+"""Crawls the municipalities' own websites into a resumable crawl store."""

@@ -1,0 +1,25 @@
+"""`muni` – the staff's command line: crawl, index and search the websites' knowledge."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="muni", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    # Each feature registers its own commands; imports stay inside so `muni --help` is fast.
+    from crawler.cli import register as register_crawl
+    from knowledge.index.cli import register as register_index
+
+    register_crawl(commands)
+    register_index(commands)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
