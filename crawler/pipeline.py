@@ -1,0 +1,42 @@
+"""What a fetched page becomes: runs in worker processes, off the event loop (extraction is CPU work)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from crawler.links import page_links
+from crawler.records import StoredPage
+
+
+@dataclass(frozen=True)
+class ProcessedPage:
+    """A page's links, and its content unless it has none worth indexing (or asks not to be indexed)."""
+
+    links: tuple[str, ...]
+    page: StoredPage | None
+
+
+def process_page(body: bytes, url: str, municipality: str, crawled_at: datetime) -> ProcessedPage:
+    """Extract, chunk and collect links; top-level so a ProcessPoolExecutor can pickle it."""
+    # Imported here so the event-loop process never loads trafilatura and spaCy.
+    from crawler.chunking import chunk_page
+    from crawler.extract import extract
+
+    found = page_links(body, url)
+    if found.noindex:
+        return ProcessedPage(links=found.links, page=None)
+    extracted = extract(body, url)
+    if extracted is None:
+        return ProcessedPage(links=found.links, page=None)
+    chunks = chunk_page(extracted, municipality=municipality, url=url, crawled_at=crawled_at)
+    page = StoredPage(
+        municipality=municipality,
+        url=url,
+        title=extracted.title,
+        content_hash=hashlib.sha256(extracted.text.encode("utf-8")).hexdigest(),
+        crawled_at=crawled_at,
+        chunks=tuple(chunks),
+    )
+    return ProcessedPage(links=found.links, page=page)
