@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
 from collections.abc import Iterator
 from datetime import datetime
-
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from crawler.extract import Extracted
 from crawler.records import Chunk
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 MAX_CHUNK_CHARS = 800
 
@@ -30,11 +33,32 @@ _SENTENCE_ENDING_ABBREVIATIONS = frozenset({"kr.", "mv.", "m.m.", "osv.", "etc."
 @functools.cache
 def sentencizer() -> Language:
     """spaCy's Danish tokenizer with the rule-based sentencizer (no Danish model is on PyPI)."""
+    spacy = _import_spacy_without_torch()
     nlp = spacy.blank("da")
     nlp.add_pipe("sentencizer")
-    Language.component("muni_danish_sentence_ends", func=_danish_sentence_ends)
+    spacy.language.Language.component("muni_danish_sentence_ends", func=_danish_sentence_ends)
     nlp.add_pipe("muni_danish_sentence_ends", after="sentencizer")
     return nlp
+
+
+def _import_spacy_without_torch() -> ModuleType:
+    """spaCy, kept from importing torch where nothing in the process has yet.
+
+    spaCy's thinc imports torch whenever it is installed (it is, for the embedding
+    model): about 250 MB of RSS and a second of start-up in every extraction worker,
+    for a tokenizer and a sentencizer that never use it. torch is hidden for the
+    import only; a later `import torch` in the same process works as usual.
+    """
+    if "torch" in sys.modules or "spacy" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` now fails; thinc goes without
+    try:
+        import spacy
+    finally:
+        del sys.modules["torch"]
+    return spacy
 
 
 def _danish_sentence_ends(doc: Doc) -> Doc:

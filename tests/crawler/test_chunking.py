@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 from crawler.chunking import MAX_CHUNK_CHARS, chunk_page, chunk_text, page_hash, text_hash
@@ -135,3 +137,19 @@ def test_prices_and_ordinals_can_end_a_sentence() -> None:
     assert len(chunks) > 1
     assert all(chunk.startswith("Et voksenpas") or chunk.startswith("Borgerservice") or chunk.startswith("Husk")
                for chunk in chunks)
+
+
+def test_the_sentencizer_leaves_torch_unloaded_and_importable() -> None:
+    script = (
+        "import sys\n"
+        "from crawler.chunking import chunk_text\n"
+        "assert len(chunk_text('Et pas koster 718 kr. Du skal bestille tid. ' * 40)) > 1\n"
+        "assert 'torch' not in sys.modules\n"
+        "import torch\n"
+        "print(torch.zeros(2).sum().item())\n"
+    )
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0.0"
