@@ -65,8 +65,34 @@ def tree_rss_kib(root: int) -> int:
 
 
 def descendants(root: int) -> list[int]:
-    """`root` and every process below it, from the parent ids in /proc/*/stat."""
-    children: dict[int, list[int]] = {}
+    """`root` and every process below it."""
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        pending.extend(_children(pid))
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    """From /proc/PID/task/*/children (cheap); a scan of every process's parent where the kernel lacks it."""
+    try:
+        tasks = list((PROC / str(pid) / "task").iterdir())
+    except OSError:
+        return []  # exited while we looked
+    if not (tasks[0] / "children").exists():
+        return _children_by_scan(pid)
+    children: list[int] = []
+    for task in tasks:
+        try:
+            children.extend(int(child) for child in (task / "children").read_text().split())
+        except OSError:
+            continue  # the thread ended while we looked
+    return children
+
+
+def _children_by_scan(parent: int) -> list[int]:
+    children = []
     for entry in PROC.iterdir():
         if not entry.name.isdigit():
             continue
@@ -75,14 +101,9 @@ def descendants(root: int) -> list[int]:
         except OSError:
             continue  # exited while we looked
         # The command name may hold spaces and parentheses: fields start after the last ")".
-        parent = int(stat[stat.rindex(")") + 2 :].split(" ", 2)[1])
-        children.setdefault(parent, []).append(int(entry.name))
-    found, pending = [], [root]
-    while pending:
-        pid = pending.pop()
-        found.append(pid)
-        pending.extend(children.get(pid, ()))
-    return found
+        if int(stat[stat.rindex(")") + 2 :].split(" ", 2)[1]) == parent:
+            children.append(int(entry.name))
+    return children
 
 
 def _rss_kib(pid: int) -> int:

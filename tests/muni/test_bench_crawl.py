@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
@@ -11,6 +12,7 @@ import pytest
 
 from crawler.extract import extract
 from muni.bench_crawl.__main__ import main as bench_main
+from muni.bench_crawl.measure import measure
 from muni.bench_crawl.site import Site
 
 ORIGIN = "http://127.0.0.1:8999"
@@ -78,3 +80,16 @@ def test_the_harness_crawls_a_small_site_end_to_end(tmp_path: Path, capsys: pyte
     assert re.search(r"re-sync of the unchanged site: [\d.]+ s = [\d.]+% of the full crawl", printed)
     assert "Scrapy" not in printed
     assert (tmp_path / "crawl" / "baekby.sqlite").is_file()
+
+
+def test_peak_memory_counts_the_child_processes_too() -> None:
+    # Two processes each holding 80 MiB for a while: the tree's peak is their sum, one process's is not.
+    hold = "import time; block = bytearray(80 * 1024 * 1024); time.sleep(1.0)"
+    script = f"import subprocess, sys; child = subprocess.Popen([sys.executable, '-c', {hold!r}]); {hold}; child.wait()"
+
+    run = measure([sys.executable, "-c", script])
+
+    assert run.returncode == 0
+    assert run.peak_tree_rss_kib > 160 * 1024
+    assert 80 * 1024 < run.max_rss_kib < 140 * 1024
+    assert run.wall_s >= 1.0
