@@ -8,6 +8,7 @@ from datetime import datetime
 
 from crawler.links import page_links
 from crawler.records import StoredPage
+from crawler.urls import SiteScope
 
 
 @dataclass(frozen=True)
@@ -19,17 +20,19 @@ class ProcessedPage:
 
 
 def process_page(body: bytes, url: str, municipality: str, crawled_at: datetime) -> ProcessedPage:
-    """Extract, chunk and collect links; top-level so a ProcessPoolExecutor can pickle it."""
+    """Extract, chunk and collect the page's on-site links; top-level so a ProcessPoolExecutor can pickle it."""
     # Imported here so the event-loop process never loads trafilatura and spaCy.
     from crawler.chunking import chunk_page
     from crawler.extract import extract
 
     found = page_links(body, url)
+    scope = SiteScope(url)  # the page is on the crawled site, so its site is the crawl's scope
+    links = tuple(link for link in found.links if scope.contains(link))
     if found.noindex:
-        return ProcessedPage(links=found.links, page=None)
+        return ProcessedPage(links=links, page=None)
     extracted = extract(body, url)
     if extracted is None:
-        return ProcessedPage(links=found.links, page=None)
+        return ProcessedPage(links=links, page=None)
     chunks = chunk_page(extracted, municipality=municipality, url=url, crawled_at=crawled_at)
     page = StoredPage(
         municipality=municipality,
@@ -39,4 +42,4 @@ def process_page(body: bytes, url: str, municipality: str, crawled_at: datetime)
         crawled_at=crawled_at,
         chunks=tuple(chunks),
     )
-    return ProcessedPage(links=found.links, page=page)
+    return ProcessedPage(links=links, page=page)

@@ -147,10 +147,9 @@ class CrawlStore:
         for start in range(0, len(urls), 500):
             batch = urls[start : start + 500]
             marks = ",".join("?" * len(batch))
-            seen.update(
-                row[0]
-                for row in self._db.execute(f"SELECT url FROM urls WHERE run = ? AND url IN ({marks})", (self._run, *batch))
-            )
+            # Looked up by the url index alone; filtering on run in SQL lets SQLite pick the run index and scan.
+            rows = self._db.execute(f"SELECT url, run FROM urls WHERE url IN ({marks})", batch).fetchall()
+            seen.update(url for url, run in rows if run == self._run)
         return [url for url in urls if url not in seen]
 
     def count_variant(self, key: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
@@ -94,7 +95,7 @@ class SiteScope:
 
     root: str
 
-    @property
+    @functools.cached_property
     def site_key(self) -> tuple[str, int | None]:
         return _site_key(self.root)
 
