@@ -66,9 +66,10 @@ def crawl_with_muni(name: str, origin: str, site_pages: int, store_dir: Path, co
         sys.executable, "-m", "muni.bench_crawl.muni_crawl", "--root", origin + "/",
         "--store-dir", str(store_dir), "--concurrency", str(concurrency), "--max-pages", str(site_pages + 100),
     ]  # fmt: skip
+    print(f"{name}: crawling {origin} ...", file=sys.stderr, flush=True)
     run = measure(command)
     _check(name, run)
-    figures = json.loads(run.output.strip().splitlines()[-1])
+    figures = json.loads(next(line for line in reversed(run.output.splitlines()) if line.startswith("{")))
     outcomes = figures["outcomes"]
     return Crawl(name, run, outcomes.get("stored", 0) + outcomes.get("unchanged", 0), site_pages)
 
@@ -78,6 +79,7 @@ def crawl_with_scrapy(origin: str, site_pages: int, store: Path, concurrency: in
         sys.executable, "-m", "muni.bench_crawl.scrapy_crawl", "--root", origin + "/",
         "--store", str(store), "--concurrency", str(concurrency),
     ]  # fmt: skip
+    print(f"Scrapy: crawling {origin} ...", file=sys.stderr, flush=True)
     run = measure(command)
     _check("Scrapy", run)
     stored = next(line for line in run.output.splitlines() if line.startswith("pages stored: "))
