@@ -1,6 +1,8 @@
 """When the assistant cannot help: ask what was meant, then say so and offer a human.
 
-The first unclear turn gets "Mente du …?" with the likeliest topics as
+A question the guides' intents do not cover is first looked up in the
+index of the guides and the municipality's own website (actions/website.py).
+Failing that, the first unclear turn gets "Mente du …?" with the likeliest topics as
 buttons; an out-of-scope question gets an honest "that is not something I
 can help with". A second failed turn in a row offers the contact centre.
 """
@@ -16,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import offer_human
 from actions.replies import municipality_name, municipality_slug, prompts, report, say, utcnow
+from actions.website import KnowledgeSearch, answer_from_knowledge, retriever
 from knowledge import load_topics
 
 MAX_CANDIDATES = 3
@@ -52,8 +55,9 @@ def give_up(dispatcher: CollectingDispatcher, tracker: Tracker, now: datetime) -
 
 # rasa-sdk registers every Action subclass it finds, so no shared base class here.
 class ActionClarify(Action):
-    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utcnow, knowledge: KnowledgeSearch = retriever) -> None:
         self.clock = clock
+        self.knowledge = knowledge
 
     def name(self) -> str:
         return "action_clarify"
@@ -61,6 +65,8 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if (answered := await answer_from_knowledge(dispatcher, tracker, self.knowledge)) is not None:
+            return answered
         if _failed_before(tracker):
             return give_up(dispatcher, tracker, self.clock())
         candidates = candidate_topics(tracker)
@@ -75,8 +81,9 @@ class ActionClarify(Action):
 
 
 class ActionOutOfScope(Action):
-    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utcnow, knowledge: KnowledgeSearch = retriever) -> None:
         self.clock = clock
+        self.knowledge = knowledge
 
     def name(self) -> str:
         return "action_out_of_scope"
@@ -84,6 +91,8 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if (answered := await answer_from_knowledge(dispatcher, tracker, self.knowledge)) is not None:
+            return answered
         if _failed_before(tracker):
             return give_up(dispatcher, tracker, self.clock())
         say(dispatcher, "out_of_scope", municipality_name=municipality_name(municipality_slug(tracker)))

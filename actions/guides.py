@@ -22,20 +22,23 @@ class ActionAnswerGuide(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        topic = tracker.get_intent_of_latest_message()
-        slug = municipality_slug(tracker)
-        try:
-            answer = library().answer(topic, slug or "")
-        except (UnknownMunicipality, UnknownTopic) as error:
-            logger.warning("no guide for topic %s in municipality %s: %s", topic, slug, error)
-            offer_human(dispatcher, slug, utcnow(), topic=None, source="fallback")
-            return [SlotSet("failed_turns", 0)]
-        dispatcher.utter_message(text=answer.text)
-        report(
-            dispatcher,
-            topic=answer.topic,
-            source="guide",
-            links=[{"title": link.title, "url": link.url} for link in answer.links],
-            missing=answer.missing,
-        )
+        return answer_guide(dispatcher, tracker.get_intent_of_latest_message(), municipality_slug(tracker))
+
+
+def answer_guide(dispatcher: CollectingDispatcher, topic: str | None, slug: str | None) -> list[dict[str, Any]]:
+    """The municipality's guide for topic, or a way to a human if there is none."""
+    try:
+        answer = library().answer(topic or "", slug or "")
+    except (UnknownMunicipality, UnknownTopic) as error:
+        logger.warning("no guide for topic %s in municipality %s: %s", topic, slug, error)
+        offer_human(dispatcher, slug, utcnow(), topic=None, source="fallback")
         return [SlotSet("failed_turns", 0)]
+    dispatcher.utter_message(text=answer.text)
+    report(
+        dispatcher,
+        topic=answer.topic,
+        source="guide",
+        links=[{"title": link.title, "url": link.url} for link in answer.links],
+        missing=answer.missing,
+    )
+    return [SlotSet("failed_turns", 0)]

@@ -1,0 +1,119 @@
+"""Questions no guide intent covers are looked up in the index: guides and the municipality's own website."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.fallback import ActionClarify, ActionOutOfScope
+from actions.website import extract
+from knowledge.index.errors import IndexUnavailable
+from knowledge.index.retriever import Hit
+from tests.actions.conftest import OPEN_NOW, make_tracker, meta, texts
+
+SWIMMING = Hit(
+    municipality="aarhus",
+    kind="web",
+    topic=None,
+    url="https://aarhus.dk/svoemmehaller/aabningstider",
+    title="Åbningstider i svømmehallerne",
+    heading_path=("Svømmehaller", "Åbningstider"),
+    text="Spanien Bad har åbent mandag til fredag kl. 6.30-21.00. I weekenden er der åbent kl. 8-17. "
+    "Billetter købes i døren eller online.",
+    dense=0.88,
+    lexical=4.2,
+    fused=0.032,
+)
+
+
+class FakeKnowledge:
+    """Stands in for the retriever behind the same `abest` interface; records what it was asked."""
+
+    def __init__(self, hit: Hit | None = None, error: Exception | None = None) -> None:
+        self.hit = hit
+        self.error = error
+        self.asked: list[tuple[str, str]] = []
+
+    async def abest(self, municipality: str, question: str) -> Hit | None:
+        self.asked.append((municipality, question))
+        if self.error is not None:
+            raise self.error
+        return self.hit
+
+    def __call__(self) -> FakeKnowledge:
+        return self
+
+
+async def test_a_web_passage_answers_with_its_extract_title_and_link(dispatcher: CollectingDispatcher) -> None:
+    knowledge = FakeKnowledge(SWIMMING)
+    tracker = make_tracker(intent="nlu_fallback", text="hvornår har svømmehallen åbent", slots={"failed_turns": 1})
+    events = await ActionClarify(clock=lambda: OPEN_NOW, knowledge=knowledge).run(dispatcher, tracker, {})
+    assert knowledge.asked == [("aarhus", "hvornår har svømmehallen åbent")]
+    answer = texts(dispatcher)[0]
+    assert "Aarhus Kommunes hjemmeside" in answer and "»Åbningstider i svømmehallerne«" in answer
+    assert "kl. 6.30-21.00" in answer
+    assert (meta(dispatcher)["topic"], meta(dispatcher)["source"], meta(dispatcher)["handoff"]) == (None, "web", False)
+    assert meta(dispatcher)["links"] == [{"title": SWIMMING.title, "url": SWIMMING.url}]
+    assert SlotSet("failed_turns", 0) in events
+
+
+async def test_a_web_passage_carries_the_topic_it_is_about(dispatcher: CollectingDispatcher) -> None:
+    bulky = dataclasses.replace(SWIMMING, topic="waste", title="Storskrald", text="Storskrald hentes hver 4. uge.")
+    tracker = make_tracker(intent="out_of_scope", text="må jeg stille en sofa ud til storskrald")
+    await ActionOutOfScope(clock=lambda: OPEN_NOW, knowledge=FakeKnowledge(bulky)).run(dispatcher, tracker, {})
+    assert (meta(dispatcher)["topic"], meta(dispatcher)["source"]) == ("waste", "web")
+
+
+async def test_a_guide_passage_answers_with_the_whole_guide_of_the_municipality(dispatcher: CollectingDispatcher) -> None:
+    guide = dataclasses.replace(SWIMMING, kind="guide", topic="passport", url="guide:passport", title="Pas")
+    tracker = make_tracker(intent="nlu_fallback", text="hvad skal jeg gøre for at få et nyt rejsedokument", municipality="viborg")
+    await ActionClarify(clock=lambda: OPEN_NOW, knowledge=FakeKnowledge(guide)).run(dispatcher, tracker, {})
+    assert (meta(dispatcher)["topic"], meta(dispatcher)["source"]) == ("passport", "guide")
+    assert "Viborg" in texts(dispatcher)[0] or meta(dispatcher)["links"]
+
+
+async def test_nothing_relevant_means_the_honest_fallback(dispatcher: CollectingDispatcher) -> None:
+    tracker = make_tracker(intent="out_of_scope", text="hvem vinder VM i fodbold")
+    events = await ActionOutOfScope(clock=lambda: OPEN_NOW, knowledge=FakeKnowledge(None)).run(dispatcher, tracker, {})
+    assert "ikke hjælpe" in texts(dispatcher)[0]
+    assert dispatcher.messages[0]["buttons"] == [{"title": "Tal med en medarbejder", "payload": "/human_agent"}]
+    assert (meta(dispatcher)["topic"], meta(dispatcher)["source"]) == (None, "fallback")
+    assert SlotSet("failed_turns", 1) in events
+
+
+async def test_an_unavailable_index_falls_back_and_tells_the_operator(
+    dispatcher: CollectingDispatcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    knowledge = FakeKnowledge(error=IndexUnavailable("no index in var/index: run `muni index` first"))
+    tracker = make_tracker(intent="nlu_fallback", text="hvornår har svømmehallen åbent", slots={"failed_turns": 1})
+    with caplog.at_level(logging.WARNING, logger="muni.actions.website"):
+        await ActionClarify(clock=lambda: OPEN_NOW, knowledge=knowledge).run(dispatcher, tracker, {})
+    assert meta(dispatcher)["handoff"] is True  # the second failed turn: a human
+    assert "run `muni index` first" in caplog.text
+
+
+async def test_button_payloads_and_empty_turns_are_not_searched(dispatcher: CollectingDispatcher) -> None:
+    knowledge = FakeKnowledge(SWIMMING)
+    for text in ("", "/human_agent"):
+        await ActionClarify(clock=lambda: OPEN_NOW, knowledge=knowledge).run(
+            dispatcher, make_tracker(intent="nlu_fallback", text=text), {}
+        )
+    await ActionClarify(clock=lambda: OPEN_NOW, knowledge=knowledge).run(
+        dispatcher, make_tracker(intent="nlu_fallback", text="svømmehal", municipality=None), {}
+    )
+    assert knowledge.asked == []
+
+
+def test_the_extract_ends_on_a_whole_sentence() -> None:
+    text = "Første sætning er her. " * 40
+    cut = extract(text, limit=100)
+    assert len(cut) <= 100 and cut.endswith(".")
+    assert extract("Kort tekst uden punktum") == "Kort tekst uden punktum"
+
+
+def test_an_extract_without_sentence_ends_is_cut_between_words() -> None:
+    cut = extract("ord " * 200, limit=50)
+    assert cut.endswith(" …") and len(cut) <= 52 and "or …" not in cut
