@@ -25,15 +25,16 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """GET /readyz: Rasa has a model, the action server answers, the database answers."""
+    """GET /readyz: Rasa has a model, the action server answers and reaches its index, the database answers."""
     settings = request.app[SETTINGS]
     session = request.app[HTTP]
-    rasa, actions, database = await asyncio.gather(
+    rasa, actions, index, database = await asyncio.gather(
         _check_rasa(session, settings.rasa_url),
         _check_actions(session, settings.actions_url),
+        _check_index(session, settings.actions_url),
         _check_database(request.app[LOG]),
     )
-    checks = {"rasa": rasa, "actions": actions, "database": database}
+    checks = {"rasa": rasa, "actions": actions, "index": index, "database": database}
     if all(result == OK for result in checks.values()):
         return json_response({"status": "ok", "checks": checks})
     logger.info("Not ready: %s", checks)
@@ -76,6 +77,17 @@ async def _check_rasa(session: aiohttp.ClientSession, rasa_url: str) -> str:
 async def _check_actions(session: aiohttp.ClientSession, actions_url: str) -> str:
     result, _ = await _probe(session, actions_url + "/health")
     return result
+
+
+async def _check_index(session: aiohttp.ClientSession, actions_url: str) -> str:
+    """The action server opens the knowledge index. An index not built yet is ready but empty:
+    the guides still answer through their intents, and the website search simply finds nothing."""
+    result, body = await _probe(session, actions_url + "/knowledge/health")
+    if result != OK:
+        return result
+    if isinstance(body, dict) and body.get("status") == "empty":
+        logger.info("The knowledge index is empty: %s", body.get("reason"))
+    return OK
 
 
 async def _check_database(log: ConversationLog) -> str:

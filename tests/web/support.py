@@ -66,7 +66,7 @@ def default_reply(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class FakeRasa:
-    """Stands in for Rasa's muni channel, Rasa's /status and the action server's /health."""
+    """Stands in for Rasa's muni channel, Rasa's /status and the action server's /health and /knowledge/health."""
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
@@ -77,6 +77,7 @@ class FakeRasa:
         self.model_file: str | None = "models/20260301-muni.tar.gz"
         self.status_code = 200
         self.health_code = 200
+        self.knowledge: tuple[int, dict[str, Any]] = (200, {"status": "ok", "passages": 1200})
         self._released = asyncio.Event()
 
     def release(self) -> None:
@@ -87,6 +88,7 @@ class FakeRasa:
         app.router.add_post("/webhooks/rest/webhook", self._webhook)
         app.router.add_get("/status", self._status)
         app.router.add_get("/health", self._health)
+        app.router.add_get("/knowledge/health", self._knowledge_health)
         return app
 
     async def _webhook(self, request: web.Request) -> web.Response:
@@ -108,6 +110,10 @@ class FakeRasa:
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"}, status=self.health_code)
+
+    async def _knowledge_health(self, request: web.Request) -> web.Response:
+        status, body = self.knowledge
+        return web.json_response(body, status=status)
 
     @property
     def messages(self) -> list[str]:

@@ -1,4 +1,4 @@
-"""/readyz names the part that is not ready: Rasa's model, the action server, the database."""
+"""/readyz names the part that is not ready: Rasa's model, the action server, its knowledge index, the database."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ async def readiness(client: Client) -> tuple[int, dict[str, Any]]:
 async def test_ready_when_every_part_answers(client: Client) -> None:
     status, body = await readiness(client)
     assert status == 200
-    assert body == {"status": "ok", "checks": {"rasa": "ok", "actions": "ok", "database": "ok"}}
+    assert body == {"status": "ok", "checks": {"rasa": "ok", "actions": "ok", "index": "ok", "database": "ok"}}
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ async def test_not_ready_without_a_loaded_model(
     break_it(rasa)
     status, body = await readiness(client)
     assert status == 503
-    assert body == {"status": "not_ready", "checks": {"rasa": reason, "actions": "ok", "database": "ok"}}
+    assert body == {"status": "not_ready", "checks": {"rasa": reason, "actions": "ok", "index": "ok", "database": "ok"}}
 
 
 async def test_not_ready_when_rasa_is_unreachable(
@@ -49,7 +49,7 @@ async def test_not_ready_when_rasa_is_unreachable(
     client = await make_client(settings=dataclasses.replace(settings, rasa_url=closed_port_url))
     status, body = await readiness(client)
     assert status == 503
-    assert body["checks"] == {"rasa": "unreachable (ClientConnectorError)", "actions": "ok", "database": "ok"}
+    assert body["checks"] == {"rasa": "unreachable (ClientConnectorError)", "actions": "ok", "index": "ok", "database": "ok"}
 
 
 async def test_not_ready_when_rasa_hangs(client: Client, rasa: FakeRasa) -> None:
@@ -63,7 +63,21 @@ async def test_not_ready_when_the_action_server_fails(client: Client, rasa: Fake
     rasa.health_code = 503
     status, body = await readiness(client)
     assert status == 503
-    assert body["checks"] == {"rasa": "ok", "actions": "HTTP 503", "database": "ok"}
+    assert body["checks"] == {"rasa": "ok", "actions": "HTTP 503", "index": "ok", "database": "ok"}
+
+
+async def test_not_ready_when_the_knowledge_index_cannot_be_opened(client: Client, rasa: FakeRasa) -> None:
+    rasa.knowledge = (503, {"status": "unavailable", "reason": "cannot open var/index/g-000002"})
+    status, body = await readiness(client)
+    assert status == 503
+    assert body["checks"] == {"rasa": "ok", "actions": "ok", "index": "HTTP 503", "database": "ok"}
+
+
+async def test_an_index_not_built_yet_is_ready_but_empty(client: Client, rasa: FakeRasa) -> None:
+    rasa.knowledge = (200, {"status": "empty", "reason": "the index holds no passages: run `muni index`"})
+    status, body = await readiness(client)
+    assert status == 200
+    assert body["checks"]["index"] == "ok"
 
 
 async def test_not_ready_when_the_action_server_is_unreachable(

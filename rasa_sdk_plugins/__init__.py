@@ -1,0 +1,42 @@
+"""Muni's extensions to the rasa-sdk action server, through rasa-sdk's own plugin hook.
+
+rasa-sdk imports a package named ``rasa_sdk_plugins`` at start and lets it
+attach Sanic listeners and routes to the action server in every worker.
+Muni uses that to open the knowledge index and load the embedding model in the
+background as soon as the server is up (so the first citizen whose question
+reaches the website search does not wait for the model), and to report the
+index's health at ``GET /knowledge/health`` for the gateway's ``/readyz``.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import pluggy
+
+hookimpl = pluggy.HookimplMarker("rasa_sdk")
+logger = logging.getLogger("muni.actions.knowledge")
+
+
+def init_hooks(manager: pluggy.PluginManager) -> None:
+    manager.register(sys.modules[__name__])
+
+
+@hookimpl
+def attach_sanic_app_extensions(app: Any) -> None:
+    from sanic import response
+
+    async def warm(app: Any) -> None:
+        from actions.website import warm_knowledge
+
+        app.add_task(warm_knowledge())
+
+    async def knowledge_health(request: Any) -> Any:
+        from actions.website import knowledge_health as check
+
+        status = await check()
+        return response.json(status, status=200 if status["status"] == "ok" else 503)
+
+    app.register_listener(warm, "after_server_start")
+    app.add_route(knowledge_health, "/knowledge/health", methods=["GET"])
