@@ -1,5 +1,8 @@
 """Start the whole system on embedded defaults: action server, Rasa, gateway.
 
+With ``MUNI_RESYNC_HOURS`` set, it also re-crawls and re-indexes the
+municipalities' websites on that schedule (muni/resync.py).
+
 `make run` calls `python -m muni.run`. Each part is a real process listening
 on loopback (only the gateway is meant to face the internet); if one of them
 dies, the others are stopped too, so a supervisor (systemd, a container
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from booking.settings import real_api_configured
+from muni.resync import Resync, ResyncSchedule
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -98,6 +102,9 @@ def environment(config: StackConfig) -> dict[str, str]:
     env["MUNI_BOOKING_SANDBOX_PORT"] = str(config.booking_sandbox_port)
     env["MUNI_BOOKING_SANDBOX_URL"] = f"http://127.0.0.1:{config.booking_sandbox_port}"
     env.setdefault("MUNI_BOOKING_SANDBOX_DB", str(config.var_dir / "booking_sandbox.db"))
+    # The websites' knowledge: crawl stores and local-mode index generations (knowledge/index/README.md).
+    env.setdefault("MUNI_CRAWL_DIR", str(config.var_dir / "crawl"))
+    env.setdefault("MUNI_INDEX_DIR", str(config.var_dir / "index"))
     env.update(config.extra_env)
     return env
 
@@ -154,6 +161,7 @@ class Stack:
         self.config = config
         self.log_sink = log_sink
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.resync: Resync | None = None
 
     def start(self, timeout_s: float = 240.0) -> None:
         env = environment(self.config)
@@ -171,6 +179,9 @@ class Stack:
                 target=_pipe_output, args=(service.name, process.stdout, self.log_sink), daemon=True
             ).start()
         self.wait_ready(timeout_s)
+        python = self.config.root / ".venv" / "bin" / "python"
+        self.resync = Resync(ResyncSchedule.from_env(env, python), cwd=self.config.root, env=env, log_sink=self.log_sink)
+        self.resync.start()
 
     def wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -196,6 +207,8 @@ class Stack:
             time.sleep(0.5)
 
     def stop(self) -> None:
+        if self.resync is not None:
+            self.resync.stop()
         for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
