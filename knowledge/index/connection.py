@@ -1,0 +1,123 @@
+"""Opening the index: a Qdrant server, or local mode's live generation, for reading or writing."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from qdrant_client import QdrantClient
+
+from knowledge.index.errors import IndexUnavailable
+from knowledge.index.generations import QDRANT_LOCK, Generations
+from knowledge.index.settings import IndexSettings
+from knowledge.index.store import KnowledgeIndex
+
+
+def open_local(path: Path, collection: str) -> KnowledgeIndex:
+    try:
+        return KnowledgeIndex(QdrantClient(path=str(path)), collection)
+    except RuntimeError as error:  # qdrant-client: "already accessed by another instance"
+        raise IndexUnavailable(f"cannot open {path}: {error}") from error
+
+
+def connect_server(settings: IndexSettings) -> KnowledgeIndex:
+    client = QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key, timeout=settings.timeout_s)
+    return KnowledgeIndex(client, settings.collection)
+
+
+@contextmanager
+def writable_index(settings: IndexSettings) -> Iterator[KnowledgeIndex]:
+    """Where an index run writes: the server collection, or a new generation published on success."""
+    if not settings.local:
+        index = connect_server(settings)
+        try:
+            yield index
+        finally:
+            index.close()
+        return
+    generations = Generations(settings.index_dir)
+    with generations.build_lock():
+        path = generations.prepare()
+        index = open_local(path, settings.collection)
+        try:
+            yield index
+        except BaseException:
+            index.close()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        index.close()
+        generations.publish(path)
+
+
+@contextmanager
+def snapshot_index(settings: IndexSettings) -> Iterator[KnowledgeIndex]:
+    """For one-off readers (`muni search`): the live generation, or a private copy when a server holds it."""
+    if not settings.local:
+        index = connect_server(settings)
+    else:
+        current = Generations(settings.index_dir).current()
+        if current is None:
+            raise IndexUnavailable(f"no index in {settings.index_dir}: run `muni index` first")
+        try:
+            index = open_local(current, settings.collection)
+        except IndexUnavailable:
+            with tempfile.TemporaryDirectory(prefix="muni-index-") as copy:
+                shutil.copytree(current, copy, ignore=shutil.ignore_patterns(QDRANT_LOCK), dirs_exist_ok=True)
+                index = open_local(Path(copy), settings.collection)
+                try:
+                    yield index
+                finally:
+                    index.close()
+            return
+    try:
+        yield index
+    finally:
+        index.close()
+
+
+class LiveIndex:
+    """A long-running reader's index: follows CURRENT, reopening when an index run published a new one.
+
+    Searches go one at a time through `use()`: local mode searches run in this process under the
+    GIL anyway, and the lock makes sure no search is running on a generation while it is closed.
+    """
+
+    def __init__(self, settings: IndexSettings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._index: KnowledgeIndex | None = None
+        self._path: Path | None = None
+
+    @contextmanager
+    def use(self) -> Iterator[KnowledgeIndex]:
+        with self._lock:
+            yield self._refresh()
+
+    def _refresh(self) -> KnowledgeIndex:
+        if not self.settings.local:
+            if self._index is None:
+                self._index = connect_server(self.settings)
+            return self._index
+        current = Generations(self.settings.index_dir).current()
+        if current is None:
+            raise IndexUnavailable(f"no index in {self.settings.index_dir}: run `muni index` first")
+        if current != self._path or self._index is None:
+            fresh = open_local(current, self.settings.collection)
+            if self._index is not None:
+                self._index.close()  # releases the old generation's lock, so the indexer may prune it
+            self._index, self._path = fresh, current
+        return self._index
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    def close(self) -> None:
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+            self._index = self._path = None

@@ -1,0 +1,148 @@
+"""Write pages and guides into the index incrementally: unchanged pages are not embedded again."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from crawler.records import StoredPage
+from knowledge.guides import GuideLibrary
+from knowledge.index.guides import GUIDE_URL_PREFIX, guide_pages
+from knowledge.index.lexical import Lemmatizer, danish_lemmatizer, passage_terms
+from knowledge.index.store import IndexedChunk, KnowledgeIndex
+from knowledge.index.topics import TopicAssigner
+
+if TYPE_CHECKING:
+    from knowledge.embeddings import Embedder
+
+LOG = logging.getLogger("muni.index")
+EMBED_BATCH_CHUNKS = 256  # chunks gathered across pages per encode call (the embedder batches inside)
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    gone: int = 0
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    def __add__(self, other: IndexReport) -> IndexReport:
+        return IndexReport(
+            self.new + other.new, self.changed + other.changed, self.unchanged + other.unchanged,
+            self.gone + other.gone, self.chunks_embedded + other.chunks_embedded, self.seconds + other.seconds,
+        )
+
+    def line(self) -> str:
+        return (
+            f"pages new {self.new}, changed {self.changed}, unchanged {self.unchanged}, gone {self.gone}; "
+            f"chunks embedded {self.chunks_embedded}; {self.seconds:.1f} s"
+        )
+
+
+def embedding_text(chunk: IndexedChunk) -> str:
+    """What is embedded and lemmatised: the chunk under its page title and headings."""
+    context = [part for part in (chunk.title, *chunk.heading_path) if part]
+    return " – ".join(context) + "\n" + chunk.text if context else chunk.text
+
+
+class Indexer:
+    """Writes one municipality's pages at a time; counts every chunk it sends to the embedder."""
+
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        embedder: Embedder,
+        *,
+        topics: TopicAssigner | None = None,
+        lemmatizer: Lemmatizer | None = None,
+    ):
+        self.index = index
+        self.embedder = embedder
+        self.topics = topics
+        self.lemmatizer = danish_lemmatizer() if lemmatizer is None else lemmatizer
+        self.embedded = 0
+        index.ensure_collection(embedder.dimension)
+
+    def index_pages(
+        self, municipality: str, pages: Iterable[StoredPage], gone_urls: Iterable[str], *, kind: str = "web"
+    ) -> IndexReport:
+        """Bring the municipality's pages of this kind up to date with a crawl store's live pages."""
+        started, embedded_before = time.perf_counter(), self.embedded
+        known = self.index.page_hashes(municipality, kind)
+        new = changed = unchanged = 0
+        pending: list[tuple[str | None, list[IndexedChunk]]] = []  # (url of the indexed page it replaces, chunks)
+        for page in pages:
+            if page.municipality != municipality:
+                raise ValueError(f"page {page.url} belongs to {page.municipality!r}, not {municipality!r}")
+            indexed = known.get(page.url)
+            if indexed == page.content_hash:
+                unchanged += 1
+                continue
+            chunks = self._chunks(page, kind)
+            if indexed is None:
+                new += 1
+            else:
+                changed += 1
+            pending.append((None if indexed is None else page.url, chunks))
+            if sum(len(c) for _, c in pending) >= EMBED_BATCH_CHUNKS:
+                self._write(municipality, pending)
+                pending = []
+        if pending:
+            self._write(municipality, pending)
+        gone = sorted(set(gone_urls) & set(known))
+        self.index.delete_urls(municipality, gone)
+        return IndexReport(
+            new, changed, unchanged, len(gone), self.embedded - embedded_before, time.perf_counter() - started
+        )
+
+    def index_guides(self, library: GuideLibrary, slug: str) -> IndexReport:
+        """Every guide the municipality answers, rendered with its values; removed guides go."""
+        pages = guide_pages(library, slug)
+        gone = set(self.index.page_hashes(slug, "guide")) - {page.url for page in pages}
+        return self.index_pages(slug, pages, gone, kind="guide")
+
+    def _chunks(self, page: StoredPage, kind: str) -> list[IndexedChunk]:
+        topic = page_topic(page) if kind == "guide" else None
+        return [
+            IndexedChunk(
+                municipality=page.municipality, kind=kind, topic=topic, url=page.url, title=page.title,
+                heading_path=chunk.heading_path, text=chunk.text, position=chunk.position,
+                content_hash=chunk.content_hash, page_hash=page.content_hash,
+                crawled_at=chunk.crawled_at.isoformat(),
+            )
+            for chunk in page.chunks
+            if chunk.text.strip()
+        ]
+
+    def _write(self, municipality: str, pending: list[tuple[str | None, list[IndexedChunk]]]) -> None:
+        chunks = [chunk for _, page_chunks in pending for chunk in page_chunks]
+        texts = [embedding_text(chunk) for chunk in chunks]
+        dense = self._encode(texts)
+        if self.topics is not None:
+            chunks = [
+                chunk if chunk.kind == "guide" else replace(chunk, topic=self.topics.topic(vector))
+                for chunk, vector in zip(chunks, dense, strict=True)
+            ]
+        lexical = [passage_terms(self.lemmatizer.lemmas(text)) for text in texts]
+        # A changed page may now have fewer chunks: its old points go before the new ones are written.
+        self.index.delete_urls(municipality, [url for url, _ in pending if url is not None])
+        if chunks:
+            self.index.upsert(chunks, dense, lexical)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded += len(texts)
+        if not texts:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return np.asarray(self.embedder.encode_passages(list(texts)), dtype=np.float32)
+
+
+def page_topic(page: StoredPage) -> str:
+    """A guide page's topic, from its `guide:<topic>` url."""
+    return page.url.removeprefix(GUIDE_URL_PREFIX)
