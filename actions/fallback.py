@@ -18,7 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import offer_human
 from actions.replies import municipality_name, municipality_slug, prompts, report, say, utcnow
-from actions.website import KnowledgeSearch, answer_from_knowledge, retriever
+from actions.guides import answer_guide
+from actions.website import KnowledgeSearch, answer_web, best_passage, retriever
 from knowledge import load_topics
 
 MAX_CANDIDATES = 3
@@ -44,6 +45,18 @@ def candidate_topics(tracker: Tracker) -> list[tuple[str, str]]:
         if len(candidates) == MAX_CANDIDATES:
             break
     return candidates
+
+
+async def answer_from_knowledge(
+    dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeSearch
+) -> list[dict[str, Any]] | None:
+    """A guide or web passage the index is confident about, answered; None when there is none."""
+    hit = await best_passage(tracker, knowledge)
+    if hit is None:
+        return None
+    if hit.kind == "guide" and hit.topic:
+        return answer_guide(dispatcher, hit.topic, hit.municipality)
+    return answer_web(dispatcher, hit, hit.municipality)
 
 
 def give_up(dispatcher: CollectingDispatcher, tracker: Tracker, now: datetime) -> list[dict[str, Any]]:

@@ -10,19 +10,27 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import offer_human
 from actions.replies import library, municipality_slug, report, utcnow
+from actions.website import KnowledgeSearch, answer_web, better_web_passage, retriever
 from knowledge import UnknownMunicipality, UnknownTopic
 
 logger = logging.getLogger("muni.actions.guides")
 
 
 class ActionAnswerGuide(Action):
+    def __init__(self, knowledge: KnowledgeSearch = retriever) -> None:
+        self.knowledge = knowledge
+
     def name(self) -> str:
         return "action_answer_guide"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        return answer_guide(dispatcher, tracker.get_intent_of_latest_message(), municipality_slug(tracker))
+        topic = tracker.get_intent_of_latest_message() or ""
+        slug = municipality_slug(tracker)
+        if (hit := await better_web_passage(tracker, topic, self.knowledge)) is not None:
+            return answer_web(dispatcher, hit, hit.municipality)
+        return answer_guide(dispatcher, topic, slug)
 
 
 def answer_guide(dispatcher: CollectingDispatcher, topic: str | None, slug: str | None) -> list[dict[str, Any]]:

@@ -1,10 +1,11 @@
 """Questions no guide answers confidently: look in the guides' index and on the municipality's own website.
 
 The retriever (knowledge.index) searches only the citizen's municipality and
-returns a passage only above its calibrated threshold. A guide passage is
-answered with the whole guide; a web passage with a short extract, its page
-title and its link. Nothing found, or the index down, means the caller's own
-fallback: say so honestly and offer a human.
+returns a passage only above its calibrated threshold. The fallback actions
+answer a guide passage with the whole guide and a web passage with a short
+extract, its page title and its link; the guide action lets a web passage win
+only when the chosen guide is not among the top hits. Nothing found, or the
+index down, means the caller's own answer: the guide, or the honest fallback.
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.guides import answer_guide
 from actions.replies import municipality_name, municipality_slug, report, say
 from knowledge.errors import KnowledgeError
 
@@ -29,15 +29,20 @@ if TYPE_CHECKING:
 logger = logging.getLogger("muni.actions.website")
 
 EXTRACT_CHARS = 450
+GUIDE_CHECK_DEPTH = 3
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 
-class BestPassage(Protocol):
+class Search(Protocol):
     async def abest(self, municipality: str, question: str) -> Hit | None: ...
+
+    async def asearch(self, municipality: str, question: str, *, limit: int = 5) -> list[Hit]: ...
+
+    def confident(self, hit: Hit) -> bool: ...
 
 
 # What the fallback actions are given: a factory, so the model loads on first use only.
-KnowledgeSearch = Callable[[], BestPassage]
+KnowledgeSearch = Callable[[], Search]
 
 
 @functools.cache
@@ -97,27 +102,50 @@ def extract(text: str, limit: int = EXTRACT_CHARS) -> str:
     return text[:cut]
 
 
-async def answer_from_knowledge(
-    dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeSearch
-) -> list[dict[str, Any]] | None:
-    """Answer from the index if it finds something good enough; None lets the caller fall back."""
-    slug = municipality_slug(tracker)
-    question = (tracker.latest_message.get("text") or "").strip()
-    if not slug or not question or question.startswith("/"):
+async def best_passage(tracker: Tracker, knowledge: KnowledgeSearch) -> Hit | None:
+    """The index's confident passage for the citizen's question in their municipality, if any."""
+    slug, question = _question(tracker)
+    if slug is None:
         return None
     try:
-        hit = await knowledge().abest(slug, question)
+        return await knowledge().abest(slug, question)
     except KnowledgeError as error:
         logger.warning("knowledge index unavailable for %s: %s", slug, error)
         return None
-    if hit is None:
+
+
+async def better_web_passage(tracker: Tracker, topic: str, knowledge: KnowledgeSearch) -> Hit | None:
+    """A web passage that answers better than the guide the NLU chose, or None (the guide wins).
+
+    The NLU may pick a guide that covers the question only in general (Borgerservice's opening
+    hours for "when is the swimming pool open"). The website wins only when its passage is
+    confident, is about another topic, and no passage of the chosen guide is among the top hits.
+    """
+    slug, question = _question(tracker)
+    if slug is None:
         return None
-    if hit.kind == "guide" and hit.topic:
-        return answer_guide(dispatcher, hit.topic, slug)
-    return _answer_web(dispatcher, hit, slug)
+    search = knowledge()
+    try:
+        hits = await search.asearch(slug, question, limit=GUIDE_CHECK_DEPTH)
+    except KnowledgeError as error:
+        logger.warning("knowledge index unavailable for %s: %s", slug, error)
+        return None
+    if not hits or hits[0].kind != "web" or hits[0].topic == topic or not search.confident(hits[0]):
+        return None
+    if any(hit.kind == "guide" and hit.topic == topic for hit in hits):
+        return None
+    return hits[0]
 
 
-def _answer_web(dispatcher: CollectingDispatcher, hit: Hit, slug: str) -> list[dict[str, Any]]:
+def _question(tracker: Tracker) -> tuple[str | None, str]:
+    slug = municipality_slug(tracker)
+    question = (tracker.latest_message.get("text") or "").strip()
+    if not question or question.startswith("/"):
+        return None, question
+    return slug, question
+
+
+def answer_web(dispatcher: CollectingDispatcher, hit: Hit, slug: str) -> list[dict[str, Any]]:
     say(
         dispatcher,
         "web_answer",

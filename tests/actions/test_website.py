@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionClarify, ActionOutOfScope
+from actions.guides import ActionAnswerGuide
 from actions.website import extract
 from knowledge.index.errors import IndexUnavailable
 from knowledge.index.retriever import Hit
@@ -30,18 +31,27 @@ SWIMMING = Hit(
 
 
 class FakeKnowledge:
-    """Stands in for the retriever behind the same `abest` interface; records what it was asked."""
+    """Stands in for the retriever behind the same interface; `hits` best first, all confident
+    unless listed in `unsure`; records what it was asked."""
 
-    def __init__(self, hit: Hit | None = None, error: Exception | None = None) -> None:
-        self.hit = hit
+    def __init__(self, *hits: Hit | None, error: Exception | None = None, unsure: tuple[Hit, ...] = ()) -> None:
+        self.hits = [hit for hit in hits if hit is not None]
         self.error = error
+        self.unsure = unsure
         self.asked: list[tuple[str, str]] = []
 
-    async def abest(self, municipality: str, question: str) -> Hit | None:
+    async def asearch(self, municipality: str, question: str, *, limit: int = 5) -> list[Hit]:
         self.asked.append((municipality, question))
         if self.error is not None:
             raise self.error
-        return self.hit
+        return self.hits[:limit]
+
+    async def abest(self, municipality: str, question: str) -> Hit | None:
+        hits = await self.asearch(municipality, question, limit=1)
+        return hits[0] if hits and self.confident(hits[0]) else None
+
+    def confident(self, hit: Hit) -> bool:
+        return hit not in self.unsure
 
     def __call__(self) -> FakeKnowledge:
         return self
@@ -77,7 +87,7 @@ async def test_a_guide_passage_answers_with_the_whole_guide_of_the_municipality(
 
 async def test_nothing_relevant_means_the_honest_fallback(dispatcher: CollectingDispatcher) -> None:
     tracker = make_tracker(intent="out_of_scope", text="hvem vinder VM i fodbold")
-    events = await ActionOutOfScope(clock=lambda: OPEN_NOW, knowledge=FakeKnowledge(None)).run(dispatcher, tracker, {})
+    events = await ActionOutOfScope(clock=lambda: OPEN_NOW, knowledge=FakeKnowledge()).run(dispatcher, tracker, {})
     assert "ikke hjælpe" in texts(dispatcher)[0]
     assert dispatcher.messages[0]["buttons"] == [{"title": "Tal med en medarbejder", "payload": "/human_agent"}]
     assert (meta(dispatcher)["topic"], meta(dispatcher)["source"]) == (None, "fallback")
@@ -117,3 +127,36 @@ def test_the_extract_ends_on_a_whole_sentence() -> None:
 def test_an_extract_without_sentence_ends_is_cut_between_words() -> None:
     cut = extract("ord " * 200, limit=50)
     assert cut.endswith(" …") and len(cut) <= 52 and "or …" not in cut
+
+
+GUIDE_HOURS = dataclasses.replace(
+    SWIMMING, kind="guide", topic="citizen_service_contact", url="guide:citizen_service_contact", title="Borgerservice"
+)
+
+
+async def test_a_guide_that_covers_the_question_only_in_general_gives_way_to_the_website(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    tracker = make_tracker(intent="citizen_service_contact", text="hvornår har svømmehallen åbent i weekenden")
+    knowledge = FakeKnowledge(SWIMMING, dataclasses.replace(SWIMMING, url="https://aarhus.dk/"))
+    await ActionAnswerGuide(knowledge=knowledge).run(dispatcher, tracker, {})
+    assert meta(dispatcher)["source"] == "web"
+    assert meta(dispatcher)["links"] == [{"title": SWIMMING.title, "url": SWIMMING.url}]
+
+
+@pytest.mark.parametrize(
+    "knowledge",
+    [
+        FakeKnowledge(SWIMMING, GUIDE_HOURS),  # the chosen guide is among the top hits
+        FakeKnowledge(dataclasses.replace(SWIMMING, topic="citizen_service_contact")),  # the page is about the guide's topic
+        FakeKnowledge(SWIMMING, unsure=(SWIMMING,)),  # the page is below the threshold
+        FakeKnowledge(GUIDE_HOURS),  # the guide itself comes first
+        FakeKnowledge(),  # nothing in the index
+        FakeKnowledge(error=IndexUnavailable("no index")),  # the index is down
+    ],
+    ids=["guide in top hits", "same topic", "not confident", "guide first", "empty", "index down"],
+)
+async def test_otherwise_the_guide_the_nlu_chose_answers(dispatcher: CollectingDispatcher, knowledge: FakeKnowledge) -> None:
+    tracker = make_tracker(intent="citizen_service_contact", text="hvornår har I åbent")
+    await ActionAnswerGuide(knowledge=knowledge).run(dispatcher, tracker, {})
+    assert (meta(dispatcher)["topic"], meta(dispatcher)["source"]) == ("citizen_service_contact", "guide")
