@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
 
 from crawler.records import Chunk, StoredPage
 from knowledge.guides import GuideLibrary
 from knowledge.rendering import DEMO_NOTICE
 
+PHRASES_FILE = Path(__file__).resolve().parent / "phrases.yml"
 GUIDE_URL_PREFIX = "guide:"
 MAX_CHUNK_CHARS = 400
 # Guides are not crawled; a fixed time keeps their records (and so their hashes) reproducible.
@@ -23,8 +27,15 @@ def guide_topics(library: GuideLibrary, slug: str) -> list[str]:
     return [topic_id for topic_id in library.topics if library.has_guide(topic_id, slug)]
 
 
-def guide_pages(library: GuideLibrary, slug: str) -> list[StoredPage]:
-    """One page per topic the municipality has a guide for, chunked by groups of its lines."""
+def load_phrases(path: Path = PHRASES_FILE) -> dict[str, list[str]]:
+    """topic -> how citizens ask about it (phrases.yml)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {topic: [str(phrase) for phrase in phrases] for topic, phrases in data["topics"].items()}
+
+
+def guide_pages(library: GuideLibrary, slug: str, phrases: dict[str, list[str]] | None = None) -> list[StoredPage]:
+    """One page per topic the municipality has a guide for: groups of its lines, then its citizen phrases."""
+    phrases = load_phrases() if phrases is None else phrases
     pages = []
     for topic_id in guide_topics(library, slug):
         answer = library.answer(topic_id, slug)
@@ -34,11 +45,12 @@ def guide_pages(library: GuideLibrary, slug: str) -> list[StoredPage]:
         headings = (topic.about,) if topic.about else ()
         lines = [line for line in answer.text.split("\n") if line.strip() and line != DEMO_NOTICE]
         url = guide_url(topic_id)
+        texts = paragraphs(lines, MAX_CHUNK_CHARS) + phrases.get(topic_id, [])
         chunks = tuple(
             Chunk(slug, url, title, headings, text, position, GUIDE_TIME, _sha(text))
-            for position, text in enumerate(paragraphs(lines, MAX_CHUNK_CHARS))
+            for position, text in enumerate(texts)
         )
-        pages.append(StoredPage(slug, url, title, _sha(title + "\n" + answer.text), GUIDE_TIME, chunks))
+        pages.append(StoredPage(slug, url, title, _sha("\n".join([title, *headings, *texts])), GUIDE_TIME, chunks))
     return pages
 
 

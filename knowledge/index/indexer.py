@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger("muni.index")
 EMBED_BATCH_CHUNKS = 256  # chunks gathered across pages per encode call (the embedder batches inside)
+# Texts embedded in this run, so that a text shared by many municipalities (a guide's citizen
+# phrases) is embedded once. Bounded: a whole crawl's vectors are not kept.
+CACHE_TEXTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class Indexer:
         self.topics = topics
         self.lemmatizer = danish_lemmatizer() if lemmatizer is None else lemmatizer
         self.embedded = 0
+        self._cache: dict[str, np.ndarray] = {}
         index.ensure_collection(embedder.dimension)
 
     def index_pages(
@@ -137,10 +141,19 @@ class Indexer:
             self.index.upsert(chunks, dense, lexical)
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.embedded += len(texts)
+        todo = list(dict.fromkeys(text for text in texts if text not in self._cache))
+        if todo:
+            vectors = np.asarray(self.embedder.encode_passages(todo), dtype=np.float32)
+            self.embedded += len(todo)
+            if len(self._cache) + len(todo) > CACHE_TEXTS:
+                self._cache.clear()
+            found = dict(zip(todo, vectors, strict=True))
+            self._cache.update(found)
+        else:
+            found = {}
         if not texts:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
-        return np.asarray(self.embedder.encode_passages(list(texts)), dtype=np.float32)
+        return np.stack([found[text] if text in found else self._cache[text] for text in texts])
 
 
 def page_topic(page: StoredPage) -> str:

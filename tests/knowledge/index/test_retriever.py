@@ -41,10 +41,11 @@ def test_best_needs_a_confident_top_hit(retriever: Retriever, settings: IndexSet
     assert isinstance(lenient.best("odder", "Hvordan får jeg hentet storskrald?"), Hit)
 
 
-def test_a_dense_only_hit_needs_the_higher_threshold(retriever: Retriever) -> None:
-    hit = Hit("odder", "web", None, "u", "t", (), "x", dense=0.86, lexical=0.0, fused=0.03)
-    assert not retriever.confident(hit)
-    assert retriever.confident(Hit("odder", "web", None, "u", "t", (), "x", dense=0.86, lexical=1.5, fused=0.03))
+def test_a_dense_only_hit_needs_the_higher_threshold(retriever: Retriever, settings: IndexSettings) -> None:
+    two = Retriever(retriever.source, retriever.embedder, IndexSettings(settings.index_dir, settings.crawl_dir, threshold=0.85, threshold_dense_only=0.9))
+    assert not two.confident(Hit("odder", "web", None, "u", "t", (), "x", dense=0.86, lexical=0.0, fused=0.03))
+    assert two.confident(Hit("odder", "web", None, "u", "t", (), "x", dense=0.86, lexical=1.5, fused=0.03))
+    assert two.confident(Hit("odder", "web", None, "u", "t", (), "x", dense=0.91, lexical=0.0, fused=0.03))
 
 
 async def test_async_search_runs_off_the_event_loop(retriever: Retriever) -> None:
