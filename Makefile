@@ -21,7 +21,7 @@ BOT_SOURCES := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup run test eval bench bench-voice bench-booking bench-web bench-crawl browser train validate clean check-pythons
+.PHONY: help setup run test eval bench bench-voice bench-booking bench-web bench-crawl bench-index browser train validate clean check-pythons
 
 help:
 	@echo "make run    – set up everything and start Muni on embedded defaults (http://127.0.0.1:8080)"
@@ -32,6 +32,7 @@ help:
 	@echo "make bench-booking – 50 concurrent bookings against the booking sandbox: p95 per turn, no double booking"
 	@echo "make bench-web – embed.js gzipped size and page load to interactive widget in headless Chromium"
 	@echo "make bench-crawl – Muni's crawler against Scrapy on a generated 20,000-page site: pages/s, peak RSS, re-sync"
+	@echo "make bench-index – embedding chunks/s, index build, zero re-embedding of an unchanged crawl, hybrid search p50/p95 at 50,000 chunks"
 
 check-pythons:
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 is missing (needed for Rasa 3.6): see README"; exit 1; }
@@ -106,6 +107,9 @@ bench-booking: $(VENV)/.installed
 
 bench-web: setup browser
 	$(PY) -m muni.bench_web
+
+bench-index: setup
+	$(PY) -m muni.bench_index
 
 # Scrapy (the reference crawler) comes from the bench extra, only for this benchmark.
 bench-crawl: setup

@@ -1,0 +1,93 @@
+"""The crawl as `muni crawl` runs it: real extraction in worker processes, and a crawl killed with SIGKILL resumes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from crawler.cli import crawl_site
+from crawler.crawl import Site
+from crawler.settings import CrawlSettings
+from crawler.store import CrawlStore
+from tests.crawler.local_site import FAST_LIMITS, LocalSite, page
+from tests.crawler.pages import municipal_page
+
+REPO = Path(__file__).resolve().parents[2]
+
+# What the bench runner and `muni crawl` do, in a process of its own that the test can kill.
+RUNNER = """
+import asyncio, json, sys
+from dataclasses import replace
+from pathlib import Path
+from crawler.cli import crawl_site
+from crawler.crawl import Site
+from crawler.settings import CrawlLimits, CrawlSettings
+limits = CrawlLimits(min_delay_s=0.05, allow_loopback=True, per_host_concurrency=2)
+settings = CrawlSettings(store_dir=Path(sys.argv[2]), limits=limits, workers=1)
+summary = asyncio.run(crawl_site(Site("testby", sys.argv[1]), settings))
+print(json.dumps({"complete": summary.complete, "outcomes": summary.outcomes}))
+"""
+
+
+@pytest.fixture
+async def site(aiohttp_server) -> AsyncIterator[LocalSite]:  # type: ignore[no-untyped-def]
+    local = LocalSite()
+    server = await aiohttp_server(local.app())
+    local.base = str(server.make_url("")).rstrip("/")
+    yield local
+    local.released.set()
+
+
+async def test_pages_are_extracted_and_chunked_in_worker_processes(site: LocalSite, tmp_path: Path) -> None:
+    site.pages = {"/": page("Forside", "/affald", "/tom"), "/affald": municipal_page(), "/tom": "<html><body></body></html>"}
+    settings = CrawlSettings(store_dir=tmp_path, limits=FAST_LIMITS, workers=1)
+    summary = await crawl_site(Site("roskilde", site.base + "/"), settings)
+    assert summary.complete
+    assert summary.outcomes["stored"] >= 1 and summary.outcomes["no content"] == 1
+    store = CrawlStore(settings.store_path("roskilde"))
+    pages = {p.url: p for p in store.live_pages()}
+    store.close()
+    waste = pages[site.base + "/affald"]
+    assert "Affald" in waste.title
+    assert waste.chunks and all(c.municipality == "roskilde" and c.url == waste.url for c in waste.chunks)
+    assert any("skraldespand" in c.text for c in waste.chunks)
+    assert not any("cookies" in c.text for c in waste.chunks)  # the banner is not content
+
+
+async def test_a_crawl_killed_with_sigkill_resumes(site: LocalSite, tmp_path: Path) -> None:
+    site.pages = {"/": page("Forside", *(f"/side/{n}" for n in range(60)))}
+    site.pages.update({f"/side/{n}": page(f"Side {n}") for n in range(60)})
+
+    async def start(stdout: int) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-c", RUNNER, site.base + "/", str(tmp_path), cwd=REPO, stdout=stdout
+        )
+
+    first = await start(asyncio.subprocess.DEVNULL)
+    async with asyncio.timeout(60):
+        while sum(n for path, n in site.hits.items() if path.startswith("/side/")) < 25:
+            await asyncio.sleep(0.02)
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+
+    store = CrawlStore(tmp_path / "testby.sqlite")
+    done = {p for p in site.pages if (r := store.record_of(site.base + p)) is not None and r.state == "done"}
+    store.close()
+    assert done and len(done) < len(site.pages)
+    before = dict(site.hits)
+
+    second = await start(asyncio.subprocess.PIPE)
+    output, _ = await asyncio.wait_for(second.communicate(), timeout=60)
+    result = json.loads(output.decode().strip().splitlines()[-1])
+    assert result["complete"]
+    assert [p for p in done if site.hits[p] != before[p]] == []  # nothing done was fetched again
+    store = CrawlStore(tmp_path / "testby.sqlite")
+    assert {p.url for p in store.live_pages()} == {site.base + p for p in site.pages}
+    store.close()
