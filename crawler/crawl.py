@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -14,14 +14,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.fetch import Fetcher, FetchFailed, FetchResult, RedirectSkipped
+from crawler.frontier import queue_links
 from crawler.pipeline import ProcessedPage, process_page
 from crawler.politeness import HostGate, RobotsCache
 from crawler.progress import Progress
 from crawler.results import FrontierUrl, Outcome, RunSummary, UrlResult
-from crawler.settings import CrawlLimits
 from crawler.seeding import seed_from_sitemaps
+from crawler.settings import CrawlLimits
 from crawler.store import CrawlStore
-from crawler.urls import SiteScope, looks_like_trap, numeric_key, origin, path_and_query, query_key
+from crawler.urls import SiteScope, origin, path_and_query
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ COMMIT_EVERY = 200  # results per transaction
 COMMIT_INTERVAL_S = 1.0
 
 
-class _CrawledAlready(Exception):
+class _CrawledAlready(RedirectSkipped):
     """A redirect leads to a URL this run has queued or visited: it is crawled there, not twice."""
 
 
@@ -88,7 +89,7 @@ class Crawler:
         log.info("crawl of %s: run %s%s", self._site.root, run.number, " resumed" if run.resumed else "")
         self._store.enqueue([(self._site.root, 0, None)])
         await seed_from_sitemaps(
-            self._site.root, self._store, self._fetcher, self._robots, self._limits, hop_check=self._check_hop
+            self._site.root, self._store, self._robots, self._limits, lambda url: self._fetch(url, sitemap=True)
         )
         self._store.commit()
         budget = self._limits.max_pages - self._store.visited()
@@ -145,41 +146,45 @@ class Crawler:
 
     async def _visit(self, work: _Work) -> None:
         item = work.url
-        if not self._full and item.unchanged_per_sitemap:
-            self._follow(self._store.outlinks(item.url), item.depth + 1)
-            return self._finish(UrlResult(item.url, Outcome.UNCHANGED, item.depth, reason="sitemap lastmod"))
         policy = await self._robots.policy(origin(item.url))
         if policy.refusal is not None:
             return self._fail(item, policy.refusal)
         if not policy.allows(path_and_query(item.url)):
             return self._finish(UrlResult(item.url, Outcome.SKIPPED, item.depth, reason="robots.txt disallows"))
+        if not self._full and item.unchanged_per_sitemap:
+            self._follow(self._store.outlinks(item.url), item.depth + 1)
+            return self._finish(UrlResult(item.url, Outcome.UNCHANGED, item.depth, reason="sitemap lastmod"))
         headers: dict[str, str] = {}
         if not self._full and item.has_page:
             if item.etag:
                 headers["If-None-Match"] = item.etag
             if item.last_modified:
                 headers["If-Modified-Since"] = item.last_modified
-        delay = max(self._limits.min_delay_s, min(policy.crawl_delay or 0.0, self._limits.max_crawl_delay_s))
-        gate = self._gate(item.url)
         try:
-            async with gate.turn(delay):
-                self._fetched += 1
-                result = await self._fetcher.fetch(
-                    item.url,
-                    max_bytes=self._limits.max_body_bytes,
-                    html_only=True,
-                    headers=headers,
-                    hop_check=self._check_hop,
-                )
+            result = await self._fetch(item.url, headers=headers)
         except FetchFailed as exc:
             return self._fail(item, exc.reason)
+        except _CrawledAlready as exc:
+            return self._finish(UrlResult(item.url, Outcome.REDIRECTED, item.depth, reason=exc.reason))
         except RedirectSkipped as exc:
             return self._finish(UrlResult(item.url, Outcome.SKIPPED, item.depth, reason=exc.reason))
-        except _CrawledAlready:
-            return self._finish(UrlResult(item.url, Outcome.REDIRECTED, item.depth, reason="redirect to a URL crawled already"))
-        await self._handle(work, result, gate)
+        await self._handle(work, result)
 
-    async def _handle(self, work: _Work, result: FetchResult, gate: HostGate) -> None:
+    async def _fetch(self, url: str, *, headers: dict[str, str] | None = None, sitemap: bool = False) -> FetchResult:
+        """One polite fetch: the host's gate spaces it by the min delay or robots.txt's crawl-delay."""
+        policy = await self._robots.policy(origin(url))
+        delay = max(self._limits.min_delay_s, min(policy.crawl_delay or 0.0, self._limits.max_crawl_delay_s))
+        async with self._gate(url).turn(delay):
+            if sitemap:
+                return await self._fetcher.fetch(
+                    url, max_bytes=self._limits.max_sitemap_bytes, html_only=False, hop_check=self._check_hop
+                )
+            self._fetched += 1
+            return await self._fetcher.fetch(
+                url, max_bytes=self._limits.max_body_bytes, html_only=True, headers=headers, hop_check=self._check_hop
+            )
+
+    async def _handle(self, work: _Work, result: FetchResult) -> None:
         item = work.url
         status = result.status
         if status == 304:
@@ -187,7 +192,7 @@ class Crawler:
             return self._finish(UrlResult(item.url, Outcome.UNCHANGED, item.depth, reason="not modified", status=304))
         if status in (429, 503) and result.retry_after is not None:
             if result.retry_after <= self._limits.max_retry_after_s and work.attempt < self._limits.max_retries:
-                gate.pause(result.retry_after)
+                self._gate(item.url).pause(result.retry_after)
                 self._spawn(self._retry(replace(work, attempt=work.attempt + 1), result.retry_after))
                 return None
             return self._fail(item, f"HTTP {status}, Retry-After not honoured by a retry", status)
@@ -253,26 +258,10 @@ class Crawler:
         if not policy.allows(path_and_query(target)):
             raise RedirectSkipped("redirect to a URL robots.txt disallows", target)
         if not self._store.unseen([target]):
-            raise _CrawledAlready(target)
+            raise _CrawledAlready("redirect to a URL crawled already", target)
 
-    def _follow(self, links: list[str] | tuple[str, ...], depth: int) -> tuple[str, ...]:
-        """Queue a page's new in-scope links within the depth and trap bounds; returns the in-scope links."""
-        limits = self._limits
-        scoped = tuple(
-            link for link in links if self._scope.contains(link) and not looks_like_trap(link, limits.max_url_length)
-        )
-        if depth > limits.max_depth:
-            return scoped
-        admitted: list[tuple[str, int, str | None]] = []
-        for link in self._store.unseen(list(scoped)):
-            by_query, by_shape = query_key(link), numeric_key(link)
-            if by_query is not None and self._store.count_variant(f"q {by_query}") > limits.max_query_variants_per_path:
-                continue
-            if by_shape is not None and self._store.count_variant(f"n {by_shape}") > limits.max_numeric_path_variants:
-                continue
-            admitted.append((link, depth, None))
-        self._store.enqueue(admitted)
-        return scoped
+    def _follow(self, links: Iterable[str], depth: int) -> tuple[str, ...]:
+        return queue_links(self._store, self._scope, self._limits, links, depth)
 
     def _fail(self, item: FrontierUrl, reason: str, status: int | None = None) -> None:
         # The stored page stays, and so does the way to the pages it linked to.

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
 
-from crawler.fetch import Fetcher, FetchFailed, HopCheck, RedirectSkipped
+from crawler.fetch import FetchFailed, FetchResult, RedirectSkipped
 from crawler.politeness import RobotsCache
 from crawler.settings import CrawlLimits
 from crawler.sitemaps import SitemapError, parse_sitemap
@@ -18,11 +19,9 @@ log = logging.getLogger(__name__)
 async def seed_from_sitemaps(
     root: str,
     store: CrawlStore,
-    fetcher: Fetcher,
     robots: RobotsCache,
     limits: CrawlLimits,
-    *,
-    hop_check: HopCheck,
+    fetch: Callable[[str], Awaitable[FetchResult]],
 ) -> int:
     """Queue the site's sitemap URLs (depth 0, with their lastmod); returns how many were listed."""
     scope = SiteScope(root)
@@ -39,7 +38,7 @@ async def seed_from_sitemaps(
         if not policy.allows(path_and_query(url)):
             continue
         try:
-            result = await fetcher.fetch(url, max_bytes=limits.max_sitemap_bytes, html_only=False, hop_check=hop_check)
+            result = await fetch(url)
         except (FetchFailed, RedirectSkipped) as exc:
             log.info("sitemap %s not read: %s", url, exc)
             continue
