@@ -21,7 +21,7 @@ BOT_SOURCES := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup run test eval bench bench-voice bench-booking bench-web bench-crawl bench-index browser train validate clean check-pythons
+.PHONY: help setup index run test eval bench bench-voice bench-booking bench-web bench-crawl bench-index browser train validate clean check-pythons
 
 help:
 	@echo "make run    – set up everything and start Muni on embedded defaults (http://127.0.0.1:8080)"
@@ -72,7 +72,18 @@ train: $(MODEL)
 validate: $(RASA_VENV)/.installed
 	$(RASA) data validate --config config.yml --domain bot/domain --data bot/data --fail-on-warnings
 
-run: setup
+# The knowledge index for make run: every municipality's guides, plus any website crawled into
+# var/crawl (`muni crawl`). Rebuilt when the guides or the model change; incremental otherwise.
+INDEX          := var/index/CURRENT
+KNOWLEDGE_DATA := $(shell find knowledge -name '*.yml' -not -name calibration.yml 2>/dev/null)
+
+$(INDEX): $(KNOWLEDGE_DATA) $(E5)/modules.json
+	$(PY) -m muni.cli index
+	touch $@
+
+index: $(INDEX)
+
+run: setup $(INDEX)
 	$(PY) -m muni.run
 
 # Browser tests use Debian's Chromium (never a browser a test tool downloads) and axe-core from npm.
@@ -93,7 +104,7 @@ $(AXE): web/tests-node/package-lock.json
 test: setup browser $(AXE)
 	$(PY) -m pytest
 
-eval: setup
+eval: setup $(INDEX)
 	$(PY) -m muni.eval $(EVAL)
 
 bench: setup
