@@ -18,6 +18,7 @@ from crawler.frontier import queue_links
 from crawler.pipeline import ProcessedPage, process_page
 from crawler.politeness import HostGate, RobotsCache
 from crawler.progress import Progress
+from crawler.recording import Recorder
 from crawler.results import FrontierUrl, Outcome, RunSummary, UrlResult
 from crawler.seeding import seed_from_sitemaps
 from crawler.settings import CrawlLimits
@@ -27,8 +28,6 @@ from crawler.urls import SiteScope, origin, path_and_query
 log = logging.getLogger(__name__)
 
 Processor = Callable[[bytes, str, str, datetime], ProcessedPage]
-COMMIT_EVERY = 200  # results per transaction
-COMMIT_INTERVAL_S = 1.0
 
 
 class _CrawledAlready(RedirectSkipped):
@@ -78,10 +77,10 @@ class Crawler:
         self._tasks: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Event()
         self._active = 0  # URLs taken from the frontier whose result is not yet recorded
+        self._broken: BaseException | None = None  # what ended a worker or task: the crawl stops
+        self._stop: Callable[[], object] = lambda: None
         self._fetched = 0
-        self._uncommitted = 0
-        self._last_commit = time.monotonic()
-        self._progress = progress or Progress(enabled=False)
+        self._recorder = Recorder(store, progress or Progress(enabled=False))
 
     async def run(self) -> RunSummary:
         started = time.monotonic()
@@ -94,19 +93,23 @@ class Crawler:
         self._store.commit()
         budget = self._limits.max_pages - self._store.visited()
         workers = [asyncio.create_task(self._worker()) for _ in range(self._limits.per_host_concurrency)]
+        for worker in workers:
+            worker.add_done_callback(self._check_task)
+        feeder = asyncio.create_task(self._feed(budget))
+        self._stop = feeder.cancel
         try:
-            await self._feed(budget)
-            while self._active:  # retries and page processing still under way
-                self._changed.clear()
-                await self._changed.wait()
+            await feeder
+        except asyncio.CancelledError:
+            if self._broken is None:
+                raise
+            raise self._broken from None  # the store failed: the run resumes from its last commit
         finally:
             for worker in workers:
                 worker.cancel()
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*workers, *self._tasks, return_exceptions=True)
-            self._store.commit()  # what is recorded is consistent; a cancelled run resumes from here
-            self._progress.close()
+            self._recorder.close()  # what is recorded is consistent; a cancelled run resumes from here
         complete = self._store.queued() == 0
         gone = self._store.finish_run(complete=complete)
         summary = replace(
@@ -119,19 +122,21 @@ class Crawler:
         return summary
 
     async def _feed(self, budget: int) -> None:
+        """Hand out frontier URLs until the budget is spent or the frontier is empty, then let work finish."""
         dispatched = 0
         while dispatched < budget:
             batch = self._store.take(min(budget - dispatched, self._work.maxsize))
             if not batch:
                 if self._active == 0:
                     return
-                self._changed.clear()
-                await self._changed.wait()
+                await self._wait_for_change()
                 continue
             for url in batch:
                 self._active += 1
                 dispatched += 1
                 await self._work.put(_Work(url))
+        while self._active:  # retries and page processing still under way
+            await self._wait_for_change()
 
     async def _worker(self) -> None:
         while True:
@@ -209,7 +214,9 @@ class Crawler:
                 return self._finish(
                     UrlResult(item.url, Outcome.REDIRECTED, item.depth, reason="redirect to a URL crawled already")
                 )
-            self._record(UrlResult(item.url, Outcome.REDIRECTED, item.depth, reason="redirect followed"))
+            self._recorder.record(
+                UrlResult(item.url, Outcome.REDIRECTED, item.depth, reason="redirect followed"), fetched=self._fetched
+            )
             url, synced = result.url, None
         await self._processing.acquire()
         self._spawn(self._process(url, item.depth, result, synced))
@@ -268,21 +275,21 @@ class Crawler:
         self._follow(self._store.outlinks(item.url), item.depth + 1)
         self._finish(UrlResult(item.url, Outcome.ERROR, item.depth, reason=reason, status=status))
 
+    async def _wait_for_change(self) -> None:
+        self._changed.clear()
+        await self._changed.wait()
+
+    def _check_task(self, task: asyncio.Task[None]) -> None:
+        """A worker or task that died of an error (the store failing) stops the crawl instead of hanging it."""
+        if not task.cancelled() and task.exception() is not None and self._broken is None:
+            self._broken = task.exception()
+            self._stop()
+
     def _finish(self, result: UrlResult) -> None:
         """Record the result of a URL taken from the frontier; the feeder may go on."""
-        self._record(result)
+        self._recorder.record(result, fetched=self._fetched)
         self._active -= 1
         self._changed.set()
-
-    def _record(self, result: UrlResult) -> None:
-        self._store.record(result)
-        self._progress.count(result.outcome)
-        self._uncommitted += 1
-        now = time.monotonic()
-        if self._uncommitted >= COMMIT_EVERY or now - self._last_commit >= COMMIT_INTERVAL_S:
-            self._store.commit()
-            self._uncommitted, self._last_commit = 0, now
-            self._progress.show(fetched=self._fetched, queued=self._store.queued())
 
     def _gate(self, url: str) -> HostGate:
         host = urlsplit(url).netloc
@@ -295,3 +302,4 @@ class Crawler:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._check_task)

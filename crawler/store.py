@@ -195,7 +195,19 @@ class CrawlStore:
     # -- results ------------------------------------------------------------
 
     def record(self, result: UrlResult) -> None:
-        """Write a URL's one result record (and its page); visible to others at the next commit()."""
+        """Write a URL's one result record (and its page) whole or not at all; visible to others at the next commit()."""
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN")  # so the savepoint below nests instead of committing on release
+        self._db.execute("SAVEPOINT record")
+        try:
+            self._record(result)
+        except sqlite3.Error:
+            self._db.execute("ROLLBACK TO record")
+            self._db.execute("RELEASE record")
+            raise
+        self._db.execute("RELEASE record")
+
+    def _record(self, result: UrlResult) -> None:
         fetched_at = result.fetched_at.isoformat() if result.fetched_at else None
         self._db.execute(
             "INSERT INTO urls (url, run, depth, state) VALUES (?, ?, ?, 'done') ON CONFLICT (url) DO NOTHING",

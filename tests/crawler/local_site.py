@@ -16,7 +16,7 @@ from aiohttp.abc import AbstractResolver
 from lxml import etree
 from lxml import html as lxml_html
 
-from crawler.crawl import Crawler, Site
+from crawler.crawl import Crawler, Processor, Site
 from crawler.fetch import Fetcher
 from crawler.links import page_links
 from crawler.pipeline import ProcessedPage
@@ -186,6 +186,7 @@ async def crawl(
     limits: CrawlLimits = FAST_LIMITS,
     full: bool = False,
     resolver: AbstractResolver | None = None,
+    processor: Processor = simple_processor,
 ) -> RunSummary:
     """Crawl `root` into the store at `store_path` the way `muni crawl` does, with threads for CPU work."""
     store = CrawlStore(store_path)
@@ -193,7 +194,7 @@ async def crawl(
         with ThreadPoolExecutor(max_workers=2) as executor:
             async with Fetcher(limits, resolver=resolver) as fetcher:
                 site = Site(municipality="testby", root=normalise(root) or root)
-                crawler = Crawler(site, limits, store, fetcher, executor, full=full, processor=simple_processor)
+                crawler = Crawler(site, limits, store, fetcher, executor, full=full, processor=processor)
                 return await crawler.run()
     finally:
         store.close()

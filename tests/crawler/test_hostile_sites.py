@@ -6,12 +6,14 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from crawler.fetch import Fetcher, FetchFailed
+from crawler.pipeline import ProcessedPage
 from crawler.store import CrawlStore
 from tests.crawler.local_site import (
     FAST_LIMITS,
@@ -24,6 +26,7 @@ from tests.crawler.local_site import (
     page,
     redirect,
     served,
+    simple_processor,
 )
 
 
@@ -213,3 +216,29 @@ async def test_query_string_and_calendar_traps_are_bounded(site: LocalSite, stor
     archive_hits = sum(n for path, n in site.hits.items() if path.startswith("/arkiv"))
     assert calendar_hits == 5
     assert archive_hits == 7
+
+
+def duplicate_chunks(body: bytes, url: str, municipality: str, crawled_at: datetime) -> ProcessedPage:
+    """A processor with a bug on one page: two chunks in one position."""
+    processed = simple_processor(body, url, municipality, crawled_at)
+    if processed.page is None or not url.endswith("/fejlbehaeftet"):
+        return processed
+    page_ = replace(processed.page, chunks=processed.page.chunks * 2)
+    return replace(processed, page=page_)
+
+
+def crashing(body: bytes, url: str, municipality: str, crawled_at: datetime) -> ProcessedPage:
+    if url.endswith("/crash"):
+        raise RecursionError("maximum recursion depth exceeded")  # as lxml can on absurdly nested markup
+    return simple_processor(body, url, municipality, crawled_at)
+
+
+async def test_a_page_that_breaks_processing_or_storing_is_that_page_s_error(site: LocalSite, store_path: Path) -> None:
+    site.pages = {"/": page("Forside", "/fejlbehaeftet", "/borger"), "/fejlbehaeftet": page("Fejl"), "/borger": page("Borger")}
+    summary = await crawl(site.base + "/", store_path, processor=duplicate_chunks)
+    assert summary.outcomes == {"stored": 2, "error": 1}
+    assert ("error: storing the page failed", 1) in summary.top_reasons
+    site.pages["/"] = page("Forside", "/crash", "/borger")
+    site.pages["/crash"] = page("Crash")
+    summary = await crawl(site.base + "/", store_path.with_name("other.sqlite"), processor=crashing)
+    assert ("error: processing failed (RecursionError)", 1) in summary.top_reasons
