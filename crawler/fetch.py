@@ -106,6 +106,8 @@ class Fetcher:
             raise FetchFailed("timeout") from None
         except AddressRefused as exc:
             raise FetchFailed(f"address refused ({exc.why})") from None
+        except aiohttp.ClientConnectorCertificateError:
+            raise FetchFailed("TLS certificate not valid") from None
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, AddressRefused):
                 raise FetchFailed(f"address refused ({exc.os_error.why})") from None

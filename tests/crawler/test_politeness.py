@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.cli import register
-from crawler.fetch import Fetcher
+from crawler.fetch import Fetcher, parse_retry_after
 from crawler.links import page_links
 from crawler.pipeline import process_page
 from crawler.politeness import HostGate, RobotsCache
@@ -125,3 +125,11 @@ def test_the_crawl_command_line() -> None:
     assert parser.parse_args(["crawl", "--all"]).all
     with pytest.raises(SystemExit):
         parser.parse_args(["crawl"])
+
+
+def test_retry_after_as_seconds_or_a_date() -> None:
+    assert parse_retry_after("120") == 120.0
+    assert parse_retry_after("Mon, 23 Nov 2026 10:00:30 GMT", now=datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc).timestamp()) == 30.0
+    assert parse_retry_after("Mon, 23 Nov 2026 09:00:00 GMT", now=datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc).timestamp()) == 0.0
+    assert parse_retry_after("snart") is None
+    assert parse_retry_after(None) is None
