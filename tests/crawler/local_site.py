@@ -57,6 +57,10 @@ class LocalSite:
         self.etags: dict[str, str] = {}
         self.hits: Counter[str] = Counter()
         self.sent = 0
+        self.user_agents: set[str] = set()
+        self.latency_s = 0.0
+        self.in_flight = 0
+        self.most_in_flight = 0
         self.base = ""  # http://127.0.0.1:<port>, once served
         self.released = asyncio.Event()  # ends the hanging and dripping answers at teardown
 
@@ -70,6 +74,17 @@ class LocalSite:
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         self.hits[request.path_qs] += 1
+        self.user_agents.add(request.headers.get("User-Agent", ""))
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.latency_s:
+                await asyncio.sleep(self.latency_s)
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         if request.path_qs in self.handlers:
             return await self.handlers[request.path_qs](request)
         if request.path == "/robots.txt":

@@ -54,6 +54,8 @@ async def test_linked_pages_are_fetched_once_and_stored(site: LocalSite, store_p
     assert summary.outcomes == {"stored": 4}
     assert {path: site.fetched(path) for path in site.pages} == dict.fromkeys(site.pages, 1)
     assert site.fetched("/robots.txt") == 1
+    assert site.user_agents == {FAST_LIMITS.user_agent}
+    assert FAST_LIMITS.user_agent.startswith("MuniBot/")
     assert stored_urls(store_path) == {site.base + path for path in site.pages}
     pages = {p.url: p for p in CrawlStore(store_path).live_pages()}
     assert pages[site.base + "/borger/affald"].title == "Affald"
@@ -154,3 +156,12 @@ async def test_retry_after_is_honoured(site: LocalSite, store_path: Path) -> Non
     assert len(calls) == 2
     assert summary.elapsed_s >= 0.9
     assert summary.outcomes.get("error", 0) == 0
+
+
+async def test_requests_to_one_host_are_bounded(site: LocalSite, store_path: Path) -> None:
+    site.latency_s = 0.05
+    site.pages = {"/": page("Forside", *(f"/side/{n}" for n in range(20)))}
+    site.pages.update({f"/side/{n}": page(f"Side {n}") for n in range(20)})
+    summary = await crawl(site.base + "/", store_path, limits=replace(FAST_LIMITS, per_host_concurrency=3))
+    assert summary.outcomes == {"stored": 21}
+    assert site.most_in_flight == 3

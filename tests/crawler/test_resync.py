@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from crawler.store import CrawlStore
-from tests.crawler.local_site import FAST_LIMITS, LocalSite, crawl, page, status
+from tests.crawler.local_site import FAST_LIMITS, LocalSite, crawl, page, served, status
 
 
 @pytest.fixture
@@ -38,24 +39,29 @@ def open_store(path: Path) -> CrawlStore:
 
 
 async def test_sitemap_urls_are_crawled_and_an_unchanged_lastmod_skips_them(site: LocalSite, store_path: Path) -> None:
-    site.robots = (200, f"User-agent: *\nAllow: /\nSitemap: {site.base}/kort.xml\n")
-    site.handlers["/kort.xml"] = status(404)  # robots names one that is missing; /sitemap.xml is read too
+    site.robots = (200, f"User-agent: *\nAllow: /\nSitemap: {site.base}/mangler.xml\nSitemap: {site.base}/indeks.xml\n")
+    site.handlers["/mangler.xml"] = status(404)
+    index = f"<sitemapindex><sitemap><loc>{site.base}/kort-1.xml.gz</loc></sitemap></sitemapindex>"
+    site.handlers["/indeks.xml"] = served(index.encode(), "application/xml")
+    gzipped = gzip.compress(sitemap(site.base, {"/arkiv": "2026-01-01"}).encode())
+    site.handlers["/kort-1.xml.gz"] = served(gzipped, "application/gzip")
     site.pages = {"/": page("Forside", "/borger"), "/borger": page("Borger"), "/gemt": page("Kun i sitemap")}
+    site.pages["/arkiv"] = page("Arkiv")
     site.sitemap = sitemap(site.base, {"/gemt": "2026-11-01", "/borger": "2026-11-01"})
     first = await crawl(site.base + "/", store_path)
-    assert first.outcomes == {"stored": 3}
-    assert site.fetched("/gemt") == 1
+    assert first.outcomes == {"stored": 4}
+    assert site.fetched("/gemt") == 1 and site.fetched("/arkiv") == 1  # from /sitemap.xml and the index's gzipped child
 
     second = await crawl(site.base + "/", store_path)
     assert site.fetched("/gemt") == 1 and site.fetched("/borger") == 1  # not asked for again
     assert site.fetched("/") == 2  # not in the sitemap: fetched again
-    assert second.outcomes == {"stored": 1, "unchanged": 2}
+    assert second.outcomes == {"stored": 1, "unchanged": 3}
     assert second.complete and second.gone_marked == 0
 
     site.sitemap = sitemap(site.base, {"/gemt": "2026-11-20", "/borger": "2026-11-01"})
     third = await crawl(site.base + "/", store_path)
     assert site.fetched("/gemt") == 2
-    assert third.outcomes == {"stored": 2, "unchanged": 1}
+    assert third.outcomes == {"stored": 2, "unchanged": 2}
 
     await crawl(site.base + "/", store_path, full=True)
     assert site.fetched("/borger") == 2  # --full ignores lastmod
