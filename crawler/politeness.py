@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 
 from crawler.fetch import Fetcher, FetchFailed
@@ -21,7 +22,7 @@ class HostGate:
 
     def __init__(self, concurrency: int, clock: Callable[[], float] | None = None) -> None:
         self._slots = asyncio.Semaphore(concurrency)
-        self._clock = clock or asyncio.get_running_loop().time
+        self._clock = clock or time.monotonic
         self._next_start = 0.0
 
     @contextlib.asynccontextmanager
@@ -45,7 +46,7 @@ class RobotsCache:
     def __init__(self, fetcher: Fetcher, limits: CrawlLimits, clock: Callable[[], float] | None = None) -> None:
         self._fetcher = fetcher
         self._limits = limits
-        self._clock = clock or asyncio.get_running_loop().time
+        self._clock = clock or time.monotonic
         self._policies: dict[str, tuple[float, RobotsPolicy]] = {}
         self._loading: dict[str, asyncio.Task[RobotsPolicy]] = {}
 
