@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
 from crawler.crawl import Crawler, Site
 from crawler.fetch import Fetcher
-from crawler.pipeline import start_worker
 from crawler.progress import Progress
 from crawler.results import RunSummary
 from crawler.settings import CrawlSettings
 from crawler.store import CrawlStore
 from crawler.urls import normalise
-
-log = logging.getLogger(__name__)
+from crawler.workers import RenewingPool, process_pool
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,12 +54,8 @@ async def crawl_site(site: Site, settings: CrawlSettings, *, full: bool = False)
     """Crawl one site into its store with extraction in a process pool."""
     store = CrawlStore(settings.store_path(site.municipality))
     workers = settings.workers or len(os.sched_getaffinity(0)) or 1
-    # Spawned, not forked: a fork of a process with threads can inherit locks held at the time.
-    context = multiprocessing.get_context("spawn")
     try:
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
-        ) as executor:
+        with RenewingPool(lambda: process_pool(workers)) as executor:
             async with Fetcher(settings.limits) as fetcher:
                 crawler = Crawler(site, settings.limits, store, fetcher, executor, full=full, progress=Progress())
                 return await crawler.run()

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,13 +44,3 @@ def process_page(body: bytes, url: str, municipality: str, crawled_at: datetime)
     )
     return ProcessedPage(links=links, page=page)
 
-
-def start_worker(parent: int) -> None:
-    """Pool initializer: the worker ends itself once its crawl process is gone (a killed crawl leaves none behind)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="watch-crawl-process", daemon=True).start()

@@ -7,7 +7,8 @@ import gzip
 import hashlib
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+import os
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -202,14 +203,25 @@ async def crawl(
     full: bool = False,
     resolver: AbstractResolver | None = None,
     processor: Processor = simple_processor,
+    executor: Executor | None = None,
+    processing_slots: int | None = None,
 ) -> RunSummary:
-    """Crawl `root` into the store at `store_path` the way `muni crawl` does, with threads for CPU work."""
+    """Crawl `root` into the store at `store_path` the way `muni crawl` does, with threads for CPU work unless given."""
     store = CrawlStore(store_path)
     try:
-        with ThreadPoolExecutor(max_workers=2) as executor:
+        with executor or ThreadPoolExecutor(max_workers=2) as executor:
             async with Fetcher(limits, resolver=resolver) as fetcher:
                 site = Site(municipality="testby", root=normalise(root) or root)
-                crawler = Crawler(site, limits, store, fetcher, executor, full=full, processor=processor)
+                crawler = Crawler(
+                    site, limits, store, fetcher, executor, full=full, processor=processor, processing_slots=processing_slots
+                )
                 return await crawler.run()
     finally:
         store.close()
+
+
+def dying_processor(body: bytes, url: str, municipality: str, crawled_at: datetime) -> ProcessedPage:
+    """A worker process that dies on one page, as one killed for memory or crashed in C code would."""
+    if url.endswith("/doed"):
+        os._exit(1)
+    return simple_processor(body, url, municipality, crawled_at)

@@ -7,7 +7,6 @@ import json
 import signal
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,8 @@ from crawler.cli import crawl_site
 from crawler.crawl import Site
 from crawler.settings import CrawlSettings
 from crawler.store import CrawlStore
-from tests.crawler.local_site import FAST_LIMITS, LocalSite, page
+from crawler.workers import RenewingPool, process_pool
+from tests.crawler.local_site import FAST_LIMITS, LocalSite, crawl, dying_processor, page
 from tests.crawler.pages import municipal_page
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,3 +91,14 @@ async def test_a_crawl_killed_with_sigkill_resumes(site: LocalSite, tmp_path: Pa
     store = CrawlStore(tmp_path / "testby.sqlite")
     assert {p.url for p in store.live_pages()} == {site.base + p for p in site.pages}
     store.close()
+
+
+async def test_a_page_that_kills_its_worker_is_an_error_and_the_pool_is_renewed(site: LocalSite, tmp_path: Path) -> None:
+    site.pages = {"/": page("Forside", "/doed", "/a"), "/doed": page("Død"), "/a": page("A", "/b"), "/b": page("B")}
+    pool = RenewingPool(lambda: process_pool(1))
+    summary = await crawl(
+        site.base + "/", tmp_path / "s.sqlite", processor=dying_processor, executor=pool, processing_slots=1
+    )
+    assert summary.complete
+    assert summary.outcomes == {"stored": 3, "error": 1}
+    assert ("error: processing failed (BrokenProcessPool)", 1) in summary.top_reasons
