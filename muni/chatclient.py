@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 
-from muni.run import Stack, StackConfig
+from muni.run import ROOT, Stack, StackConfig
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,8 @@ def measurement_stack(extra_env: Mapping[str, str] | None = None) -> Iterator[St
                 "MUNI_CONVERSATIONS_PER_MINUTE": "100000",
                 "MUNI_MESSAGES_PER_MINUTE": "100000",
                 "MUNI_VAR_DIR": var_dir,
+                # The knowledge index `make index` built (guides and any crawled site), read-only here.
+                "MUNI_INDEX_DIR": os.environ.get("MUNI_INDEX_DIR", str(ROOT / "var" / "index")),
                 # Signed webhooks (voice) are checked against the URL the measurement calls.
                 "MUNI_PUBLIC_URL": f"http://127.0.0.1:{gateway_port}",
                 **(extra_env or {}),
