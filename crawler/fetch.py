@@ -175,8 +175,8 @@ class Fetcher:
             raise FetchFailed(str(exc).split(":", 1)[0]) from None
         body = b"".join(parts)
         if html_only and not content_type:
-            head = body[:1024].lstrip().lower()
-            content_type = "text/html" if head.startswith((b"<!doctype html", b"<html")) else "unknown"
+            head = body[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+            content_type = "text/html" if head.startswith((b"<!doctype html", b"<html", b"<!--")) else "unknown"
             return FetchResult(**{**common, "content_type": content_type}, body=body if content_type == "text/html" else None)
         return FetchResult(body=body, **common)
 

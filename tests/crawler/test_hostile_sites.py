@@ -84,12 +84,13 @@ async def test_a_body_announced_too_large_is_not_read(site: LocalSite, store_pat
 
 
 async def test_non_html_is_skipped_and_broken_html_survives(site: LocalSite, store_path: Path) -> None:
-    site.pages = {"/": page("Forside", "/rapport.pdf", "/billede", "/rod", "/skrald", "/uden-type")}
+    site.pages = {"/": page("Forside", "/rapport.pdf", "/billede", "/rod", "/skrald", "/uden-type", "/html-uden-type")}
     site.handlers["/rapport.pdf"] = served(b"%PDF-1.7 <a href='/fra-pdf'>", "application/pdf")
     site.handlers["/billede"] = served(b"\x89PNG\r\n", "image/png")
     site.handlers["/rod"] = served(b"<html><body><p>Uafsluttet <b><i>tekst<a href='/fundet'>link", "text/html")
     site.handlers["/skrald"] = served(b"\x00\xff\xfe<<<>>>\x00" * 100, "text/html; charset=utf-8")
     site.handlers["/uden-type"] = served(b"plain words", "")
+    site.handlers["/html-uden-type"] = served(b"\xef\xbb\xbf<!DOCTYPE html><title>Sniffet</title><p>Tekst</p>", "")
     site.pages["/fundet"] = page("Fundet")
     summary = await crawl(site.base + "/", store_path)
     assert site.fetched("/fra-pdf") == 0
@@ -98,6 +99,7 @@ async def test_non_html_is_skipped_and_broken_html_survives(site: LocalSite, sto
     assert found[site.base + "/rapport.pdf"] == ("skipped", "not HTML (application/pdf)")
     assert found[site.base + "/billede"] == ("skipped", "not HTML (image/png)")
     assert found[site.base + "/uden-type"][0] == "skipped"
+    assert reasons(store_path, [site.base + "/html-uden-type"])[site.base + "/html-uden-type"][0] == "stored"
     assert summary.outcomes.get("error", 0) == 0
     assert summary.complete
 
