@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     for o in outcomes:
         top = o.top
         mark = "ok " if o.right_topic else ("oos" if o.question.topic is None else "BAD")
-        print(f"{mark} dense {top.dense if top else 0:.3f} lexical {top.lexical if top else 0:5.2f} {top.topic if top else '-':24} {o.question.text}")
+        dense, lexical, topic = (top.dense, top.lexical, top.topic or "-") if top else (0.0, 0.0, "-")
+        print(f"{mark} dense {dense:.3f} lexical {lexical:5.2f} {topic:24} {o.question.text}")
     rows = table(outcomes, grid())
     print("\nthreshold  dense-only  right  wrong  out-of-scope  precision  recall")
     for row in rows:

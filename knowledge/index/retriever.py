@@ -14,7 +14,7 @@ from knowledge.index.errors import IndexUnavailable
 from knowledge.index.fusion import reciprocal_rank_fusion
 from knowledge.index.lexical import Lemmatizer, danish_lemmatizer, query_terms
 from knowledge.index.settings import IndexSettings
-from knowledge.index.store import DENSE, KnowledgeIndex
+from knowledge.index.store import KnowledgeIndex
 
 if TYPE_CHECKING:
     from knowledge.embeddings import Embedder
@@ -44,7 +44,12 @@ class IndexSource(Protocol):
 
 class Retriever:
     def __init__(
-        self, source: IndexSource, embedder: Embedder, settings: IndexSettings, *, lemmatizer: Lemmatizer | None = None
+        self,
+        source: IndexSource,
+        embedder: Embedder,
+        settings: IndexSettings,
+        *,
+        lemmatizer: Lemmatizer | None = None,
     ):
         self.source = source
         self.embedder = embedder
@@ -68,9 +73,11 @@ class Retriever:
                 lexical_scores = {p.id: p.score for p in lexical}
                 fused = reciprocal_rank_fusion([[p.id for p in dense], [p.id for p in lexical]])[:limit]
                 missing = [key for key, _ in fused if key not in dense_scores]
-                dense_scores.update(_cosines(index, missing, vector))
+                stored = index.dense_vectors(municipality, missing)
         except (ResponseHandlingException, UnexpectedResponse, OSError) as error:
             raise IndexUnavailable(f"search failed: {error}") from error
+        # A passage found only lexically gets its cosine from its stored (normalised) vector.
+        dense_scores.update({key: float(v @ vector / (np.linalg.norm(v) or 1.0)) for key, v in stored.items()})
         hits = [
             _hit(points[key].payload or {}, dense_scores[key], lexical_scores.get(key, 0.0), score)
             for key, score in fused
@@ -101,18 +108,6 @@ class Retriever:
 
 def confident(hit: Hit, threshold: float, threshold_dense_only: float) -> bool:
     return (hit.lexical > 0 and hit.dense >= threshold) or hit.dense >= threshold_dense_only
-
-
-def _cosines(index: KnowledgeIndex, keys: list[Any], vector: np.ndarray) -> dict[Any, float]:
-    """Dense cosines of passages found only lexically (vectors are stored normalised)."""
-    if not keys:
-        return {}
-    records = index.client.retrieve(index.collection, ids=keys, with_payload=False, with_vectors=[DENSE])
-    out = {}
-    for record in records:
-        stored = np.asarray((record.vector or {})[DENSE], dtype=np.float32)  # type: ignore[index]
-        out[record.id] = float(stored @ vector / (np.linalg.norm(stored) or 1.0))
-    return out
 
 
 def _hit(payload: dict[str, Any], dense: float, lexical: float, fused: float) -> Hit:

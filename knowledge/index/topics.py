@@ -26,7 +26,9 @@ class TopicAssigner:
         self.threshold = threshold
 
     @classmethod
-    def build(cls, topics: Mapping[str, Topic], answerable: set[str], embedder: Embedder, threshold: float) -> TopicAssigner:
+    def build(
+        cls, topics: Mapping[str, Topic], answerable: set[str], embedder: Embedder, threshold: float
+    ) -> TopicAssigner:
         """One vector per topic a guide answers, from its Danish title and description."""
         ids = [topic_id for topic_id in topics if topic_id in answerable]
         vectors = np.asarray(embedder.encode_passages([topic_text(topics[t]) for t in ids]), dtype=np.float32)

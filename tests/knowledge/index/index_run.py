@@ -1,4 +1,7 @@
-"""An index run in its own process, as `muni index` would be: `python -m tests.knowledge.index.index_run DIR URL TEXT`."""
+"""An index run in its own process, as `muni index` would be.
+
+`python -m tests.knowledge.index.index_run DIR URL TEXT`
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from tests.knowledge.index.conftest import HashingEmbedder, make_page
 def main(index_dir: str, url: str, text: str) -> int:
     settings = IndexSettings(index_dir=Path(index_dir), crawl_dir=Path(index_dir) / "no-crawl")
     with writable_index(settings) as index:
-        Indexer(index, HashingEmbedder(danish_lemmatizer())).index_pages("odder", [make_page("odder", url, "Side", text)], [])
+        indexer = Indexer(index, HashingEmbedder(danish_lemmatizer()))
+        indexer.index_pages("odder", [make_page("odder", url, "Side", text)], [])
     return 0
 
 

@@ -38,7 +38,9 @@ def env(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return index_dir
 
 
-def test_index_publishes_a_generation_and_a_second_run_embeds_nothing(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_index_publishes_a_generation_and_a_second_run_embeds_nothing(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert (env / "CURRENT").read_text().strip() == "g-000001"
     assert muni("index", "--municipality", "samsoe") == 0
     out = capsys.readouterr().out
@@ -60,7 +62,9 @@ def test_search_of_an_out_of_scope_question_says_fallback(env: Path, capsys: pyt
     assert "below the threshold: fallback" in capsys.readouterr().out
 
 
-def test_search_without_an_index_fails_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_search_without_an_index_fails_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("MUNI_INDEX_DIR", str(tmp_path / "none"))
     monkeypatch.delenv("MUNI_QDRANT_URL", raising=False)
     assert muni("search", "samsoe", "pas") == 1

@@ -27,7 +27,9 @@ def index_once(settings: IndexSettings, embedder: HashingEmbedder, url: str, tex
         Indexer(index, embedder).index_pages("odder", [make_page("odder", url, "Side", text)], [])
 
 
-def test_each_run_publishes_a_new_generation_and_keeps_the_last_two(settings: IndexSettings, embedder: HashingEmbedder) -> None:
+def test_each_run_publishes_a_new_generation_and_keeps_the_last_two(
+    settings: IndexSettings, embedder: HashingEmbedder
+) -> None:
     for n in range(4):
         index_once(settings, embedder, f"https://odder.dk/{n}", f"Side nummer {n} om affald.")
     generations = Generations(settings.index_dir)
@@ -57,7 +59,9 @@ def test_a_generation_a_reader_holds_is_not_removed(settings: IndexSettings, emb
     assert Generations(settings.index_dir).prune() == [settings.index_dir / "g-000001"]
 
 
-def test_search_while_the_assistant_holds_the_generation_uses_a_private_copy(settings: IndexSettings, embedder: HashingEmbedder) -> None:
+def test_search_while_the_assistant_holds_the_generation_uses_a_private_copy(
+    settings: IndexSettings, embedder: HashingEmbedder
+) -> None:
     index_once(settings, embedder, "https://odder.dk/a", "Affald hentes om mandagen.")
     live = LiveIndex(settings)
     with live.use():

@@ -15,7 +15,10 @@ Pages = Callable[..., StoredPage]
 
 def site(pages: Pages, version: str = "") -> list[StoredPage]:
     return [
-        pages("aarhus", "https://aarhus.dk/affald", "Affald", "Skraldespanden tømmes hver anden uge.", "Storskrald hentes efter aftale.", version=version),
+        pages(
+            "aarhus", "https://aarhus.dk/affald", "Affald",
+            "Skraldespanden tømmes hver anden uge.", "Storskrald hentes efter aftale.", version=version,
+        ),
         pages("aarhus", "https://aarhus.dk/pas", "Pas", "Pas bestilles i Borgerservice."),
     ]
 
@@ -26,13 +29,17 @@ def test_point_ids_are_deterministic_per_municipality_url_and_position() -> None
     assert point_id("aarhus", "https://aarhus.dk/a", 0) != point_id("aarhus", "https://aarhus.dk/a", 1)
 
 
-def test_a_first_run_indexes_every_chunk(memory_index: KnowledgeIndex, embedder: HashingEmbedder, pages: Pages) -> None:
+def test_a_first_run_indexes_every_chunk(
+    memory_index: KnowledgeIndex, embedder: HashingEmbedder, pages: Pages
+) -> None:
     report = Indexer(memory_index, embedder).index_pages("aarhus", site(pages), [])
     assert (report.new, report.changed, report.unchanged, report.chunks_embedded) == (2, 0, 0, 3)
     assert memory_index.count("aarhus") == 3
 
 
-def test_unchanged_pages_are_not_embedded_again(memory_index: KnowledgeIndex, embedder: HashingEmbedder, pages: Pages) -> None:
+def test_unchanged_pages_are_not_embedded_again(
+    memory_index: KnowledgeIndex, embedder: HashingEmbedder, pages: Pages
+) -> None:
     Indexer(memory_index, embedder).index_pages("aarhus", site(pages), [])
     before = embedder.encoded
     report = Indexer(memory_index, embedder).index_pages("aarhus", site(pages), [])
@@ -49,11 +56,13 @@ def test_a_changed_page_is_re_embedded_and_its_old_chunks_replaced(
     report = indexer.index_pages("aarhus", [shorter, site(pages)[1]], [])
     assert (report.changed, report.unchanged, report.chunks_embedded) == (1, 1, 1)
     assert memory_index.count("aarhus") == 2  # the old second chunk is gone, not left behind
-    texts = {p.payload["text"] for p in memory_index.client.scroll(memory_index.collection, limit=10)[0]}
+    texts = {payload["text"] for payload in memory_index.payloads("aarhus")}
     assert "Skraldespanden tømmes hver uge." in texts and "Storskrald hentes efter aftale." not in texts
 
 
-def test_re_indexing_overwrites_instead_of_duplicating(memory_index: KnowledgeIndex, embedder: HashingEmbedder, pages: Pages) -> None:
+def test_re_indexing_overwrites_instead_of_duplicating(
+    memory_index: KnowledgeIndex, embedder: HashingEmbedder, pages: Pages
+) -> None:
     indexer = Indexer(memory_index, embedder)
     indexer.index_pages("aarhus", site(pages), [])
     indexer.index_pages("aarhus", site(pages, version="v2"), [])
@@ -66,7 +75,8 @@ def test_gone_pages_are_removed_and_only_in_their_municipality(
     indexer = Indexer(memory_index, embedder)
     indexer.index_pages("aarhus", site(pages), [])
     indexer.index_pages("odder", [pages("odder", "https://aarhus.dk/pas", "Pas", "Pas i Odder.")], [])
-    report = indexer.index_pages("aarhus", site(pages)[:1], ["https://aarhus.dk/pas", "https://aarhus.dk/never-indexed"])
+    gone = ["https://aarhus.dk/pas", "https://aarhus.dk/never-indexed"]
+    report = indexer.index_pages("aarhus", site(pages)[:1], gone)
     assert report.gone == 1
     assert memory_index.count("aarhus") == 2 and memory_index.count("odder") == 1
 
@@ -78,8 +88,7 @@ def test_guides_are_indexed_per_municipality_with_their_topic_and_local_values(
     first = indexer.index_guides(library, "aarhus")
     again = indexer.index_guides(library, "aarhus")
     assert first.new > 20 and again.chunks_embedded == 0 and again.unchanged == first.new
-    points, _ = memory_index.client.scroll(memory_index.collection, limit=1000)
-    passport = [p.payload for p in points if p.payload["topic"] == "passport"]
+    passport = [p for p in memory_index.payloads("aarhus") if p["topic"] == "passport"]
     assert passport and all(p["kind"] == "guide" and p["url"] == "guide:passport" for p in passport)
     assert any("Aarhus Kommune" in p["text"] for p in passport)
     assert not any("demo-data" in p["text"] for p in passport)

@@ -18,7 +18,9 @@ QUESTIONS = ("Hvornår tømmes skraldespanden?", "Hvad koster et pas?", "Hvornå
 
 
 @pytest.fixture
-def retriever(memory_index: KnowledgeIndex, embedder: HashingEmbedder, settings: IndexSettings, pages: Callable[..., StoredPage]) -> Retriever:
+def retriever(
+    memory_index: KnowledgeIndex, embedder: HashingEmbedder, settings: IndexSettings, pages: Callable[..., StoredPage]
+) -> Retriever:
     indexer = Indexer(memory_index, embedder)
     for town in TOWNS:
         host = f"https://{town}.dk"
@@ -47,3 +49,13 @@ def test_a_municipality_with_nothing_indexed_gets_nothing(retriever: Retriever) 
 def test_the_municipality_is_required(retriever: Retriever) -> None:
     with pytest.raises(ValueError):
         retriever.search("", "Hvad koster et pas?")
+
+
+def test_each_municipality_has_its_own_collection(retriever: Retriever, memory_index: KnowledgeIndex) -> None:
+    assert memory_index.municipalities() == sorted(TOWNS)
+    assert memory_index.count() == 9 and memory_index.count("odder") == 3
+
+
+def test_a_slug_that_could_name_another_collection_is_refused(memory_index: KnowledgeIndex) -> None:
+    with pytest.raises(ValueError):
+        memory_index.name("odder__x")

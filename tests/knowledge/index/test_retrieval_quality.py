@@ -26,14 +26,18 @@ CALIBRATION = Path(__file__).resolve().parents[3] / "knowledge" / "index" / "cal
 WEB = [
     make_page("aarhus", "https://aarhus.dk/kultur/svoemmehaller", "Svømmehaller i Aarhus",
               "Badeanstalten Spanien har åbent mandag til fredag kl. 6-21 og lørdag-søndag kl. 8-16.",
-              "En enkeltbillet koster 60 kr. for voksne og 30 kr. for børn. Du kan købe klippekort i billetautomaten."),
+              "En enkeltbillet koster 60 kr."
+              "for voksne og 30 kr. for børn. Du kan købe klippekort i billetautomaten."),
     make_page("aarhus", "https://aarhus.dk/affald/storskrald", "Storskrald",
-              "Du kan få hentet storskrald som møbler, madrasser og hvidevarer ved din adresse. Bestil afhentning senest fredagen før.",
+              "Du kan få hentet storskrald som møbler, madrasser og hvidevarer ved din adresse."
+              "Bestil afhentning senest fredagen før.",
               "Haveaffald og elektronik skal afleveres på genbrugspladsen."),
     make_page("odder", "https://odder.dk/natur/hundeskove", "Hundeskove i Odder",
-              "I hundeskoven ved Rude Strand må din hund løbe frit uden snor. Husk at samle hundens efterladenskaber op."),
+              "I hundeskoven ved Rude Strand må din hund løbe frit uden snor."
+              "Husk at samle hundens efterladenskaber op."),
     make_page("samsoe", "https://samsoe.dk/trafik/faerge", "Færgen til Samsø",
-              "Samsø Linjen sejler mellem Hou og Sælvig flere gange dagligt. Book billet til bil på forhånd i sommerferien."),
+              "Samsø Linjen sejler mellem Hou og Sælvig flere gange dagligt."
+              "Book billet til bil på forhånd i sommerferien."),
 ]
 
 KNOWN_PASSAGES = [
@@ -59,7 +63,9 @@ def real_embedder() -> Embedder:
 
 
 @pytest.fixture(scope="module")
-def retriever(real_embedder: Embedder, library: GuideLibrary, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Retriever]:
+def retriever(
+    real_embedder: Embedder, library: GuideLibrary, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Retriever]:
     settings = IndexSettings(index_dir=tmp_path_factory.mktemp("index"), crawl_dir=tmp_path_factory.mktemp("crawl"))
     index = KnowledgeIndex(QdrantClient(":memory:"), settings.collection)
     answerable = {topic for slug in TOWNS for topic in guide_topics(library, slug)}

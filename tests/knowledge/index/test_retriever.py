@@ -14,8 +14,16 @@ from knowledge.index.store import KnowledgeIndex
 from tests.knowledge.index.conftest import HashingEmbedder
 
 
+def thresholds(settings: IndexSettings, threshold: float, threshold_dense_only: float) -> IndexSettings:
+    return IndexSettings(
+        settings.index_dir, settings.crawl_dir, threshold=threshold, threshold_dense_only=threshold_dense_only
+    )
+
+
 @pytest.fixture
-def retriever(memory_index: KnowledgeIndex, embedder: HashingEmbedder, settings: IndexSettings, pages: Callable[..., StoredPage]) -> Retriever:
+def retriever(
+    memory_index: KnowledgeIndex, embedder: HashingEmbedder, settings: IndexSettings, pages: Callable[..., StoredPage]
+) -> Retriever:
     Indexer(memory_index, embedder).index_pages("odder", [
         pages("odder", "https://odder.dk/affald", "Affald", "Storskrald hentes gratis efter aftale med Odder Forsyning."),
         pages("odder", "https://odder.dk/bibliotek", "Bibliotek", "Biblioteket låner bøger og film ud."),
@@ -35,14 +43,14 @@ def test_limit_bounds_the_hits(retriever: Retriever) -> None:
 
 
 def test_best_needs_a_confident_top_hit(retriever: Retriever, settings: IndexSettings) -> None:
-    strict = Retriever(retriever.source, retriever.embedder, IndexSettings(settings.index_dir, settings.crawl_dir, threshold=1.0, threshold_dense_only=1.0))
+    strict = Retriever(retriever.source, retriever.embedder, thresholds(settings, 1.0, 1.0))
     assert strict.best("odder", "Hvordan får jeg hentet storskrald?") is None
-    lenient = Retriever(retriever.source, retriever.embedder, IndexSettings(settings.index_dir, settings.crawl_dir, threshold=0.0, threshold_dense_only=1.0))
+    lenient = Retriever(retriever.source, retriever.embedder, thresholds(settings, 0.0, 1.0))
     assert isinstance(lenient.best("odder", "Hvordan får jeg hentet storskrald?"), Hit)
 
 
 def test_a_dense_only_hit_needs_the_higher_threshold(retriever: Retriever, settings: IndexSettings) -> None:
-    two = Retriever(retriever.source, retriever.embedder, IndexSettings(settings.index_dir, settings.crawl_dir, threshold=0.85, threshold_dense_only=0.9))
+    two = Retriever(retriever.source, retriever.embedder, thresholds(settings, 0.85, 0.9))
     assert not two.confident(Hit("odder", "web", None, "u", "t", (), "x", dense=0.86, lexical=0.0, fused=0.03))
     assert two.confident(Hit("odder", "web", None, "u", "t", (), "x", dense=0.86, lexical=1.5, fused=0.03))
     assert two.confident(Hit("odder", "web", None, "u", "t", (), "x", dense=0.91, lexical=0.0, fused=0.03))
