@@ -105,6 +105,8 @@ def environment(config: StackConfig) -> dict[str, str]:
     # The websites' knowledge: crawl stores and local-mode index generations (knowledge/index/README.md).
     env.setdefault("MUNI_CRAWL_DIR", str(config.var_dir / "crawl"))
     env.setdefault("MUNI_INDEX_DIR", str(config.var_dir / "index"))
+    # The action server embeds one short question at a time beside Rasa: one torch thread each.
+    env.setdefault("MUNI_EMBEDDING_THREADS", "1")
     env.update(config.extra_env)
     return env
 

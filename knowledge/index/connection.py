@@ -24,6 +24,13 @@ def open_local(path: Path, collection: str) -> KnowledgeIndex:
         raise IndexUnavailable(f"cannot open {path}: {error}") from error
 
 
+def private_copy(path: Path) -> Path:
+    """A copy of a generation (without its lock) that only this process opens; the caller removes it."""
+    copy = Path(tempfile.mkdtemp(prefix="muni-index-"))
+    shutil.copytree(path, copy, ignore=shutil.ignore_patterns(QDRANT_LOCK), dirs_exist_ok=True)
+    return copy
+
+
 def connect_server(settings: IndexSettings) -> KnowledgeIndex:
     client = QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key, timeout=settings.timeout_s)
     return KnowledgeIndex(client, settings.collection)
@@ -84,6 +91,8 @@ class LiveIndex:
 
     Searches go one at a time through `use()`: local mode searches run in this process under the
     GIL anyway, and the lock makes sure no search is running on a generation while it is closed.
+    When another reader holds the live generation (a second stack on the same folder, `make eval`
+    beside `make run`), this one reads a private copy of it instead of failing.
     """
 
     def __init__(self, settings: IndexSettings):
@@ -91,6 +100,7 @@ class LiveIndex:
         self._lock = threading.Lock()
         self._index: KnowledgeIndex | None = None
         self._path: Path | None = None
+        self._copy: Path | None = None
 
     @contextmanager
     def use(self) -> Iterator[KnowledgeIndex]:
@@ -106,11 +116,22 @@ class LiveIndex:
         if current is None:
             raise IndexUnavailable(f"no index in {self.settings.index_dir}: run `muni index` first")
         if current != self._path or self._index is None:
-            fresh = open_local(current, self.settings.collection)
-            if self._index is not None:
-                self._index.close()  # releases the old generation's lock, so the indexer may prune it
-            self._index, self._path = fresh, current
+            copy = None
+            try:
+                fresh = open_local(current, self.settings.collection)
+            except IndexUnavailable:
+                copy = private_copy(current)
+                fresh = open_local(copy, self.settings.collection)
+            self._release()  # releases the old generation's lock, so the indexer may prune it
+            self._index, self._path, self._copy = fresh, current, copy
         return self._index
+
+    def _release(self) -> None:
+        if self._index is not None:
+            self._index.close()
+        if self._copy is not None:
+            shutil.rmtree(self._copy, ignore_errors=True)
+        self._index = self._path = self._copy = None
 
     @property
     def path(self) -> Path | None:
@@ -118,6 +139,4 @@ class LiveIndex:
 
     def close(self) -> None:
         with self._lock:
-            if self._index is not None:
-                self._index.close()
-            self._index = self._path = None
+            self._release()

@@ -61,6 +61,8 @@ class Retriever:
         if not municipality:
             raise ValueError("a municipality is required")
         lemmatizer = danish_lemmatizer() if self._lemmatizer is None else self._lemmatizer
+        with self.source.use():
+            pass  # no index, no model work: IndexUnavailable before the question is embedded
         vector = np.asarray(self.embedder.encode_queries([question])[0], dtype=np.float32)
         terms = query_terms(lemmatizer.lemmas(question))
         depth = max(limit, CANDIDATES)

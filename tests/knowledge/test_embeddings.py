@@ -91,8 +91,17 @@ def test_an_unbuilt_default_folder_says_to_run_make_setup(tmp_path: Path):
 
 
 def test_settings_read_the_environment(tmp_path: Path):
-    settings = EmbeddingSettings.from_env({"MUNI_EMBEDDING_MODEL": str(tmp_path), "MUNI_EMBEDDING_BATCH": "8"})
-    assert settings == EmbeddingSettings(model=str(tmp_path), batch_size=8)
+    settings = EmbeddingSettings.from_env(
+        {"MUNI_EMBEDDING_MODEL": str(tmp_path), "MUNI_EMBEDDING_BATCH": "8", "MUNI_EMBEDDING_THREADS": "1"}
+    )
+    assert settings == EmbeddingSettings(model=str(tmp_path), batch_size=8, threads=1)
+    assert EmbeddingSettings.from_env({"MUNI_EMBEDDING_MODEL": str(tmp_path)}).threads is None
+
+
+@pytest.mark.parametrize("value", ["0", "two"])
+def test_a_bad_thread_count_names_the_variable(tmp_path: Path, value: str):
+    with pytest.raises(EmbeddingError, match="MUNI_EMBEDDING_THREADS"):
+        EmbeddingSettings.from_env({"MUNI_EMBEDDING_MODEL": str(tmp_path), "MUNI_EMBEDDING_THREADS": value})
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "many", "2.5"])

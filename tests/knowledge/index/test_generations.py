@@ -114,3 +114,32 @@ def test_the_reader_keeps_answering_while_another_process_reindexes_then_sees_th
     assert live.path is not None and live.path.name == "g-000002"
     assert retriever.search("odder", "svømmehal")[0].url == "https://odder.dk/svoemmehal"
     live.close()
+
+
+def test_a_second_reader_of_a_held_generation_reads_a_private_copy(
+    settings: IndexSettings, embedder: HashingEmbedder
+) -> None:
+    index_once(settings, embedder, "https://odder.dk/a", "Affald hentes om mandagen.")
+    first, second = LiveIndex(settings), LiveIndex(settings)
+    try:
+        with first.use() as held:
+            assert held.count("odder") == 1
+        with second.use() as index:  # `make eval` beside `make run`: the folder is locked by `first`
+            assert index.count("odder") == 1
+        assert second.path == settings.index_dir / "g-000001"
+        copy = second._copy
+        assert copy is not None and copy.is_dir() and copy != second.path
+    finally:
+        first.close()
+        second.close()
+    assert not copy.exists()  # the private copy goes with its reader
+
+
+def test_no_index_means_unavailable_before_any_model_work(settings: IndexSettings) -> None:
+    class Untouchable:
+        def encode_queries(self, texts: object) -> object:
+            raise AssertionError("the model was used although there is no index")
+
+    retriever = Retriever(LiveIndex(settings), Untouchable(), settings)  # type: ignore[arg-type]
+    with pytest.raises(IndexUnavailable, match="run `muni index` first"):
+        retriever.search("odder", "hvornår hentes affaldet")
