@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 import re
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -53,24 +54,51 @@ def retriever() -> Retriever:
     return open_retriever()
 
 
+class Warmup:
+    """Whether the action server has loaded the model and opened the index since it started."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: str | None = None
+
+
+@functools.cache
+def warmup() -> Warmup:
+    return Warmup()
+
+
 async def warm_knowledge() -> None:
     """Load the embedding model and open the index now, so no citizen waits for it (server start)."""
+    state = warmup()
     try:
         await asyncio.to_thread(_warm)
     except KnowledgeError as error:
+        state.error = str(error)
         logger.warning("knowledge index not ready at start: %s", error)
+    except Exception as error:  # a broken model or torch: /knowledge/health must say so, not hang "warming"
+        state.error = f"{type(error).__name__}: {error}"
+        logger.exception("loading the embedding model failed")
     else:
         logger.info("knowledge index and embedding model ready")
+    state.done.set()
 
 
 def _warm() -> None:
-    search = retriever()
-    search.embedder.encode_queries(["pas"])
-    _count()
+    if _count() > 0:  # an empty or unbuilt index needs no model
+        retriever().embedder.encode_queries(["pas"])
 
 
 async def knowledge_health() -> dict[str, Any]:
-    """For /readyz: the index opens and holds passages (the model loads on its own time)."""
+    """For /readyz: the index opens and holds passages, and the model is loaded (not ready while warming)."""
+    state = warmup()
+    if not state.done.is_set():
+        return {"status": "warming", "reason": "loading the embedding model and opening the index"}
+    if state.error is not None:  # try again: the index may have been built since
+        try:
+            await asyncio.to_thread(_warm)
+        except KnowledgeError as error:
+            return {"status": "unavailable", "reason": str(error)}
+        state.error = None
     try:
         points = await asyncio.to_thread(_count)
     except KnowledgeError as error:

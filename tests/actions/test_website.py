@@ -160,3 +160,19 @@ async def test_otherwise_the_guide_the_nlu_chose_answers(dispatcher: CollectingD
     tracker = make_tracker(intent="citizen_service_contact", text="hvornår har I åbent")
     await ActionAnswerGuide(knowledge=knowledge).run(dispatcher, tracker, {})
     assert (meta(dispatcher)["topic"], meta(dispatcher)["source"]) == ("citizen_service_contact", "guide")
+
+
+async def test_the_index_reports_warming_until_the_model_is_loaded(tmp_path, monkeypatch) -> None:
+    from actions import website
+
+    monkeypatch.setenv("MUNI_INDEX_DIR", str(tmp_path / "index"))
+    website.retriever.cache_clear()
+    website.warmup.cache_clear()
+    try:
+        assert (await website.knowledge_health())["status"] == "warming"
+        await website.warm_knowledge()  # no index built: nothing to load
+        health = await website.knowledge_health()
+        assert health["status"] == "empty" and "muni index" in health["reason"]
+    finally:
+        website.retriever.cache_clear()
+        website.warmup.cache_clear()
