@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +21,7 @@ class ProcessedPage:
 def process_page(body: bytes, url: str, municipality: str, crawled_at: datetime) -> ProcessedPage:
     """Extract, chunk and collect the page's on-site links; top-level so a ProcessPoolExecutor can pickle it."""
     # Imported here so the event-loop process never loads trafilatura and spaCy.
-    from crawler.chunking import chunk_page
+    from crawler.chunking import chunk_page, page_hash
     from crawler.extract import extract
 
     found = page_links(body, url)
@@ -38,7 +37,7 @@ def process_page(body: bytes, url: str, municipality: str, crawled_at: datetime)
         municipality=municipality,
         url=url,
         title=extracted.title,
-        content_hash=hashlib.sha256(extracted.text.encode("utf-8")).hexdigest(),
+        content_hash=page_hash(extracted),  # title and text: a renamed page is re-indexed too
         crawled_at=crawled_at,
         chunks=tuple(chunks),
     )
