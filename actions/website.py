@@ -85,7 +85,10 @@ async def warm_knowledge() -> None:
 
 def _warm() -> None:
     if _count() > 0:  # an empty or unbuilt index needs no model
+        from knowledge.index.lexical import danish_lemmatizer
+
         retriever().embedder.encode_queries(["pas"])
+        danish_lemmatizer().lemmas("pas")  # spaCy and the lemma table: 3.5 s the first time
 
 
 async def knowledge_health() -> dict[str, Any]:
