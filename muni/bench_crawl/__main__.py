@@ -106,7 +106,7 @@ def report(pages: int, concurrency: int, muni: Crawl, resync: Crawl, small: Craw
         f"  {'crawl':<24} {'pages':>7} {'wall s':>9} {'pages/s':>9} {'peak MiB':>10} {'largest MiB':>12}",
     ]
     lines += [row(crawl) for crawl in (muni, resync, small, scrapy) if crawl is not None]
-    lines.append("  (peak MiB: summed VmRSS of the process tree, sampled every 100 ms; largest: ru_maxrss of one process)")
+    lines.append("  (peak MiB: summed VmRSS of the process tree, sampled every 100 ms; largest: the biggest single process, its VmHWM)")
     if scrapy is not None and scrapy.pages_per_s > 0:
         speedup = muni.pages_per_s / scrapy.pages_per_s
         lines.append(

@@ -3,7 +3,9 @@
 Memory is sampled from /proc every 100 ms: the VmRSS of the child and all its
 descendants (worker processes included), summed, and the peak of that sum kept.
 Pages shared between processes count once per process, so the sum is an upper
-bound. `ru_maxrss` (the largest single process, from the kernel) is kept too.
+bound. The largest single process's high-water mark (VmHWM) is kept too: not
+`ru_maxrss`, which Linux carries over from the parent at fork and exec, so a
+child of a large process (a test run that loaded torch) would report the parent.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ class Run:
     returncode: int
     wall_s: float
     peak_tree_rss_kib: int  # peak of the summed VmRSS of the process tree
-    max_rss_kib: int  # ru_maxrss: the largest single process of the tree
+    max_rss_kib: int  # the largest single process of the tree (its VmHWM, sampled)
     output: str
 
 
@@ -38,12 +40,14 @@ def measure(command: Sequence[str], *, env: Mapping[str, str] | None = None, tim
     output: list[bytes] = []
     reader = threading.Thread(target=lambda: output.append(process.stdout.read()), daemon=True)  # type: ignore[union-attr]
     reader.start()
-    peak = 0
+    peak = largest = 0
     while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        pid, status, _ = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
-        peak = max(peak, tree_rss_kib(process.pid))
+        tree = descendants(process.pid)
+        peak = max(peak, sum(_status_kib(p, "VmRSS:") for p in tree))
+        largest = max(largest, *(_status_kib(p, "VmHWM:") for p in tree))
         if time.perf_counter() - started > timeout_s:
             process.kill()
         time.sleep(SAMPLE_INTERVAL_S)
@@ -54,14 +58,14 @@ def measure(command: Sequence[str], *, env: Mapping[str, str] | None = None, tim
         returncode=process.returncode,
         wall_s=wall,
         peak_tree_rss_kib=peak,
-        max_rss_kib=usage.ru_maxrss,  # kilobytes on Linux
+        max_rss_kib=largest,
         output=b"".join(output).decode("utf-8", errors="replace"),
     )
 
 
 def tree_rss_kib(root: int) -> int:
     """Summed VmRSS of `root` and its descendants; 0 for processes that are gone."""
-    return sum(_rss_kib(pid) for pid in descendants(root))
+    return sum(_status_kib(pid, "VmRSS:") for pid in descendants(root))
 
 
 def descendants(root: int) -> list[int]:
@@ -106,12 +110,13 @@ def _children_by_scan(parent: int) -> list[int]:
     return children
 
 
-def _rss_kib(pid: int) -> int:
+def _status_kib(pid: int, field: str) -> int:
+    """A memory figure (VmRSS:, VmHWM:) from /proc/PID/status; 0 for a process that is gone."""
     try:
         status = (PROC / str(pid) / "status").read_text()
     except OSError:
         return 0
     for line in status.splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field):
             return int(line.split()[1])
-    return 0  # a zombie has no VmRSS line
+    return 0  # a zombie has no memory lines
