@@ -60,9 +60,9 @@ class Retriever:
         """The best passages of this municipality's guides and pages for the question, best first."""
         if not municipality:
             raise ValueError("a municipality is required")
-        lemmatizer = danish_lemmatizer() if self._lemmatizer is None else self._lemmatizer
         with self.source.use():
-            pass  # no index, no model work: IndexUnavailable before the question is embedded
+            pass  # no index, no model or lemma-table work: IndexUnavailable before anything loads
+        lemmatizer = danish_lemmatizer() if self._lemmatizer is None else self._lemmatizer
         vector = np.asarray(self.embedder.encode_queries([question])[0], dtype=np.float32)
         terms = query_terms(lemmatizer.lemmas(question))
         depth = max(limit, CANDIDATES)

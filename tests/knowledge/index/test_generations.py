@@ -144,6 +144,10 @@ def test_no_index_means_unavailable_before_any_model_work(settings: IndexSetting
         def encode_queries(self, texts: object) -> object:
             raise AssertionError("the model was used although there is no index")
 
-    retriever = Retriever(LiveIndex(settings), Untouchable(), settings)  # type: ignore[arg-type]
+    class UntouchableLemmas:
+        def lemmas(self, text: str) -> list[str]:
+            raise AssertionError("the lemma table was used although there is no index")
+
+    retriever = Retriever(LiveIndex(settings), Untouchable(), settings, lemmatizer=UntouchableLemmas())  # type: ignore[arg-type]
     with pytest.raises(IndexUnavailable, match="run `muni index` first"):
         retriever.search("odder", "hvornår hentes affaldet")
