@@ -137,7 +137,7 @@ def search_at_scale(
     opened = time.perf_counter() - started
     print(f"50k collection: {POINTS} points = {len(vectors)} embedded real chunks repeated with noise on the vector,"
           f" over {MUNICIPALITIES} municipalities (~{POINTS // MUNICIPALITIES} each); written in {built:.1f} s,"
-          f" reopened in {opened:.1f} s (what a reader pays once per new generation)")
+          f" reopened in {opened:.1f} s (a live reader loads a new generation in the background)")
     retriever = Retriever(index, embedder, settings)
     query_vectors = embedder.encode_queries(QUESTIONS)
     total, index_only = [], []
