@@ -41,6 +41,8 @@ class Search(Protocol):
 
     def confident(self, hit: Hit) -> bool: ...
 
+    async def ahas_web_pages(self, municipality: str) -> bool: ...
+
 
 # What the fallback actions are given: a factory, so the model loads on first use only.
 KnowledgeSearch = Callable[[], Search]
@@ -157,6 +159,8 @@ async def better_web_passage(tracker: Tracker, topic: str, knowledge: KnowledgeS
         return None
     search = knowledge()
     try:
+        if not await search.ahas_web_pages(slug):
+            return None  # no crawled website for this municipality: the guide, without a search
         hits = await search.asearch(slug, question, limit=GUIDE_CHECK_DEPTH)
     except KnowledgeError as error:
         logger.warning("knowledge index unavailable for %s: %s", slug, error)

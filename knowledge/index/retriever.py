@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -19,6 +20,7 @@ from knowledge.index.store import KnowledgeIndex
 if TYPE_CHECKING:
     from knowledge.embeddings import Embedder
 
+WEB_PAGES_MEMORY_S = 60.0
 CANDIDATES = 20  # per ranking, before fusion
 
 
@@ -55,6 +57,7 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self._lemmatizer = lemmatizer
+        self._web: tuple[KnowledgeIndex | None, float, dict[str, bool]] = (None, 0.0, {})
 
     def search(self, municipality: str, question: str, *, limit: int = 5) -> list[Hit]:
         """The best passages of this municipality's guides and pages for the question, best first."""
@@ -87,6 +90,22 @@ class Retriever:
         if any(hit.municipality != municipality for hit in hits):
             raise IndexUnavailable(f"the index returned another municipality's passage for {municipality!r}")
         return hits
+
+    def has_web_pages(self, municipality: str) -> bool:
+        """Whether the municipality's website is in the index (remembered per generation, for a minute:
+        a Qdrant server's collections change in place)."""
+        with self.source.use() as index:
+            seen_in, since, known = self._web
+            if seen_in is not index or time.monotonic() - since > WEB_PAGES_MEMORY_S:
+                known = {}
+                self._web = (index, time.monotonic(), known)
+            if municipality not in known:
+                known[municipality] = index.has_kind(municipality, "web")
+            return known[municipality]
+
+    async def ahas_web_pages(self, municipality: str) -> bool:
+        """has_web_pages() off the event loop."""
+        return await asyncio.to_thread(self.has_web_pages, municipality)
 
     def best(self, municipality: str, question: str) -> Hit | None:
         """The top passage when it is confident enough to answer from, else None (the fallback)."""

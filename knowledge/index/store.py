@@ -237,6 +237,13 @@ class KnowledgeIndex:
             if self._exists(slug)
         )
 
+    def has_kind(self, municipality: str, kind: str) -> bool:
+        """Whether the municipality has any point of this kind ("web": its website was indexed)."""
+        if not self._exists(municipality):
+            return False
+        where = _in(municipality, _is("kind", kind))
+        return self.client.count(self.name(municipality), count_filter=where, exact=False).count > 0
+
     def close(self) -> None:
         self.client.close()
 

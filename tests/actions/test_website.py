@@ -53,6 +53,13 @@ class FakeKnowledge:
     def confident(self, hit: Hit) -> bool:
         return hit not in self.unsure
 
+    async def ahas_web_pages(self, municipality: str) -> bool:
+        if self.error is not None:
+            raise self.error
+        return self.web_pages
+
+    web_pages = True
+
     def __call__(self) -> FakeKnowledge:
         return self
 
@@ -176,3 +183,14 @@ async def test_the_index_reports_warming_until_the_model_is_loaded(tmp_path, mon
     finally:
         website.retriever.cache_clear()
         website.warmup.cache_clear()
+
+
+async def test_a_municipality_without_a_crawled_website_is_not_searched_for_guide_questions(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    knowledge = FakeKnowledge(SWIMMING)
+    knowledge.web_pages = False
+    tracker = make_tracker(intent="citizen_service_contact", text="hvornår har svømmehallen åbent i weekenden")
+    await ActionAnswerGuide(knowledge=knowledge).run(dispatcher, tracker, {})
+    assert knowledge.asked == []
+    assert meta(dispatcher)["source"] == "guide"

@@ -60,3 +60,14 @@ async def test_async_search_runs_off_the_event_loop(retriever: Retriever) -> Non
     hits = await retriever.asearch("odder", "storskrald")
     assert hits and hits[0].url == "https://odder.dk/affald"
     assert (await retriever.abest("odder", "storskrald")) in (None, hits[0])
+
+
+def test_it_knows_which_municipalities_have_their_website_indexed(
+    retriever: Retriever, memory_index: KnowledgeIndex, embedder: HashingEmbedder, pages: Callable[..., StoredPage]
+) -> None:
+    assert retriever.has_web_pages("odder") is True
+    assert retriever.has_web_pages("skive") is False  # nothing indexed at all
+    Indexer(memory_index, embedder).index_pages("skive", [
+        pages("skive", "https://skive.dk/svoemmehal", "Svømmehal", "Svømmehallen har åbent alle dage."),
+    ], [])
+    assert retriever.has_web_pages("skive") is False  # remembered for a minute on the same index
