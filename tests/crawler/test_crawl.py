@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,20 +9,6 @@ import pytest
 
 from crawler.store import CrawlStore
 from tests.crawler.local_site import FAST_LIMITS, LocalSite, crawl, page, status
-
-
-@pytest.fixture
-async def site(aiohttp_server) -> AsyncIterator[LocalSite]:  # type: ignore[no-untyped-def]
-    local = LocalSite()
-    server = await aiohttp_server(local.app())
-    local.base = str(server.make_url("")).rstrip("/")
-    yield local
-    local.released.set()
-
-
-@pytest.fixture
-def store_path(tmp_path: Path) -> Path:
-    return tmp_path / "testby.sqlite"
 
 
 def stored_urls(path: Path) -> set[str]:

@@ -6,10 +6,8 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 
 from crawler.cli import crawl_site
 from crawler.crawl import Site
@@ -34,15 +32,6 @@ settings = CrawlSettings(store_dir=Path(sys.argv[2]), limits=limits, workers=1)
 summary = asyncio.run(crawl_site(Site("testby", sys.argv[1]), settings))
 print(json.dumps({"complete": summary.complete, "outcomes": summary.outcomes}))
 """
-
-
-@pytest.fixture
-async def site(aiohttp_server) -> AsyncIterator[LocalSite]:  # type: ignore[no-untyped-def]
-    local = LocalSite()
-    server = await aiohttp_server(local.app())
-    local.base = str(server.make_url("")).rstrip("/")
-    yield local
-    local.released.set()
 
 
 async def test_pages_are_extracted_and_chunked_in_worker_processes(site: LocalSite, tmp_path: Path) -> None:

@@ -39,11 +39,6 @@ async def site(aiohttp_server) -> AsyncIterator[LocalSite]:  # type: ignore[no-u
     local.released.set()
 
 
-@pytest.fixture
-def store_path(tmp_path: Path) -> Path:
-    return tmp_path / "testby.sqlite"
-
-
 def reasons(path: Path, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
     store = CrawlStore(path)
     try:

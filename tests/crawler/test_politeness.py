@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,15 +25,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def site(aiohttp_server) -> AsyncIterator[LocalSite]:  # type: ignore[no-untyped-def]
-    local = LocalSite()
-    server = await aiohttp_server(local.app())
-    local.base = str(server.make_url("")).rstrip("/")
-    yield local
-    local.released.set()
 
 
 async def test_robots_txt_is_cached_until_it_expires(site: LocalSite) -> None:
