@@ -119,7 +119,9 @@ def _count() -> int:
     search = retriever()
     if search.settings.local and Generations(search.settings.index_dir).current() is None:
         return 0  # never built: the guides still answer through their intents
-    with search.source.use() as index:
+    from knowledge.index.errors import index_errors
+
+    with index_errors("counting the index's passages"), search.source.use() as index:
         return index.count()
 
 

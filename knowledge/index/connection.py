@@ -12,7 +12,7 @@ from pathlib import Path
 
 from qdrant_client import QdrantClient
 
-from knowledge.index.errors import IndexUnavailable
+from knowledge.index.errors import IndexUnavailable, index_errors
 from knowledge.index.generations import QDRANT_LOCK, Generations
 from knowledge.index.settings import IndexSettings
 from knowledge.index.store import KnowledgeIndex
@@ -45,7 +45,8 @@ def writable_index(settings: IndexSettings) -> Iterator[KnowledgeIndex]:
     if not settings.local:
         index = connect_server(settings)
         try:
-            yield index
+            with index_errors(f"writing to the Qdrant server at {settings.qdrant_url}"):
+                yield index
         finally:
             index.close()
         return
@@ -84,7 +85,8 @@ def snapshot_index(settings: IndexSettings) -> Iterator[KnowledgeIndex]:
                     index.close()
             return
     try:
-        yield index
+        with index_errors(f"reading the index at {settings.qdrant_url or settings.index_dir}"):
+            yield index
     finally:
         index.close()
 

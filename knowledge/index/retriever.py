@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
-from knowledge.index.errors import IndexUnavailable
+from knowledge.index.errors import IndexUnavailable, index_errors
 from knowledge.index.fusion import reciprocal_rank_fusion
 from knowledge.index.lexical import Lemmatizer, danish_lemmatizer, query_terms
 from knowledge.index.settings import IndexSettings
@@ -69,18 +68,15 @@ class Retriever:
         vector = np.asarray(self.embedder.encode_queries([question])[0], dtype=np.float32)
         terms = query_terms(lemmatizer.lemmas(question))
         depth = max(limit, CANDIDATES)
-        try:
-            with self.source.use() as index:
-                dense = index.dense_search(municipality, vector, depth)
-                lexical = index.lexical_search(municipality, terms, depth)
-                points = {p.id: p for p in (*lexical, *dense)}
-                dense_scores = {p.id: p.score for p in dense}
-                lexical_scores = {p.id: p.score for p in lexical}
-                fused = reciprocal_rank_fusion([[p.id for p in dense], [p.id for p in lexical]])[:limit]
-                missing = [key for key, _ in fused if key not in dense_scores]
-                stored = index.dense_vectors(municipality, missing)
-        except (ResponseHandlingException, UnexpectedResponse, OSError) as error:
-            raise IndexUnavailable(f"search failed: {error}") from error
+        with index_errors("search"), self.source.use() as index:
+            dense = index.dense_search(municipality, vector, depth)
+            lexical = index.lexical_search(municipality, terms, depth)
+            points = {p.id: p for p in (*lexical, *dense)}
+            dense_scores = {p.id: p.score for p in dense}
+            lexical_scores = {p.id: p.score for p in lexical}
+            fused = reciprocal_rank_fusion([[p.id for p in dense], [p.id for p in lexical]])[:limit]
+            missing = [key for key, _ in fused if key not in dense_scores]
+            stored = index.dense_vectors(municipality, missing)
         # A passage found only lexically gets its cosine from its stored (normalised) vector.
         dense_scores.update({key: float(v @ vector / (np.linalg.norm(v) or 1.0)) for key, v in stored.items()})
         hits = [
@@ -94,7 +90,7 @@ class Retriever:
     def has_web_pages(self, municipality: str) -> bool:
         """Whether the municipality's website is in the index (remembered per generation, for a minute:
         a Qdrant server's collections change in place)."""
-        with self.source.use() as index:
+        with index_errors("looking for the website's pages"), self.source.use() as index:
             seen_in, since, known = self._web
             if seen_in is not index or time.monotonic() - since > WEB_PAGES_MEMORY_S:
                 known = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,3 +94,18 @@ def test_eval_retrieval_prints_hit_rates(env: Path, tmp_path: Path, capsys: pyte
     assert "in-scope questions searched: 2 (skipped 1" in out
     assert "top-3 topic hit rate: 2/2 = 100.0%" in out
     assert "out-of-scope clearing the threshold: 0/2" in out
+
+
+def test_index_and_search_against_a_server_that_is_down_fail_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens once the probe is closed
+    monkeypatch.setenv("MUNI_QDRANT_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("MUNI_QDRANT_TIMEOUT", "2")
+    monkeypatch.setenv("MUNI_CRAWL_DIR", str(tmp_path / "crawl"))
+    assert muni("index", "--municipality", "samsoe") == 1
+    assert f"muni index: writing to the Qdrant server at http://127.0.0.1:{port} failed" in capsys.readouterr().err
+    assert muni("search", "samsoe", "pas") == 1
+    assert f"muni search: search failed: " in capsys.readouterr().err
