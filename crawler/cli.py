@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 from dataclasses import replace
 
 from crawler.crawl import Crawler, Site
@@ -43,10 +44,16 @@ def run_crawl_command(args: argparse.Namespace) -> int:
     if args.root and args.all:
         raise SystemExit("--root needs one municipality, not --all")
     sites = [_site(slug, args.root) for slug in (_all_slugs() if args.all else [args.slug])]
+    empty = []
     for site in sites:
         summary = asyncio.run(crawl_site(site, settings, full=args.full))
         for line in summary.lines():
             print(line)
+        if summary.found_nothing:
+            empty.append(site.municipality)
+    if empty:  # each one's summary above says why; what was stored before is kept
+        print(f"muni crawl: no page could be stored for {', '.join(empty)}", file=sys.stderr)
+        return 1
     return 0
 
 

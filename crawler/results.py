@@ -91,6 +91,11 @@ class RunSummary:
     fetched: int = 0  # HTTP fetches this process made for pages
 
     @property
+    def found_nothing(self) -> bool:
+        """No page stored or still standing: the site, or its robots.txt, failed before any content."""
+        return self.outcomes.get(Outcome.STORED, 0) + self.outcomes.get(Outcome.UNCHANGED, 0) == 0
+
+    @property
     def pages_per_s(self) -> float:
         return self.fetched / self.elapsed_s if self.elapsed_s > 0 else 0.0
 

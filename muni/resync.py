@@ -4,8 +4,10 @@ Every ``MUNI_RESYNC_HOURS`` hours (off when unset or 0) the supervisor runs
 ``muni crawl --all`` and then ``muni index`` as child processes. The crawl only
 fetches what changed (sitemap lastmod, conditional requests) and the index run
 publishes a new generation, so the assistant keeps answering throughout
-(knowledge/index/README.md). A failed run is logged and retried at the next
-interval; it never stops the stack.
+(knowledge/index/README.md). The index runs even when the crawl failed (one
+site down makes `muni crawl --all` exit 1): it indexes what the crawl stores
+hold, and a crawl never removes a stored page for an error. A failure is logged
+and retried at the next interval; it never stops the stack.
 """
 from __future__ import annotations
 
@@ -65,12 +67,10 @@ class Resync:
             self.run_once()
 
     def run_once(self) -> bool:
-        """Each command in turn; stops at the first failure (logged). True when all succeeded."""
+        """Each command in turn, whatever the one before did (failures logged). True when all succeeded."""
         self.runs += 1
-        for argv in self.schedule.commands:
-            if not self._run(argv):
-                return False
-        return True
+        results = [self._run(argv) for argv in self.schedule.commands]
+        return all(results)
 
     def _run(self, argv: Sequence[str]) -> bool:
         self._log(f"running {' '.join(argv[2:])}")

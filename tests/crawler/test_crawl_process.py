@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -91,3 +93,30 @@ async def test_a_page_that_kills_its_worker_is_an_error_and_the_pool_is_renewed(
     assert summary.complete
     assert summary.outcomes == {"stored": 3, "error": 1}
     assert ("error: processing failed (BrokenProcessPool)", 1) in summary.top_reasons
+
+
+async def _muni_crawl(crawl_dir: Path, root: str) -> tuple[int, str]:
+    """`muni crawl aarhus --root ROOT` as staff run it, in its own process (the site is served by this loop)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "muni.cli", "crawl", "aarhus", "--root", root,
+        "--allow-loopback", "--min-delay", "0", "--max-pages", "8",
+        cwd=REPO, env={**os.environ, "MUNI_CRAWL_DIR": str(crawl_dir)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=180)
+    assert process.returncode is not None
+    return process.returncode, output.decode(errors="replace")
+
+
+async def test_muni_crawl_exits_nonzero_only_when_no_page_could_be_stored(site: LocalSite, tmp_path: Path) -> None:
+    site.pages = {"/": page("Forside", "/affald", "/mangler"), "/affald": municipal_page()}
+    code, output = await _muni_crawl(tmp_path / "up", site.base + "/")
+    assert code == 0, output
+    assert "crawl run 1 " in output and "stored: 2" in output and "gone: " in output  # 404s are no failure
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/"  # nothing listens once the probe is closed
+    code, output = await _muni_crawl(tmp_path / "down", dead)
+    assert code == 1, output
+    assert "muni crawl: no page could be stored for aarhus" in output
+    assert "stored:" not in output

@@ -44,16 +44,16 @@ def test_runs_the_commands_in_order_and_logs_their_output(tmp_path: Path) -> Non
     assert "  resync | crawled 12 pages" in log.getvalue()
 
 
-def test_a_failed_crawl_skips_the_index_and_is_logged(tmp_path: Path) -> None:
+def test_a_failed_crawl_is_logged_and_what_was_stored_is_still_indexed(tmp_path: Path) -> None:
     marks = tmp_path / "marks"
     schedule = ResyncSchedule(
         every_s=3600,
-        commands=(_script("import sys; sys.exit(3)"), _script(f"open({str(marks)!r}, 'w').write('index')")),
+        commands=(_script("import sys; sys.exit(1)"), _script(f"open({str(marks)!r}, 'w').write('index')")),
     )
     log = io.StringIO()
     assert Resync(schedule, cwd=tmp_path, env={}, log_sink=log).run_once() is False
-    assert not marks.exists()
-    assert "failed with exit code 3" in log.getvalue()
+    assert marks.read_text() == "index"
+    assert "failed with exit code 1" in log.getvalue()
 
 
 def test_the_thread_repeats_on_its_interval_until_stopped(tmp_path: Path) -> None:
