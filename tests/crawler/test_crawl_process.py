@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from crawler.crawl import Site
 from crawler.settings import CrawlSettings
 from crawler.store import CrawlStore
 from crawler.workers import RenewingPool, process_pool
+from muni.chatclient import free_port
 from tests.crawler.local_site import FAST_LIMITS, LocalSite, crawl, dying_processor, page
 from tests.crawler.pages import municipal_page
 
@@ -113,9 +113,7 @@ async def test_muni_crawl_exits_nonzero_only_when_no_page_could_be_stored(site: 
     code, output = await _muni_crawl(tmp_path / "up", site.base + "/")
     assert code == 0, output
     assert "crawl run 1 " in output and "stored: 2" in output and "gone: " in output  # 404s are no failure
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/"  # nothing listens once the probe is closed
+    dead = f"http://127.0.0.1:{free_port()}/"  # nothing listens on it
     code, output = await _muni_crawl(tmp_path / "down", dead)
     assert code == 1, output
     assert "muni crawl: no page could be stored for aarhus" in output

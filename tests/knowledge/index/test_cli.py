@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from knowledge.index.cli import register
 from muni import eval_retrieval
+from muni.chatclient import free_port
 
 
 def muni(*argv: str) -> int:
@@ -99,9 +99,7 @@ def test_eval_retrieval_prints_hit_rates(env: Path, tmp_path: Path, capsys: pyte
 def test_index_and_search_against_a_server_that_is_down_fail_with_a_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # nothing listens once the probe is closed
+    port = free_port()  # nothing listens on it
     monkeypatch.setenv("MUNI_QDRANT_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("MUNI_QDRANT_TIMEOUT", "2")
     monkeypatch.setenv("MUNI_CRAWL_DIR", str(tmp_path / "crawl"))

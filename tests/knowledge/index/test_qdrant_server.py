@@ -8,7 +8,6 @@ Qdrant server. What a server that is down does to a search runs everywhere.
 from __future__ import annotations
 
 import os
-import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,7 +21,8 @@ from knowledge.index.errors import IndexUnavailable
 from knowledge.index.indexer import Indexer
 from knowledge.index.retriever import Retriever
 from knowledge.index.settings import IndexSettings
-from knowledge.index.store import KEYWORD_FIELDS, KnowledgeIndex
+from knowledge.index.store import KEYWORD_FIELDS
+from muni.chatclient import free_port  # nothing listens on it
 from tests.knowledge.index.conftest import HashingEmbedder
 
 SERVER = os.environ.get("MUNI_TEST_QDRANT_URL", "http://127.0.0.1:6333")
@@ -95,17 +95,11 @@ def test_a_server_index_is_incremental(
     assert texts == ["Et pas koster 927 kr. Bestil tid i Borgerservice.", "Skraldespanden tømmes hver anden uge i aarhus."]
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]  # nothing listens once the probe is closed
-
-
 def test_a_server_that_is_down_makes_the_index_unavailable_quickly(
     settings: IndexSettings, embedder: HashingEmbedder
 ) -> None:
     down = IndexSettings(index_dir=settings.index_dir, crawl_dir=settings.crawl_dir,
-                         qdrant_url=f"http://127.0.0.1:{_closed_port()}", timeout_s=2)
+                         qdrant_url=f"http://127.0.0.1:{free_port()}", timeout_s=2)
     retriever = Retriever(LiveIndex(down), embedder, down)
     started = time.monotonic()
     with pytest.raises(IndexUnavailable):
