@@ -119,7 +119,7 @@ def _count() -> int:
     search = retriever()
     if search.settings.local and Generations(search.settings.index_dir).current() is None:
         return 0  # never built: the guides still answer through their intents
-    from knowledge.index.errors import index_errors
+    from knowledge.index.store import index_errors
 
     with index_errors("counting the index's passages"), search.source.use() as index:
         return index.count()

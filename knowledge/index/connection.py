@@ -12,10 +12,10 @@ from pathlib import Path
 
 from qdrant_client import QdrantClient
 
-from knowledge.index.errors import IndexUnavailable, index_errors
+from knowledge.index.errors import IndexUnavailable
 from knowledge.index.generations import QDRANT_LOCK, Generations
 from knowledge.index.settings import IndexSettings
-from knowledge.index.store import KnowledgeIndex
+from knowledge.index.store import KnowledgeIndex, index_errors
 
 logger = logging.getLogger("muni.knowledge.index")
 

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from knowledge.index.errors import IndexUnavailable, index_errors
+from knowledge.index.errors import IndexUnavailable
 from knowledge.index.fusion import reciprocal_rank_fusion
 from knowledge.index.lexical import Lemmatizer, danish_lemmatizer, query_terms
 from knowledge.index.settings import IndexSettings
-from knowledge.index.store import KnowledgeIndex
+from knowledge.index.store import KnowledgeIndex, index_errors
 
 if TYPE_CHECKING:
     from knowledge.embeddings import Embedder

@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
+from knowledge.index.errors import IndexUnavailable
 from knowledge.index.lexical import SparseTerms
 
 DENSE = "dense"
@@ -21,6 +23,17 @@ KINDS = frozenset({"guide", "web"})
 KEYWORD_FIELDS = ("municipality", "kind", "topic", "url")
 POINT_NAMESPACE = uuid.UUID("6f0f3c3e-2b7e-5d43-9a57-4d756e690001")
 UPSERT_BATCH = 256
+# What qdrant-client raises when a server is down, times out or refuses a request.
+SERVER_ERRORS = (ResponseHandlingException, UnexpectedResponse, OSError)
+
+
+@contextmanager
+def index_errors(what: str) -> Iterator[None]:
+    """A server that is down, slow or refusing becomes IndexUnavailable, naming what failed."""
+    try:
+        yield
+    except SERVER_ERRORS as error:
+        raise IndexUnavailable(f"{what} failed: {type(error).__name__}: {error}") from error
 
 
 def point_id(municipality: str, url: str, position: int) -> str:

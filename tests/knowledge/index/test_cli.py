@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -107,3 +109,9 @@ def test_index_and_search_against_a_server_that_is_down_fail_with_a_message(
     assert f"muni index: writing to the Qdrant server at http://127.0.0.1:{port} failed" in capsys.readouterr().err
     assert muni("search", "samsoe", "pas") == 1
     assert f"muni search: search failed: " in capsys.readouterr().err
+
+
+def test_the_package_settings_and_errors_load_no_qdrant_client() -> None:
+    """knowledge.index is light on purpose: qdrant-client takes over a second to import."""
+    code = "import sys, knowledge.index, knowledge.index.cli; sys.exit('qdrant_client' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False, timeout=60).returncode == 0
