@@ -78,13 +78,13 @@ INDEX          := var/index/CURRENT
 KNOWLEDGE_DATA := $(shell find knowledge -name '*.yml' -not -name calibration.yml 2>/dev/null)
 
 $(INDEX): $(KNOWLEDGE_DATA) $(E5)/modules.json
-	$(PY) -m muni.cli index
+	$(PY) -m ops.cli index
 	touch $@
 
 index: $(INDEX)
 
 run: setup $(INDEX)
-	$(PY) -m muni.run
+	$(PY) -m ops.supervisor
 
 # Browser tests use Debian's Chromium (never a browser a test tool downloads) and axe-core from npm.
 CHROMIUM := /usr/bin/chromium
@@ -105,27 +105,27 @@ test: setup browser $(AXE)
 	$(PY) -m pytest
 
 eval: setup $(INDEX)
-	$(PY) -m muni.eval $(EVAL)
+	$(PY) -m bench.eval $(EVAL)
 
 bench: setup
-	$(PY) -m muni.bench
+	$(PY) -m bench.chat
 
 bench-voice: setup
-	$(PY) -m muni.bench_voice
+	$(PY) -m bench.voice
 
 bench-booking: $(VENV)/.installed
-	$(PY) -m muni.bench_booking
+	$(PY) -m bench.booking
 
 bench-web: setup browser
-	$(PY) -m muni.bench_web
+	$(PY) -m bench.web
 
 bench-index: setup
-	$(PY) -m muni.bench_index
+	$(PY) -m bench.index
 
 # Scrapy (the reference crawler) comes from the bench extra, only for this benchmark.
 bench-crawl: setup
 	$(PY) -m pip install -q -e '.[bench]'
-	$(PY) -m muni.bench_crawl
+	$(PY) -m bench.crawl
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) build models var .pytest_cache

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import re
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -21,13 +20,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.replies import library, municipality_slug, prompts, report, say, utcnow
+from actions.replies import library, municipality_slug, prompts, report, say
+from actions.settings import action_settings
 from booking import Booking, BookingError, BookingPort, BookingUnavailable, Slot, SlotTaken
 from booking.connect import open_booking
 from booking.dates import NoDate, parse_when
 from booking.model import COPENHAGEN
 from booking.offers import danish_time, decode_slot, find_reference, service_from_text
 from knowledge import UnknownTopic
+from muni.clock import utc_now
 from muni.sealed import ContactSealer
 
 logger = logging.getLogger("muni.actions.booking")
@@ -63,10 +64,7 @@ def spoken(value: Any) -> str:
 
 @functools.cache
 def sealer() -> ContactSealer:
-    key = os.environ.get("MUNI_SECRET_KEY")
-    if not key:
-        raise RuntimeError("MUNI_SECRET_KEY is required by the action server to unseal booking contacts")
-    return ContactSealer(key)
+    return ContactSealer(action_settings().secret_key)
 
 
 def today(now: datetime) -> date:
@@ -126,7 +124,7 @@ async def release_hold(port: BookingPort, hold_id: str | None) -> None:
 class ActionStartBooking(Action):
     """Start booking, moving or cancelling where the municipality has the integration; else its booking page."""
 
-    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
         self.clock = clock
 
     def name(self) -> str:

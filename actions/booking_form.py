@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.booking import PortOpener, local_value, offered_slots, service_name, spoken, today
-from actions.replies import municipality_slug, say, utcnow
+from actions.replies import municipality_slug, say
 from booking import BookingError, BookingNotFound, SlotTaken
 from booking.connect import open_booking
 from booking.dates import DateProblem, NoDate, PastDate, When, closed_reason, parse_when
@@ -29,6 +29,7 @@ from booking.offers import (
     service_from_text,
     yes_or_no,
 )
+from muni.clock import utc_now
 from muni.privacy import CPR_PLACEHOLDER, EMAIL_PLACEHOLDER, PHONE_PLACEHOLDER
 from muni.sealed import METADATA_KEY
 
@@ -40,7 +41,7 @@ Result = dict[str, Any]
 
 
 class ValidateBookingForm(FormValidationAction):
-    def __init__(self, open_port: PortOpener = open_booking, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, open_port: PortOpener = open_booking, clock: Callable[[], datetime] = utc_now) -> None:
         self.open_port = open_port
         self.clock = clock
 

@@ -16,11 +16,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import offer_human
-from actions.replies import municipality_name, municipality_slug, prompts, report, say, utcnow
 from actions.guides import answer_guide
+from actions.handoff import offer_human
+from actions.replies import municipality_name, municipality_slug, prompts, report, say
 from actions.website import KnowledgeSearch, answer_web, best_passage, retriever
 from knowledge import load_topics
+from muni.clock import utc_now
 
 MAX_CANDIDATES = 3
 MIN_CANDIDATE_CONFIDENCE = 0.05
@@ -68,7 +69,7 @@ def give_up(dispatcher: CollectingDispatcher, tracker: Tracker, now: datetime) -
 
 # rasa-sdk registers every Action subclass it finds, so no shared base class here.
 class ActionClarify(Action):
-    def __init__(self, clock: Callable[[], datetime] = utcnow, knowledge: KnowledgeSearch = retriever) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utc_now, knowledge: KnowledgeSearch = retriever) -> None:
         self.clock = clock
         self.knowledge = knowledge
 
@@ -94,7 +95,7 @@ class ActionClarify(Action):
 
 
 class ActionOutOfScope(Action):
-    def __init__(self, clock: Callable[[], datetime] = utcnow, knowledge: KnowledgeSearch = retriever) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utc_now, knowledge: KnowledgeSearch = retriever) -> None:
         self.clock = clock
         self.knowledge = knowledge
 

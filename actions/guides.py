@@ -9,9 +9,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import offer_human
-from actions.replies import library, municipality_slug, report, utcnow
+from actions.replies import library, municipality_slug, report
 from actions.website import KnowledgeSearch, answer_web, better_web_passage, retriever
 from knowledge import UnknownMunicipality, UnknownTopic
+from muni.clock import utc_now
 
 logger = logging.getLogger("muni.actions.guides")
 
@@ -39,7 +40,7 @@ def answer_guide(dispatcher: CollectingDispatcher, topic: str | None, slug: str 
         answer = library().answer(topic or "", slug or "")
     except (UnknownMunicipality, UnknownTopic) as error:
         logger.warning("no guide for topic %s in municipality %s: %s", topic, slug, error)
-        offer_human(dispatcher, slug, utcnow(), topic=None, source="fallback")
+        offer_human(dispatcher, slug, utc_now(), topic=None, source="fallback")
         return [SlotSet("failed_turns", 0)]
     dispatcher.utter_message(text=answer.text)
     report(

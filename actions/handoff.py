@@ -9,7 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.replies import contact_centre, library, municipality_slug, report, say, utcnow
+from actions.replies import contact_centre, library, municipality_slug, report, say
+from muni.clock import utc_now
 
 
 def offer_human(
@@ -43,7 +44,7 @@ def offer_human(
 
 
 class ActionHandoff(Action):
-    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
         self.clock = clock
 
     def name(self) -> str:

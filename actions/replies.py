@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge import ContactCentre, GuideLibrary
 from knowledge.safety import SafetyLines
+from muni.replies import Link, Source, muni_meta
 
 PROMPTS_PATH = Path(__file__).with_name("prompts.yml")
 UNKNOWN_MUNICIPALITY_NAME = "kommunen"
@@ -42,10 +42,6 @@ def safety_lines() -> SafetyLines:
 @functools.cache
 def prompts() -> Mapping[str, Any]:
     return yaml.safe_load(PROMPTS_PATH.read_text(encoding="utf-8"))
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def municipality_slug(tracker: Tracker) -> str | None:
@@ -74,20 +70,19 @@ def report(
     dispatcher: CollectingDispatcher,
     *,
     topic: str | None,
-    source: str,
+    source: Source,
     handoff: bool = False,
     links: Iterable[Mapping[str, str]] = (),
     missing: Iterable[str] = (),
 ) -> None:
-    """Tell the gateway what this answer is (see module docstring)."""
+    """Tell the gateway what this answer is (the contract in muni/replies.py)."""
+    link_list: list[Link] = [{"title": link["title"], "url": link["url"]} for link in links]
     dispatcher.utter_message(
-        json_message={
-            "muni": {
-                "topic": topic,
-                "source": source,
-                "handoff": handoff,
-                "links": [{"title": link["title"], "url": link["url"]} for link in links],
-                "missing": [{"topic": topic, "variable": variable} for variable in missing],
-            }
-        }
+        json_message=muni_meta(
+            topic=topic,
+            source=source,
+            handoff=handoff,
+            links=link_list,
+            missing=[{"topic": topic, "variable": variable} for variable in missing],
+        )
     )

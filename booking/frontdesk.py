@@ -29,12 +29,10 @@ from booking.model import (
     Slot,
     SlotTaken,
 )
-from booking.settings import BookingEndpoint
+from booking.settings import BACKOFF_S, RETRIES, BookingEndpoint
 
 logger = logging.getLogger("muni.booking.frontdesk")
 
-RETRIES = 2
-BACKOFF_S = 0.2
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_SLOTS = 2000
 

@@ -67,7 +67,7 @@ def _danish_sentence_ends(doc: Doc) -> Doc:
     spaCy's Danish tokenizer keeps the full stop on such tokens, so the sentencizer
     sees no full stop there.
     """
-    for previous, token in zip(doc, doc[1:]):
+    for previous, token in zip(doc, doc[1:], strict=False):
         ends = previous.text.lower() in _SENTENCE_ENDING_ABBREVIATIONS or (
             previous.text.endswith(".") and previous.text[:-1].isdigit()
         )

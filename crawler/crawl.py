@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -223,7 +223,7 @@ class Crawler:
 
     async def _process(self, url: str, depth: int, result: FetchResult, synced: str | None) -> None:
         assert result.body is not None
-        crawled_at = datetime.now(timezone.utc)
+        crawled_at = datetime.now(UTC)
         loop = asyncio.get_running_loop()
         try:
             processed = await loop.run_in_executor(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from dataclasses import dataclass
@@ -86,10 +87,8 @@ def parse_robots(text: str, product_token: str) -> RobotsPolicy:
             if value:  # an empty disallow allows everything: no rule
                 current[1].append(Rule(allow=key == "allow", pattern=_encode(value)))
         elif key == "crawl-delay":
-            try:
+            with contextlib.suppress(ValueError):  # a crawl-delay that is no number is ignored
                 current[2].append(max(0.0, float(value)))
-            except ValueError:
-                pass
     chosen = [group for group in groups if any(_agent_matches(agent, token) for agent in group[0])]
     if not chosen:
         chosen = [group for group in groups if "*" in group[0]]

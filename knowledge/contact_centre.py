@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -118,7 +118,7 @@ class ContactCentre:
         return "\n".join(self.hours_lines(at))
 
     def local_time(self, at: datetime) -> datetime:
-        aware = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at
+        aware = at.replace(tzinfo=UTC) if at.tzinfo is None else at
         return aware.astimezone(self.timezone)
 
     def _instant(self, day: date, clock: time) -> datetime:

@@ -3,7 +3,7 @@
 The gateway redacts phone numbers and e-mail addresses before the text reaches
 Rasa, a log or a database. When a citizen's message holds one, the gateway
 also passes it to Rasa as message metadata, sealed (Fernet: AES-128-CBC with
-an HMAC, key derived from MUNI_SECRET_KEY). Rasa's tracker store keeps only
+an HMAC, key derived from MUNI_SECRET_KEY by muni.keys). Rasa's tracker store keeps only
 that token; the action server unseals it for one purpose: to hand it to the
 municipality's booking system, which sends the confirmation.
 """
@@ -11,9 +11,10 @@ municipality's booking system, which sends the confirmation.
 from __future__ import annotations
 
 import base64
-import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken
+
+from muni.keys import KeyPurpose, derive_key
 
 METADATA_KEY = "sealed_contact"
 MAX_AGE_S = 2 * 60 * 60  # a conversation's contact detail is not usable after two hours
@@ -21,8 +22,7 @@ MAX_AGE_S = 2 * 60 * 60  # a conversation's contact detail is not usable after t
 
 class ContactSealer:
     def __init__(self, secret_key: str) -> None:
-        digest = hashlib.sha256(b"muni sealed contact v1\0" + secret_key.encode()).digest()
-        self._fernet = Fernet(base64.urlsafe_b64encode(digest))
+        self._fernet = Fernet(base64.urlsafe_b64encode(derive_key(secret_key, KeyPurpose.SEALED_CONTACT)))
 
     def seal(self, contact: str) -> str:
         return self._fernet.encrypt(contact.encode()).decode("ascii")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 
-from muni.sms import SmsSettings, sms_sender
+from conversation.state import DIRECTORY, ENGINE
+from sms.sender import SmsSender
 from voice import callbacks, ivr
 from voice.calls import CallLog
 from voice.prompts import Prompts
@@ -20,7 +18,6 @@ from voice.settings import VoiceSettings, VoiceSettingsError
 from voice.state import (
     CALLS,
     CONFIG,
-    DATABASE_URL,
     OPENINGS,
     PROMPTS,
     SMS,
@@ -31,33 +28,38 @@ from voice.state import (
     VoiceConfig,
 )
 from voice.twiml import Speaker
-from web.state import DIRECTORY
 
 logger = logging.getLogger("muni.voice")
 
 PREFIX = "/voice/"
 
 
-def mount_voice(gateway: web.Application, config: VoiceConfig, database_url: str) -> web.Application:
-    """Serve the IVR under /voice/ of the gateway (which provides conversations and the clock)."""
+def mount_voice(gateway: web.Application, config: VoiceConfig, sms: SmsSender) -> web.Application:
+    """Serve the IVR under /voice/ of the gateway (which provides the conversation core and the clock)."""
     unknown = {config.settings.municipality, *config.settings.numbers.values()} - set(gateway[DIRECTORY].municipalities)
     if unknown:
         raise VoiceSettingsError(f"MUNI_VOICE_MUNICIPALITY / MUNI_VOICE_NUMBERS name unknown municipalities: {sorted(unknown)}")
-    voice_app = create_voice_app(config, database_url)
+    voice_app = create_voice_app(config, sms)
+
+    async def call_log(gateway: web.Application) -> AsyncIterator[None]:
+        # On the gateway's one engine, opened by the conversation core's context before this one.
+        voice_app[CALLS] = await CallLog.open(gateway[ENGINE])
+        yield
+
+    gateway.cleanup_ctx.append(call_log)
     gateway.add_subapp(PREFIX, voice_app)
     gateway[VOICE_APP] = voice_app
     return voice_app
 
 
-def create_voice_app(config: VoiceConfig, database_url: str) -> web.Application:
+def create_voice_app(config: VoiceConfig, sms: SmsSender) -> web.Application:
     app = web.Application(middlewares=[twilio_signature, never_drop_a_call])
     app[CONFIG] = config
-    app[DATABASE_URL] = database_url
+    app[SMS] = sms
     app[PROMPTS] = Prompts.load()
     app[SPEAKER] = Speaker(config.settings.voice, config.settings.language)
     app[TASKS] = Background()
     app[OPENINGS] = {}
-    app.cleanup_ctx.append(_resources)
     # On shutdown, before the gateway closes the conversation log and HTTP session they use.
     app.on_shutdown.append(_finish_background_work)
     router = app.router
@@ -70,16 +72,6 @@ def create_voice_app(config: VoiceConfig, database_url: str) -> web.Application:
     router.add_post("/status", callbacks.status, name="status")
     router.add_post("/sms", callbacks.sms_reply, name="sms")
     return app
-
-
-async def _resources(app: web.Application) -> AsyncIterator[None]:
-    calls = await CallLog.open(app[DATABASE_URL])
-    app[CALLS] = calls
-    app[SMS] = sms_sender(app[CONFIG].sms)
-    try:
-        yield
-    finally:
-        await calls.close()
 
 
 async def _finish_background_work(app: web.Application) -> None:
@@ -112,14 +104,11 @@ async def never_drop_a_call(request: web.Request, handler: Handler) -> web.Strea
         return ivr.twiml_response(ivr.safe_exit(request))
 
 
-def voice_from_env(public_url: str, secret_key: str, environ: Mapping[str, str] = os.environ) -> VoiceConfig | None:
+def voice_config(settings: VoiceSettings | None, phone_hash_key: bytes) -> VoiceConfig | None:
     """The IVR's configuration, or None (with a log line) when TWILIO_AUTH_TOKEN is unset."""
-    settings = VoiceSettings.from_env(public_url, environ)
     if settings is None:
         logger.info("TWILIO_AUTH_TOKEN is not set: the phone IVR under /voice/ is off")
         return None
     from knowledge import ContactCentre  # the real hours; tests pass their own
 
-    # Numbers are hashed with a key of their own, derived from the gateway's secret.
-    hash_key = hmac.new(secret_key.encode(), b"muni-phone-number-hash", hashlib.sha256).digest()
-    return VoiceConfig(settings=settings, centre=ContactCentre.load(), sms=SmsSettings.from_env(hash_key, environ))
+    return VoiceConfig(settings=settings, centre=ContactCentre.load(), phone_hash_key=phone_hash_key)

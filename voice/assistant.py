@@ -12,10 +12,10 @@ import logging
 
 from aiohttp import web
 
+from conversation.service import Answer, Conversations
+from conversation.state import CONVERSATIONS
 from voice.calls import CallLog, CallRecord
 from voice.state import CALLS, CONFIG, OPENINGS, TASKS
-from web.conversations import Answer, Conversations
-from web.state import CONVERSATIONS
 
 logger = logging.getLogger("muni.voice.assistant")
 

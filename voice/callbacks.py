@@ -10,14 +10,14 @@ from aiohttp import web
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from muni.sms import SmsError, SmsSender, phone_hash
+from conversation.state import CLOCK
+from muni.phones import is_e164
+from sms.sender import SmsError, SmsSender, phone_hash
 from voice.ivr import twiml_response
 from voice.state import CALLS, CONFIG, PROMPTS, SMS, SPEAKER, TASKS
-from web.state import CLOCK
 
 logger = logging.getLogger("muni.voice.callbacks")
 
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 _SCORE = re.compile(r"\s*([1-9])\s*[.!]?\s*")
 
 
@@ -35,8 +35,8 @@ async def status(request: web.Request) -> web.Response:
     duration = str(form.get("CallDuration", ""))
     ended = await calls.update_status(call_sid, call_status, now, int(duration) if duration.isdigit() else None)
     caller = str(form.get("From", ""))
-    if ended and call_status == "completed" and _E164.fullmatch(caller):
-        key = request.app[CONFIG].sms.hash_key
+    if ended and call_status == "completed" and is_e164(caller):
+        key = request.app[CONFIG].phone_hash_key
         if await calls.claim_survey(call_sid, phone_hash(caller, key), now):
             body = request.app[PROMPTS]("survey_body")
             request.app[TASKS].spawn(_survey(request.app[SMS], caller, body, f"{call_sid}:survey"))
@@ -49,9 +49,9 @@ async def sms_reply(request: web.Request) -> web.Response:
     sender, body = str(form.get("From", "")), str(form.get("Body", ""))[:160]
     prompts, response = request.app[PROMPTS], MessagingResponse()
     match = _SCORE.fullmatch(body)
-    if not _E164.fullmatch(sender):
+    if not is_e164(sender):
         return _messaging(response)
-    hashed = phone_hash(sender, request.app[CONFIG].sms.hash_key)
+    hashed = phone_hash(sender, request.app[CONFIG].phone_hash_key)
     if match is None:
         response.message(prompts("survey_invalid"))
         return _messaging(response)

@@ -20,10 +20,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from web.store import from_db, open_engine, to_utc
+from muni.clock import from_db, to_utc
+from muni.db import create_tables, upsert
 
 # Twilio's call statuses in the order a call goes through them; the final ones share a rank.
 STATUS_RANK = {"queued": 1, "initiated": 1, "ringing": 2, "in-progress": 3, "answered": 3}
@@ -96,20 +96,15 @@ class CallLog:
         self._engine = engine
 
     @classmethod
-    async def open(cls, database_url: str) -> CallLog:
-        return cls(await open_engine(database_url, metadata))
-
-    async def close(self) -> None:
-        await self._engine.dispose()
+    async def open(cls, engine: AsyncEngine) -> CallLog:
+        """The call log on the process's one engine, with its table created where missing."""
+        await create_tables(engine, metadata)
+        return cls(engine)
 
     async def start(self, call_sid: str, municipality: str, at: datetime) -> None:
         """Create the call's record; a repeated webhook (Twilio retries) changes nothing."""
-        insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
-        statement = insert(voice_calls).values(
-            call_sid=call_sid, municipality=municipality, started_at=to_utc(at), status="in-progress"
-        )
-        async with self._engine.begin() as connection:
-            await connection.execute(statement.on_conflict_do_nothing(index_elements=["call_sid"]))
+        values = {"call_sid": call_sid, "municipality": municipality, "started_at": to_utc(at), "status": "in-progress"}
+        await upsert(self._engine, voice_calls, values, keys=["call_sid"])
 
     async def get(self, call_sid: str) -> CallRecord | None:
         async with self._engine.connect() as connection:

@@ -11,14 +11,14 @@ from urllib.parse import quote
 from aiohttp import web
 from twilio.twiml.voice_response import VoiceResponse
 
-from muni.sms import SmsError, SmsSender
+from conversation.service import Answer
+from conversation.state import CLOCK
+from sms.sender import SmsError, SmsSender
 from voice import assistant as assistant_service
 from voice.calls import CallRecord
 from voice.speech import for_the_ear, normalise_speech
 from voice.state import CALLS, CONFIG, PROMPTS, SMS, SPEAKER, TASKS
 from voice.twiml import transfer, xml
-from web.conversations import Answer
-from web.state import CLOCK
 
 logger = logging.getLogger("muni.voice.ivr")
 

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from muni.env import SettingsError
+from muni.phones import is_e164
+
 TransferKind = Literal["number", "sip", "queue"]
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 _SLUG = re.compile(r"[a-z0-9_-]{1,64}")
 
 
-class VoiceSettingsError(ValueError):
+class VoiceSettingsError(SettingsError):
     """A voice variable is missing or invalid; the message names it."""
 
 
@@ -29,7 +31,7 @@ class TransferTarget:
     @classmethod
     def parse(cls, value: str) -> TransferTarget:
         """'+4570200000', 'sip:agents@pbx.example.dk' or 'queue:hotline'."""
-        if _E164.fullmatch(value):
+        if is_e164(value):
             return cls("number", value)
         if value.startswith(("sip:", "sips:")) and "@" in value:
             return cls("sip", value)
@@ -92,7 +94,7 @@ def _numbers(raw: str) -> dict[str, str]:
     numbers: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in raw.split(","))):
         number, _, slug = item.partition("=")
-        if not _E164.fullmatch(number.strip()) or not _SLUG.fullmatch(slug.strip()):
+        if not is_e164(number.strip()) or not _SLUG.fullmatch(slug.strip()):
             raise VoiceSettingsError(f"MUNI_VOICE_NUMBERS must be like +4589402000=aarhus,+4587875050=viborg; bad {item!r}")
         numbers[number.strip()] = slug.strip()
     return numbers

@@ -11,7 +11,7 @@ from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 
-from muni.sms import SmsSender, SmsSettings
+from sms.sender import SmsSender
 from voice.calls import CallLog
 from voice.prompts import Prompts
 from voice.settings import VoiceSettings
@@ -39,11 +39,11 @@ class OpeningHours(Protocol):
 
 @dataclass(frozen=True)
 class VoiceConfig:
-    """What the gateway needs to serve /voice/: settings, the contact centre's hours, SMS settings."""
+    """What the gateway needs to serve /voice/: settings, the contact centre's hours, the phone-hash key."""
 
     settings: VoiceSettings
     centre: OpeningHours
-    sms: SmsSettings
+    phone_hash_key: bytes = field(repr=False)  # the same key on every channel (muni.keys)
 
 
 @dataclass
@@ -82,9 +82,8 @@ SPEAKER = web.AppKey("voice_speaker", Speaker)
 TASKS = web.AppKey("voice_tasks", Background)
 # Conversations being opened, by CallSid (in this process; a call's webhooks may reach another).
 OPENINGS: web.AppKey[dict[str, asyncio.Task[str | None]]] = web.AppKey("voice_openings")
-DATABASE_URL = web.AppKey("voice_database_url", str)
 # Opened in cleanup_ctx:
 CALLS = web.AppKey("voice_calls", CallLog)
-SMS = web.AppKey("voice_sms", SmsSender)  # type: ignore[type-abstract]
+SMS = web.AppKey("voice_sms", SmsSender)  # type: ignore[type-abstract]  # a Protocol: AppKey wants a class
 # On the gateway, so tests and the operator can reach the mounted sub-application.
 VOICE_APP = web.AppKey("voice_app", web.Application)

@@ -8,11 +8,13 @@ from typing import Any
 
 from aiohttp import web
 
+from conversation.service import Answer
+from conversation.state import CONVERSATIONS, DIRECTORY
+from muni.replies import CHANNELS
 from web.channels.security import require_allowed_origin
-from web.conversations import Answer
 from web.errors import ApiError
-from web.state import CONVERSATIONS, DIRECTORY, LIMITERS, SIGNER
-from web.wire import CHANNELS, json_response
+from web.state import LIMITERS, SIGNER
+from web.wire import json_response
 
 MAX_TEXT_CHARS = 1000
 MAX_PAYLOAD_JSON_CHARS = 200

@@ -1,19 +1,13 @@
-"""Typed application state shared by the gateway's handlers."""
+"""Typed application state of the chat API and the web channels."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-import aiohttp
 from aiohttp import web
 
-from web.conversations import Conversations
-from web.directory import Directory
 from web.limits import RateLimiter
-from web.settings import GatewaySettings
-from web.store import ConversationLog
+from web.settings import WebSettings
 from web.tokens import TokenSigner
 
 
@@ -23,12 +17,6 @@ class Limiters:
     conversations: RateLimiter  # keyed by client IP
 
 
-SETTINGS = web.AppKey("settings", GatewaySettings)
-DIRECTORY = web.AppKey("directory", Directory)
+SETTINGS = web.AppKey("web_settings", WebSettings)
 SIGNER = web.AppKey("signer", TokenSigner)
 LIMITERS = web.AppKey("limiters", Limiters)
-CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
-# Opened in cleanup_ctx:
-HTTP = web.AppKey("http", aiohttp.ClientSession)
-LOG = web.AppKey("log", ConversationLog)
-CONVERSATIONS = web.AppKey("conversations", Conversations)

@@ -6,6 +6,8 @@ import base64
 import hashlib
 import hmac
 
+from muni.keys import KeyPurpose, derive_key
+
 
 class TokenSigner:
     """Issues and verifies the bearer token that authorises messages to one conversation."""
@@ -13,7 +15,7 @@ class TokenSigner:
     def __init__(self, secret_key: str) -> None:
         if not secret_key:
             raise ValueError("the token secret key must not be empty")
-        self._key = secret_key.encode("utf-8")
+        self._key = derive_key(secret_key, KeyPurpose.CONVERSATION_TOKEN)
 
     def __repr__(self) -> str:
         return "TokenSigner(<secret>)"

@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from aiohttp import web
 from booking.model import COPENHAGEN, Booking, BookingNotFound, Hold, HoldExpired, Slot, SlotTaken
 from booking.sandbox.calendar import Calendar, load_calendars
 from booking.sandbox.store import SandboxStore
+from muni.clock import utc_now
 
 SANDBOX_NOTICE = "SANDBOX – testsystem, ikke en rigtig tidsbestilling"
 MAX_RANGE_DAYS = 62
@@ -44,10 +45,6 @@ class SandboxSettings:
 STORE = web.AppKey("store", SandboxStore)
 CALENDARS = web.AppKey("calendars", dict)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _json(body: dict[str, Any], status: int = 200) -> web.Response:

@@ -58,7 +58,7 @@ def _index(settings: IndexSettings, only: str | None) -> int:
     from knowledge.guides import GuideLibrary
     from knowledge.index.connection import writable_index
     from knowledge.index.guides import guide_topics
-    from knowledge.index.indexer import IndexReport, Indexer  # noqa: F811 (run time)
+    from knowledge.index.indexer import Indexer, IndexReport
     from knowledge.index.topics import TopicAssigner
 
     started = time.perf_counter()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -8,9 +8,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 # Monday 23 November 2026, 10:00 in Copenhagen (the contact centre is open).
-OPEN_NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+OPEN_NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 # Saturday 28 November 2026, 10:00 in Copenhagen (closed all day).
-CLOSED_NOW = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+CLOSED_NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
 def make_tracker(

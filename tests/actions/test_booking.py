@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -29,7 +29,7 @@ from muni.sealed import ContactSealer
 from tests.actions.conftest import make_tracker, meta, texts
 
 SECRET = "test-secret-" + "s" * 40
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)  # Monday 09:00 in Copenhagen
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Copenhagen
 TUESDAY = date(2026, 11, 24)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -14,7 +14,7 @@ from booking.sandbox.app import CALENDARS, SandboxSettings, create_app
 from booking.settings import BookingEndpoint
 
 # Monday 23 November 2026, 09:00 in Copenhagen.
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def sandbox_app(database: Path, *, desks: int | None = None, now: datetime = NOW) -> web.Application:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Awaitable, Callable
-import os
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -44,7 +44,8 @@ def page(title: str, *links: str, text: str = "") -> str:
     """An HTML page about `title` that links to `links`."""
     anchors = "".join(f'<li><a href="{link}">{link}</a></li>' for link in links)
     body = text or f"Kommunen fortæller her om {title.lower()}, og hvad du som borger skal gøre."
-    return f"<!doctype html><html><head><title>{title}</title></head><body><h1>{title}</h1><p>{body}</p><ul>{anchors}</ul></body></html>"
+    head = f"<head><title>{title}</title></head>"
+    return f"<!doctype html><html>{head}<body><h1>{title}</h1><p>{body}</p><ul>{anchors}</ul></body></html>"
 
 
 class LocalSite:

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from crawler.chunking import MAX_CHUNK_CHARS, chunk_page, chunk_text, page_hash, text_hash
 from crawler.extract import Extracted, Section, extract
 from tests.crawler.pages import municipal_page
 
 URL = "https://www.roskilde.dk/borger/affald"
-CRAWLED_AT = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)
+CRAWLED_AT = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 
 
 def sentences(count: int, topic: str = "affald") -> list[str]:
@@ -50,7 +50,7 @@ def test_long_sections_are_cut_at_sentence_ends_with_one_sentence_of_overlap() -
     assert all(len(chunk) <= MAX_CHUNK_CHARS for chunk in chunks)
     for chunk in chunks:
         assert chunk.startswith("Sætning ") and chunk.endswith("kl. 10.")
-    for before, after in zip(chunks, chunks[1:]):
+    for before, after in zip(chunks, chunks[1:], strict=False):
         last_sentence = next(sentence for sentence in reversed(said) if sentence in before)
         assert before.endswith(last_sentence)
         assert after.startswith(last_sentence)

@@ -9,15 +9,14 @@ import signal
 import sys
 from pathlib import Path
 
-
 from crawler.cli import crawl_site
 from crawler.crawl import Site
 from crawler.settings import CrawlSettings
 from crawler.store import CrawlStore
 from crawler.workers import RenewingPool, process_pool
-from muni.chatclient import free_port
 from tests.crawler.local_site import FAST_LIMITS, LocalSite, crawl, dying_processor, page
 from tests.crawler.pages import municipal_page
+from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -98,7 +97,7 @@ async def test_a_page_that_kills_its_worker_is_an_error_and_the_pool_is_renewed(
 async def _muni_crawl(crawl_dir: Path, root: str) -> tuple[int, str]:
     """`muni crawl aarhus --root ROOT` as staff run it, in its own process (the site is served by this loop)."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "muni.cli", "crawl", "aarhus", "--root", root,
+        sys.executable, "-m", "ops.cli", "crawl", "aarhus", "--root", root,
         "--allow-loopback", "--min-delay", "0", "--max-pages", "8",
         cwd=REPO, env={**os.environ, "MUNI_CRAWL_DIR": str(crawl_dir)},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,

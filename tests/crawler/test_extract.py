@@ -98,7 +98,7 @@ def test_broken_html_does_not_raise(broken: bytes | str) -> None:
 
 def test_truncated_utf8_keeps_the_danish_letters() -> None:
     body = ("<html><body><article><h1>Boligstøtte</h1><p>" + "Søg om boligstøtte på borger.dk før du flytter. " * 5)
-    extracted = extract(body.encode("utf-8") + "ø".encode("utf-8")[:1], URL)
+    extracted = extract(body.encode("utf-8") + "ø".encode()[:1], URL)
 
     assert extracted is not None
     assert "Søg om boligstøtte" in extracted.text

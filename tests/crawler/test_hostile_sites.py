@@ -195,7 +195,8 @@ async def test_redirect_loops_and_long_chains_are_bounded(site: LocalSite, store
 async def test_query_string_and_calendar_traps_are_bounded(site: LocalSite, store_path: Path) -> None:
     async def calendar(request):  # type: ignore[no-untyped-def]
         month = int(request.query.get("m", "0"))
-        return await served(page(f"Måned {month}", f"/kalender?m={month + 1}", f"/kalender?m={month - 1}").encode(), "text/html")(request)
+        html = page(f"Måned {month}", f"/kalender?m={month + 1}", f"/kalender?m={month - 1}")
+        return await served(html.encode(), "text/html")(request)
 
     async def archive(request):  # type: ignore[no-untyped-def]
         year = int(request.match_info["tail"].split("/")[1])

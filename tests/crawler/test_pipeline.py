@@ -1,11 +1,11 @@
 """A fetched page becomes its links and its chunks; the page hash decides re-indexing."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from crawler.pipeline import process_page
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TEXT = "Genbrugspladsen har åbent alle dage fra klokken 7 til 19. Husk at sortere dit affald hjemmefra."
 
 

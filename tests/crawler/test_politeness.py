@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -78,7 +78,10 @@ def test_meta_robots_noindex_and_nofollow() -> None:
 async def test_nofollow_links_are_not_followed(site: LocalSite, tmp_path: Path) -> None:
     site.pages = {
         "/": page("Forside", "/lukket"),
-        "/lukket": '<html><head><meta name="robots" content="nofollow"></head><body><p>Tekst</p><a href="/aldrig">x</a></body></html>',
+        "/lukket": (
+            '<html><head><meta name="robots" content="nofollow"></head>'
+            '<body><p>Tekst</p><a href="/aldrig">x</a></body></html>'
+        ),
         "/aldrig": page("Aldrig"),
     }
     summary = await crawl(site.base + "/", tmp_path / "s.sqlite")
@@ -88,10 +91,10 @@ async def test_nofollow_links_are_not_followed(site: LocalSite, tmp_path: Path) 
 
 def test_a_noindex_page_gives_links_but_no_page() -> None:
     body = municipal_page().replace("<head>", '<head><meta name="robots" content="noindex">').encode()
-    processed = process_page(body, "https://roskilde.dk/affald", "roskilde", datetime.now(timezone.utc))
+    processed = process_page(body, "https://roskilde.dk/affald", "roskilde", datetime.now(UTC))
     assert processed.page is None
     assert "https://roskilde.dk/borger" in processed.links
-    indexed = process_page(municipal_page().encode(), "https://roskilde.dk/affald", "roskilde", datetime.now(timezone.utc))
+    indexed = process_page(municipal_page().encode(), "https://roskilde.dk/affald", "roskilde", datetime.now(UTC))
     assert indexed.page is not None and indexed.page.chunks
     assert all(link.startswith("https://roskilde.dk/") for link in indexed.links)  # on-site links only
 
@@ -119,7 +122,7 @@ def test_the_crawl_command_line() -> None:
 
 def test_retry_after_as_seconds_or_a_date() -> None:
     assert parse_retry_after("120") == 120.0
-    assert parse_retry_after("Mon, 23 Nov 2026 10:00:30 GMT", now=datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc).timestamp()) == 30.0
-    assert parse_retry_after("Mon, 23 Nov 2026 09:00:00 GMT", now=datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc).timestamp()) == 0.0
+    assert parse_retry_after("Mon, 23 Nov 2026 10:00:30 GMT", now=datetime(2026, 11, 23, 10, 0, tzinfo=UTC).timestamp()) == 30.0
+    assert parse_retry_after("Mon, 23 Nov 2026 09:00:00 GMT", now=datetime(2026, 11, 23, 10, 0, tzinfo=UTC).timestamp()) == 0.0
     assert parse_retry_after("snart") is None
     assert parse_retry_after(None) is None

@@ -8,7 +8,6 @@ import gzip
 from dataclasses import replace
 from pathlib import Path
 
-
 from crawler.store import CrawlStore
 from tests.crawler.local_site import FAST_LIMITS, LocalSite, crawl, page, served, status
 

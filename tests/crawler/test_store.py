@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.records import Chunk, StoredPage
 from crawler.results import Outcome, UrlResult
 from crawler.store import CrawlStore
 
-WHEN = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 def stored(url: str, *texts: str) -> StoredPage:

@@ -10,9 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from muni.chatclient import ChatClient, Turn
-from muni.run import Stack
-from tests.stack import needs_stack, running_stack
+from bench.chatclient import ChatClient, Turn
+from ops.supervisor import Stack
+from tests.support.stack import needs_stack, running_stack
 
 pytestmark = [pytest.mark.e2e, needs_stack]
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bench.chatclient import ChatClient
 from knowledge import ContactCentre
-from muni.chatclient import ChatClient
-from muni.run import Stack
-from tests.stack import needs_stack, running_stack
+from ops.supervisor import Stack
+from tests.support.stack import needs_stack, running_stack
 
 pytestmark = [pytest.mark.e2e, needs_stack]
 

@@ -14,9 +14,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from muni.chatclient import ChatClient, free_port
-from muni.run import ROOT, Stack
-from tests.stack import needs_stack, running_stack
+from bench.chatclient import ChatClient
+from ops.supervisor import ROOT, Stack
+from tests.support.ports import free_port
+from tests.support.stack import needs_stack, running_stack
 
 pytestmark = [pytest.mark.e2e, needs_stack]
 
@@ -86,7 +87,7 @@ class MunicipalSite:
 def muni(env: Mapping[str, str], *args: str) -> str:
     """Run the staff's CLI as staff would; fail the test with its output if it fails."""
     completed = subprocess.run(
-        [sys.executable, "-m", "muni.cli", *args],
+        [sys.executable, "-m", "ops.cli", *args],
         cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=600, check=False,
     )
     assert completed.returncode == 0, f"muni {' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -96,14 +96,14 @@ def test_5_june_on_a_sunday_keeps_sunday_hours(centre):
     ("utc", "is_open"),
     [
         # Spring forward (30 March 2025, a Sunday): 16:00 CEST is 14:00 timezone.utc.
-        (datetime(2025, 3, 30, 13, 59, tzinfo=timezone.utc), False),
-        (datetime(2025, 3, 30, 14, 0, tzinfo=timezone.utc), True),
-        (datetime(2025, 3, 30, 17, 59, tzinfo=timezone.utc), True),
-        (datetime(2025, 3, 30, 18, 0, tzinfo=timezone.utc), False),
+        (datetime(2025, 3, 30, 13, 59, tzinfo=UTC), False),
+        (datetime(2025, 3, 30, 14, 0, tzinfo=UTC), True),
+        (datetime(2025, 3, 30, 17, 59, tzinfo=UTC), True),
+        (datetime(2025, 3, 30, 18, 0, tzinfo=UTC), False),
         # Fall back (26 October 2025, a Sunday): 16:00 CET is 15:00 timezone.utc.
-        (datetime(2025, 10, 26, 14, 59, tzinfo=timezone.utc), False),
-        (datetime(2025, 10, 26, 15, 0, tzinfo=timezone.utc), True),
-        (datetime(2025, 10, 26, 19, 0, tzinfo=timezone.utc), False),
+        (datetime(2025, 10, 26, 14, 59, tzinfo=UTC), False),
+        (datetime(2025, 10, 26, 15, 0, tzinfo=UTC), True),
+        (datetime(2025, 10, 26, 19, 0, tzinfo=UTC), False),
     ],
 )
 def test_dst_transition_days(centre, utc, is_open):
@@ -126,11 +126,11 @@ def test_input_in_other_zones_is_converted(centre, at, is_open):
 
 
 def test_closes_at_is_in_copenhagen_time_for_utc_input(centre):
-    status = centre.status(datetime(2025, 6, 2, 6, 0, tzinfo=timezone.utc))
+    status = centre.status(datetime(2025, 6, 2, 6, 0, tzinfo=UTC))
 
     assert status.closes_at is not None
     assert status.closes_at.utcoffset() == timedelta(hours=2)
-    assert status.closes_at == datetime(2025, 6, 2, 18, 0, tzinfo=timezone.utc)
+    assert status.closes_at == datetime(2025, 6, 2, 18, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -160,7 +160,7 @@ def test_next_open_across_the_weekend(centre, at, next_open):
         (cph(2025, 1, 12, 9), "Kontaktcentret har lukket nu. Vi åbner igen i dag kl. 16.00."),
         # timezone.utc input just before midnight timezone.utc is already the next day in Copenhagen.
         (
-            datetime(2025, 1, 11, 23, 30, tzinfo=timezone.utc),
+            datetime(2025, 1, 11, 23, 30, tzinfo=UTC),
             "Kontaktcentret har lukket nu. Vi åbner igen i dag kl. 16.00.",
         ),
         (datetime(2025, 6, 1, 22, 30), "Kontaktcentret har lukket nu. Vi åbner igen i dag kl. 8.00."),
@@ -217,7 +217,7 @@ def test_bad_opening_hours(tmp_path, hours):
 
 
 INSTANTS = st.datetimes(
-    min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(timezone.utc)
+    min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
 )
 
 

@@ -83,7 +83,7 @@ def embed_c(tmp_path_factory: pytest.TempPathFactory) -> EmbedC:
 
     def embed(texts: Sequence[str], is_query: bool) -> np.ndarray:
         out = np.zeros((len(texts), dim), dtype=np.float32)
-        for row, text in zip(out, texts):
+        for row, text in zip(out, texts, strict=True):
             pointer = row.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
             assert lib.e5_embed(handle, text.encode("utf-8"), int(is_query), pointer) == 0
         return out

@@ -10,10 +10,10 @@ from xml.etree import ElementTree
 
 import pytest
 
+from bench.crawl.__main__ import main as bench_main
+from bench.crawl.measure import measure
+from bench.crawl.site import Site
 from crawler.extract import extract
-from muni.bench_crawl.__main__ import main as bench_main
-from muni.bench_crawl.measure import measure
-from muni.bench_crawl.site import Site
 
 ORIGIN = "http://127.0.0.1:8999"
 SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}

@@ -99,7 +99,7 @@ def cpr_numbers(draw: st.DrawFn, mod11: bool) -> str:
     if mod11:
         first = int(serial[:3])
         while True:
-            check = -sum(w * int(d) for w, d in zip(CPR_WEIGHTS, date_digits + f"{first:03}")) % 11
+            check = -sum(w * int(d) for w, d in zip(CPR_WEIGHTS, date_digits + f"{first:03}", strict=False)) % 11
             if check < 10:
                 break
             first = (first + 1) % 1000

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from muni.resync import Resync, ResyncSchedule
+from ops.resync import Resync, ResyncSchedule
 
 
 def _script(code: str) -> tuple[str, ...]:
@@ -20,7 +20,7 @@ def test_off_unless_hours_are_given() -> None:
     schedule = ResyncSchedule.from_env({"MUNI_RESYNC_HOURS": "6"}, Path("/venv/bin/python"))
     assert schedule.every_s == 6 * 3600
     assert [argv[3:] for argv in schedule.commands] == [("crawl", "--all"), ("index",)]
-    assert all(argv[:3] == ("/venv/bin/python", "-m", "muni.cli") for argv in schedule.commands)
+    assert all(argv[:3] == ("/venv/bin/python", "-m", "ops.cli") for argv in schedule.commands)
 
 
 @pytest.mark.parametrize("raw", ["soon", "-1"])

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from muni.sms import (
+from sms.sender import (
     OutboxSmsSender,
     SmsError,
     SmsSettings,

@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 
+from conversation.directory import Directory
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
 from knowledge import ContactCentre
-from muni.sms import OutboxSmsSender, SmsSettings
+from sms.sender import OutboxSmsSender
 from tests.voice.support import AGENTS, PUBLIC_URL, TOKEN, Clock
 from tests.web.conftest import (  # noqa: F401 (fixtures)
     closed_port_url,
@@ -23,9 +26,6 @@ from tests.web.conftest import (  # noqa: F401 (fixtures)
 from tests.web.support import Client
 from voice.settings import TransferTarget, VoiceSettings
 from voice.state import VoiceConfig
-from web.app import create_app
-from web.directory import Directory
-from web.settings import GatewaySettings
 
 HASH_KEY = b"test-phone-hash-key"
 VoiceClientFactory = Callable[..., Awaitable[Client]]
@@ -71,9 +71,10 @@ def make_voice_client(
         config = VoiceConfig(
             settings=overrides.pop("voice_settings", voice_settings),
             centre=ContactCentre.load(),
-            sms=SmsSettings(hash_key=HASH_KEY, outbox_path=outbox_path),
+            phone_hash_key=HASH_KEY,
         )
-        app = create_app(overrides.pop("settings", settings), directory, now=clock, voice=config, **overrides)
+        sms = OutboxSmsSender(outbox_path, HASH_KEY)  # the gateway's one SMS sender, here the sandbox
+        app = create_app(overrides.pop("settings", settings), directory, now=clock, voice=config, sms=sms, **overrides)
         return await aiohttp_client(app)
 
     return make

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aiohttp import ClientResponse
 from twilio.request_validator import RequestValidator
@@ -19,9 +19,9 @@ AGENTS = "+4570200000"
 CALLER = "+4520304050"
 CALL_SID = "CA" + "0123456789abcdef" * 2
 # Monday 2 March 2026, 10:30 in Copenhagen: the contact centre is open.
-OPEN = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+OPEN = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 # Saturday 7 March 2026, 11:00 in Copenhagen: closed all day.
-CLOSED = datetime(2026, 3, 7, 10, 0, tzinfo=timezone.utc)
+CLOSED = datetime(2026, 3, 7, 10, 0, tzinfo=UTC)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from muni.sms import OutboxSmsSender, phone_hash
+from sms.sender import OutboxSmsSender, phone_hash
 from tests.voice.conftest import HASH_KEY
 from tests.voice.support import (
     CALL_SID,

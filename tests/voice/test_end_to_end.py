@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 from twilio.request_validator import RequestValidator
 
-from muni.run import Stack
-from tests.stack import needs_stack, running_stack
+from ops.supervisor import Stack
+from tests.support.stack import needs_stack, running_stack
 
 pytestmark = [pytest.mark.e2e, needs_stack]
 

@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from conversation.state import CONVERSATIONS
+from gateway.settings import GatewaySettings
 from tests.voice.conftest import VoiceClientFactory
 from tests.voice.support import (
     AGENTS,
@@ -19,8 +21,6 @@ from tests.voice.support import (
     verbs,
 )
 from tests.web.support import Client, FakeRasa
-from web.settings import GatewaySettings
-from web.state import CONVERSATIONS
 
 
 async def test_a_slow_assistant_is_given_up_on_within_seconds_and_the_caller_put_through(

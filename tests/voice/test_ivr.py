@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC
 
 from muni.sealed import ContactSealer
 from tests.voice.conftest import VoiceClientFactory
@@ -94,7 +95,8 @@ async def test_an_answer_is_read_for_the_ear_with_buttons_as_keypad_choices(clie
 
 async def test_spoken_cpr_and_phone_digits_are_redacted_before_rasa_and_the_log(client: Client, rasa: FakeRasa) -> None:
     await start_assistant(client)
-    await twilio_post(client, "/voice/assistant", {"SpeechResult": "mit cpr er 0 1 0 1 9 0 1 2 3 4 og mit nummer 2 0 3 0 4 0 5 0"})
+    spoken = "mit cpr er 0 1 0 1 9 0 1 2 3 4 og mit nummer 2 0 3 0 4 0 5 0"
+    await twilio_post(client, "/voice/assistant", {"SpeechResult": spoken})
 
     assert rasa.messages[-1] == "mit cpr er [CPR] og mit nummer [TELEFON]"
     record = await call_record(client)
@@ -171,12 +173,12 @@ async def test_a_person_while_closed_gives_the_hours_and_the_other_ways(client: 
 
 
 async def test_the_first_of_may_closes_at_noon(client: Client, clock: Clock) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     await twilio_post(client, "/voice/incoming")
-    clock.now = datetime(2026, 5, 1, 9, 0, tzinfo=timezone.utc)  # Friday 11:00 local
+    clock.now = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)  # Friday 11:00 local
     assert (await twiml(await twilio_post(client, "/voice/menu", {"Digits": "2"}))).find("Dial") is not None
-    clock.now = datetime(2026, 5, 1, 10, 30, tzinfo=timezone.utc)  # Friday 12:30 local
+    clock.now = datetime(2026, 5, 1, 10, 30, tzinfo=UTC)  # Friday 12:30 local
     closed = await twiml(await twilio_post(client, "/voice/menu", {"Digits": "2"}))
     assert closed.find("Dial") is None and "lukket" in spoken(closed)
 

@@ -6,11 +6,11 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from conversation.directory import Directory
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
 from tests.voice.support import CALL_SID, CALLER, call_record, signature, twilio_post
 from tests.web.support import Client, FakeRasa
-from web.app import create_app
-from web.directory import Directory
-from web.settings import GatewaySettings
 
 WEBHOOKS = ["/voice/incoming", "/voice/menu", "/voice/assistant", "/voice/sms-consent", "/voice/status", "/voice/sms"]
 

@@ -12,10 +12,10 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
 
+from conversation.directory import Directory
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
 from tests.web.support import NOW, SECRET, Client, ClientFactory, FakeContactCentre, FakeRasa
-from web.app import create_app
-from web.directory import Directory
-from web.settings import GatewaySettings
 
 POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
-from web.state import LOG
-from web.store import ConversationLog
+from conversation.log import ConversationLog
+from conversation.state import LOG
 
 SECRET = "test-secret-key-0123456789-abcdefghij"
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 CONTACT_PHONE = "70 20 30 40"
 CONTACT_HOURS = "mandag-torsdag 8-20, fredag 8-16, søndag 16-20"
 

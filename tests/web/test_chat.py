@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from gateway.settings import GatewaySettings
 from tests.web.support import (
     NOW,
     SECRET,
@@ -20,7 +21,6 @@ from tests.web.support import (
     say,
     start,
 )
-from web.settings import GatewaySettings
 from web.tokens import TokenSigner
 
 

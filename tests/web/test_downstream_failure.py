@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.settings import GatewaySettings
 from tests.web.support import (
     CONTACT_HOURS,
     CONTACT_PHONE,
@@ -24,7 +25,6 @@ from tests.web.support import (
     say,
     start,
 )
-from web.settings import GatewaySettings
 
 
 def breaks_with_500(rasa: FakeRasa) -> None:
@@ -82,7 +82,7 @@ async def test_failed_bot_gives_scripted_fallback_and_keeps_the_citizens_turn(
 ) -> None:
     conversation = await start(client)
     failure(rasa)
-    caplog.set_level(logging.WARNING, logger="muni.web")
+    caplog.set_level(logging.WARNING, logger="muni.conversation")
 
     response = await say(client, conversation, text="hvordan fornyer jeg mit pas")
 
@@ -98,7 +98,7 @@ async def test_failed_bot_gives_scripted_fallback_and_keeps_the_citizens_turn(
         ("bot", body["messages"][0]["text"]),
     ]
     assert (turns[-1].source, turns[-1].handoff, turns[-1].topic) == ("fallback", True, None)
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name.startswith("muni.web")]
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name.startswith("muni.conversation")]
     assert len(warnings) == 1
     assert conversation["conversation_id"] in warnings[0].getMessage()
 
@@ -110,7 +110,7 @@ async def test_unreachable_rasa_gives_fallback_when_opening_too(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     client = await make_client(settings=dataclasses.replace(settings, rasa_url=closed_port_url))
-    caplog.set_level(logging.WARNING, logger="muni.web")
+    caplog.set_level(logging.WARNING, logger="muni.conversation")
 
     response = await client.post("/api/v1/conversations", json={"municipality": "aarhus", "channel": "web"})
 

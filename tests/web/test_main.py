@@ -1,4 +1,4 @@
-"""`python -m web`: the real entry point with the real tenant data, Rasa absent."""
+"""`python -m gateway`: the real entry point with the real tenant data, Rasa absent."""
 
 from __future__ import annotations
 
@@ -14,14 +14,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.support.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def gateway_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -32,7 +27,8 @@ def gateway_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         MUNI_RASA_URL=dead,
         MUNI_ACTIONS_URL=dead,
         MUNI_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'muni.db'}",
-        MUNI_RASA_TIMEOUT_S="1",
+        MUNI_RASA_TIMEOUT_S="2",
+        MUNI_BOOKING_TIMEOUT_S="0.1",  # a booking call must fit inside the gateway's wait
         **extra,
     )
     return env
@@ -41,7 +37,7 @@ def gateway_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def test_bad_configuration_exits_with_a_message_naming_the_variable(tmp_path: Path) -> None:
     env = gateway_env(tmp_path, MUNI_PORT="http")
     result = subprocess.run(
-        [sys.executable, "-m", "web"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "gateway"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 2
     assert "MUNI_PORT" in result.stderr
@@ -51,7 +47,7 @@ def test_bad_configuration_exits_with_a_message_naming_the_variable(tmp_path: Pa
 def gateway(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "web"],
+        [sys.executable, "-m", "gateway"],
         cwd=ROOT,
         env=gateway_env(tmp_path, MUNI_PORT=str(port)),
         stdout=subprocess.PIPE,

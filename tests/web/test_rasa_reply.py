@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from conversation.rasa import InvalidReply, MissingVariable, parse_reply
 from tests.web.support import bot_text, muni_meta
-from web.rasa import InvalidReply, MissingVariable, parse_reply
 
 LINK = {"title": "Læs mere", "url": "https://aarhus.dk/pas"}
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.web.support import Client, ClientFactory, FakeRasa, conversation_log
-from web.settings import GatewaySettings
+from conversation.state import ENGINE
+from gateway.settings import GatewaySettings
+from tests.web.support import Client, ClientFactory, FakeRasa
 
 
 async def readiness(client: Client) -> tuple[int, dict[str, Any]]:
@@ -91,7 +92,7 @@ async def test_not_ready_when_the_action_server_is_unreachable(
 
 
 async def test_not_ready_when_the_database_is_broken(client: Client, database_path: Path) -> None:
-    await conversation_log(client).close()  # drop pooled connections so the next one opens the file
+    await client.app[ENGINE].dispose()  # drop pooled connections so the next one opens the file
     for path in database_path.parent.glob(database_path.name + "*"):
         path.write_bytes(b"this is not a database" * 100)
     status, body = await readiness(client)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from web.settings import GatewaySettings, SettingsError
+from gateway.settings import GatewaySettings, SettingsError
+from muni.keys import KeyPurpose, derive_key
+from muni.paths import ROOT
+from sms.sender import SmsSettings
 
 SECRET = "k" * 32
 
@@ -17,12 +20,29 @@ def test_defaults_need_only_the_secret() -> None:
         port=8080,
         rasa_url="http://127.0.0.1:5005",
         actions_url="http://127.0.0.1:5055",
-        database_url="sqlite+aiosqlite:///var/muni.db",
+        database_url=f"sqlite+aiosqlite:///{ROOT / 'var' / 'muni.db'}",
         public_url="http://127.0.0.1:8080",
         rasa_timeout_s=8.0,
         conversations_per_minute=30,
         messages_per_minute=20,
+        sms=SmsSettings(
+            hash_key=derive_key(SECRET, KeyPurpose.PHONE_HASH), outbox_path=ROOT / "var" / "sms_outbox.jsonl"
+        ),
+        voice=None,
     )
+
+
+def test_var_resolves_against_the_repository_not_the_working_directory() -> None:
+    settings = GatewaySettings.from_env({"MUNI_SECRET_KEY": SECRET, "MUNI_VAR_DIR": "elsewhere/var"})
+    assert settings.database_url == f"sqlite+aiosqlite:///{ROOT / 'elsewhere' / 'var' / 'muni.db'}"
+    assert settings.sms_settings.outbox_path == ROOT / "elsewhere" / "var" / "sms_outbox.jsonl"
+
+
+def test_a_booking_that_could_outlast_the_wait_for_an_answer_stops_the_start() -> None:
+    # 3 attempts of 3 s plus back-off outlast the gateway's default 8 s wait for the whole turn.
+    with pytest.raises(SettingsError, match="MUNI_BOOKING_TIMEOUT_S=3 .* MUNI_RASA_TIMEOUT_S=8"):
+        GatewaySettings.from_env({"MUNI_SECRET_KEY": SECRET, "MUNI_BOOKING_TIMEOUT_S": "3"})
+    GatewaySettings.from_env({"MUNI_SECRET_KEY": SECRET, "MUNI_BOOKING_TIMEOUT_S": "2"})  # 6.6 s + 1 s fits
 
 
 def test_every_variable_is_read() -> None:
@@ -36,6 +56,7 @@ def test_every_variable_is_read() -> None:
             "MUNI_DATABASE_URL": "postgresql+asyncpg://muni:pw@db/muni",
             "MUNI_PUBLIC_URL": "https://muni.example.dk",
             "MUNI_RASA_TIMEOUT_S": "2.5",
+            "MUNI_BOOKING_TIMEOUT_S": "0.2",
             "MUNI_CONVERSATIONS_PER_MINUTE": "500",
             "MUNI_MESSAGES_PER_MINUTE": "40",
         }
@@ -75,6 +96,11 @@ def test_blank_values_mean_the_default() -> None:
         ({"MUNI_RASA_TIMEOUT_S": "nan"}, "MUNI_RASA_TIMEOUT_S"),
         ({"MUNI_CONVERSATIONS_PER_MINUTE": "0"}, "MUNI_CONVERSATIONS_PER_MINUTE"),
         ({"MUNI_MESSAGES_PER_MINUTE": "1.5"}, "MUNI_MESSAGES_PER_MINUTE"),
+        ({"MUNI_BOOKING_TIMEOUT_S": "0"}, "MUNI_BOOKING_TIMEOUT_S"),
+        ({"MUNI_BOOKING_TIMEOUT_S": "soon"}, "MUNI_BOOKING_TIMEOUT_S"),
+        ({"TWILIO_ACCOUNT_SID": "AC1"}, "TWILIO_AUTH_TOKEN"),
+        ({"TWILIO_AUTH_TOKEN": "t"}, "MUNI_VOICE_TRANSFER"),
+        ({"MUNI_EMBED_EXTRA_ORIGINS": "not an origin"}, "MUNI_EMBED_EXTRA_ORIGINS"),
     ],
 )
 def test_bad_values_name_the_variable(environ: dict[str, str], named: str) -> None:

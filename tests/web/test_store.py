@@ -5,15 +5,17 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from web.store import ConversationLog, ConversationRecord, TurnRecord
+from conversation.log import ConversationLog, ConversationRecord, TurnRecord
+from muni.db import open_engine
 
-T0 = datetime(2026, 5, 1, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 COPENHAGEN_SUMMER = timezone(timedelta(hours=2))
 
 
@@ -26,12 +28,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def log(database_url: str) -> AsyncIterator[ConversationLog]:
-    conversation_log = await ConversationLog.open(database_url)
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = open_engine(database_url)
     try:
-        yield conversation_log
+        yield engine
     finally:
-        await conversation_log.close()
+        await engine.dispose()
+
+
+@pytest.fixture
+async def log(engine: AsyncEngine) -> ConversationLog:
+    return await ConversationLog.open(engine)
 
 
 def conversation(municipality: str = "aarhus", topic: str | None = None) -> ConversationRecord:
@@ -125,14 +132,16 @@ async def test_knowledge_gaps_are_counted_per_municipality(log: ConversationLog)
 
 
 async def test_ping_and_reopening_keep_the_data(database_url: str) -> None:
-    first = await ConversationLog.open(database_url)
+    engine = open_engine(database_url)
+    first = await ConversationLog.open(engine)
     record = conversation()
     await first.start_conversation(record)
     await first.ping()
-    await first.close()
+    await engine.dispose()
 
-    second = await ConversationLog.open(database_url)  # create_all on existing tables is a no-op
+    engine = open_engine(database_url)
     try:
+        second = await ConversationLog.open(engine)  # create_all on existing tables is a no-op
         assert await second.conversation(record.id) == record
     finally:
-        await second.close()
+        await engine.dispose()

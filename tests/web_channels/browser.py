@@ -1,4 +1,4 @@
-"""Browser-test helpers: a gateway in a thread and axe-core scans (the browser itself is muni.browser)."""
+"""Browser-test helpers: a gateway in a thread and axe-core scans (the browser itself is bench.browser)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
-from muni.browser import browser_missing, chromium, host_page, site
-from muni.run import ROOT
+from bench.browser import browser_missing, chromium, host_page, site
+from ops.supervisor import ROOT
 
 __all__ = ["AXE", "axe_violations", "browser_missing", "chromium", "host_page", "in_thread", "site"]
 

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from muni.sms import SentSms, SmsUnavailable, mask_number, phone_hash
+from conversation.directory import Directory, Embedding
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+from sms.sender import SentSms, SmsUnavailable, mask_number, phone_hash
 from tests.web.conftest import contact_centre, database_path, fake_rasa, rasa, settings  # noqa: F401
 from tests.web.support import NOW, SECRET, Client, ClientFactory, FakeContactCentre
-from web.app import create_app
 from web.channels.settings import WebChannelSettings, parse_agent_keys
 from web.channels.state import SMS_SENDER
-from web.directory import Directory, Embedding
-from web.settings import GatewaySettings
 
 TEST_PAGE = "http://127.0.0.1:8123"
 FOREIGN = "https://evil.example"

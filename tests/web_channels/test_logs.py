@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from conversation.log import ConversationLog
 from tests.web.conftest import postgres_url  # noqa: F401
-from tests.web.test_store import conversation, database_url, log  # noqa: F401
+from tests.web.test_store import conversation, database_url, engine, log  # noqa: F401
 from web.channels.sms_log import SmsLinkLog, SmsLinkRecord
-from web.store import ConversationLog
 
-T0 = datetime(2026, 5, 1, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 
 
 def link(idempotency_key: str = "call-1", **changes: object) -> SmsLinkRecord:
@@ -50,8 +51,8 @@ async def test_a_rating_needs_a_conversation_and_a_score_of_1_to_9(log: Conversa
             await log.record_rating(record.id, score, T0)
 
 
-async def test_one_claim_per_key_and_request(log: ConversationLog) -> None:  # noqa: F811
-    links = await SmsLinkLog.open(log.engine)
+async def test_one_claim_per_key_and_request(engine: AsyncEngine) -> None:  # noqa: F811
+    links = await SmsLinkLog.open(engine)
     assert await links.claim(link()) is None
     earlier = await links.claim(link(fingerprint="g" * 64))
     assert earlier is not None and earlier.status == "pending" and earlier.fingerprint == "f" * 64
@@ -63,8 +64,8 @@ async def test_one_claim_per_key_and_request(log: ConversationLog) -> None:  # n
     assert await links.claim(link(key_name="skive")) is None
 
 
-async def test_a_released_claim_can_be_made_again(log: ConversationLog) -> None:  # noqa: F811
-    links = await SmsLinkLog.open(log.engine)
+async def test_a_released_claim_can_be_made_again(engine: AsyncEngine) -> None:  # noqa: F811
+    links = await SmsLinkLog.open(engine)
     assert await links.claim(link("call-2")) is None
     await links.release("hotline", "call-2")
     assert await links.find("hotline", "call-2") is None

@@ -6,12 +6,12 @@ import hashlib
 
 import pytest
 
+from gateway.settings import GatewaySettings, SettingsError
 from web.channels.settings import (
     DEFAULT_LINK_DOMAINS,
     WebChannelSettings,
     parse_agent_keys,
 )
-from web.settings import GatewaySettings, SettingsError
 
 SECRET = {"MUNI_SECRET_KEY": "s" * 40}
 DIGEST = hashlib.sha256(b"a-long-random-key").hexdigest()

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from muni.run import Stack
-from tests.stack import needs_stack, running_stack
+from ops.supervisor import Stack
+from tests.support.stack import needs_stack, running_stack
 from tests.web_channels.browser import (
     AXE,
     axe_violations,
@@ -179,7 +179,7 @@ def test_an_agents_sms_link_goes_to_the_outbox_and_opens_on_its_topic(world: Wor
             headers={"Authorization": f"Bearer {AGENT_KEY}", "Idempotency-Key": "call-e2e-1",
                      "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
 
     (first_status, first), (second_status, second) = send(), send()

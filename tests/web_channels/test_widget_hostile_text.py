@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+from conversation.directory import Directory, Embedding
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
 from tests.web.support import (
     CONTACT_PHONE,
     FakeContactCentre,
@@ -27,10 +30,7 @@ from tests.web_channels.browser import (
     in_thread,
     site,
 )
-from web.app import create_app
 from web.channels.settings import WebChannelSettings
-from web.directory import Directory, Embedding
-from web.settings import GatewaySettings
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or "")
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from aiohttp import web
 
+from conversation.directory import Embedding
+from conversation.state import DIRECTORY
 from web.channels.security import allowed_origins, page_policy
-from web.directory import Embedding
-from web.state import DIRECTORY, SETTINGS
+from web.state import SETTINGS
 from web.wire import json_response
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"

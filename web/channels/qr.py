@@ -7,8 +7,9 @@ import io
 import segno
 from aiohttp import web
 
+from conversation.state import DIRECTORY
 from web.channels.links import deep_link
-from web.state import DIRECTORY, SETTINGS
+from web.state import SETTINGS
 
 _KINDS = {"svg": "image/svg+xml", "png": "image/png"}
 

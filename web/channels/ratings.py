@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from conversation.state import CLOCK, CONVERSATIONS, LOG
 from web.channels.security import require_allowed_origin
 from web.chat import bearer_token, json_object
 from web.errors import ApiError
-from web.state import CLOCK, CONVERSATIONS, LOG, SIGNER
+from web.state import SIGNER
 from web.wire import json_response
 
 

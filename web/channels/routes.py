@@ -6,28 +6,28 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from muni.sms import SmsSender, SmsSettings, sms_sender
+from conversation.state import ENGINE
+from sms.sender import SmsSender
 from web.channels import pages, qr, ratings, sms_links
 from web.channels.security import preflight, security_headers
 from web.channels.sms_log import SmsLinkLog
 from web.channels.state import SMS_LIMITERS, SMS_LOG, SMS_SENDER, SmsLimiters
 from web.limits import RateLimiter, TokenBucketLimiter
-from web.state import LOG, SETTINGS
+from web.state import SETTINGS
 
 HOUR_S = 3600.0
 
 
 def add_web_channel_routes(
     app: web.Application,
+    sms: SmsSender,
     *,
-    sms: SmsSender | None = None,
     sms_per_key: RateLimiter | None = None,
     sms_per_recipient: RateLimiter | None = None,
 ) -> None:
-    """Routes, security headers and resources of the web channels; `sms` defaults to Twilio or the outbox."""
+    """Routes, security headers and resources of the web channels; `sms` is the gateway's one SMS sender."""
     channels = app[SETTINGS].channels
-    if sms is not None:
-        app[SMS_SENDER] = sms
+    app[SMS_SENDER] = sms
     app[SMS_LIMITERS] = SmsLimiters(
         per_key=sms_per_key or TokenBucketLimiter(channels.sms_per_key_per_hour, HOUR_S),
         per_recipient=sms_per_recipient or TokenBucketLimiter(channels.sms_per_recipient_per_hour, HOUR_S),
@@ -51,8 +51,6 @@ def add_web_channel_routes(
 
 
 async def _sms(app: web.Application) -> AsyncIterator[None]:
-    # After the conversation log's context: the SMS-link log lives in the same database.
-    app[SMS_LOG] = await SmsLinkLog.open(app[LOG].engine)
-    if SMS_SENDER not in app:
-        app[SMS_SENDER] = sms_sender(SmsSettings.from_env(app[SETTINGS].secret_key.encode("utf-8")))
+    # After the conversation core's context: the SMS-link log lives on the same engine.
+    app[SMS_LOG] = await SmsLinkLog.open(app[ENGINE])
     yield

@@ -6,8 +6,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from conversation.state import DIRECTORY
 from web.errors import ApiError
-from web.state import DIRECTORY, SETTINGS
+from web.state import SETTINGS
 
 # Every response gets a policy; pages replace it with page_policy(). JSON and images need nothing.
 DEFAULT_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from muni.env import SettingsError
+
 # National sites the guides link to; a municipality's own website is always allowed too.
 DEFAULT_LINK_DOMAINS = (
     "borger.dk",
@@ -29,7 +31,7 @@ _KEY_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _SCOPE = re.compile(r"\*|[a-z][a-z0-9-]*(\+[a-z][a-z0-9-]*)*")
 
 
-class ChannelSettingsError(ValueError):
+class ChannelSettingsError(SettingsError):
     """A variable of the environment is invalid; the message names it."""
 
 

@@ -10,29 +10,29 @@ import re
 
 from aiohttp import web
 
-from muni.sms import SmsError, SmsUnavailable, mask_number, phone_hash
+from conversation.state import CLOCK, DIRECTORY
+from muni.phones import danish_e164
+from sms.sender import SmsError, SmsUnavailable, mask_number, phone_hash
 from web.channels.links import deep_link
 from web.channels.settings import AgentKey
 from web.channels.sms_log import SmsLinkRecord
 from web.channels.state import SMS_LIMITERS, SMS_LOG, SMS_SENDER
 from web.chat import bearer_token, json_object
 from web.errors import ApiError
-from web.state import CLOCK, DIRECTORY, SETTINGS
+from web.state import SETTINGS
 from web.wire import json_response
 
 logger = logging.getLogger("muni.web.sms_links")
 
 _IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{8,200}")
-_DANISH = re.compile(r"(?:\+45|0045)?([2-9][0-9]{7})")
 
 
 def danish_mobile(raw: object) -> str:
     """'+45 20 12 34 56', '0045…' or '20123456' as +4520123456; ApiError(400) for anything else."""
-    compact = re.sub(r"[\s\-().]", "", raw) if isinstance(raw, str) else ""
-    match = _DANISH.fullmatch(compact)
-    if match is None:
+    number = danish_e164(raw) if isinstance(raw, str) else None
+    if number is None:
         raise ApiError(400, "invalid_phone", "Feltet 'to' skal være et dansk telefonnummer med 8 cifre.")
-    return "+45" + match.group(1)
+    return number
 
 
 def authenticate(request: web.Request) -> AgentKey:
@@ -65,8 +65,7 @@ async def create_sms_link(request: web.Request) -> web.Response:
         raise ApiError(400, "unknown_topic", "Feltet 'topic' skal være et emne fra topics.yml.")
     number = danish_mobile(body.get("to"))
 
-    hash_key = request.app[SETTINGS].secret_key.encode("utf-8")
-    recipient = phone_hash(number, hash_key)
+    recipient = phone_hash(number, request.app[SETTINGS].phone_hash_key)
     fingerprint = hashlib.sha256(json.dumps([recipient, municipality, topic]).encode()).hexdigest()
     log = request.app[SMS_LOG]
     record = SmsLinkRecord(
@@ -111,7 +110,7 @@ async def _send(request: web.Request, record: SmsLinkRecord, number: str) -> web
     except SmsUnavailable as error:
         await log.release(record.key_name, record.idempotency_key)
         logger.warning("SMS link for %s/%s not sent: %s", record.municipality, record.topic, error)
-        raise ApiError(503, "sms_unavailable", "SMS kunne ikke sendes lige nu. Prøv igen med samme Idempotency-Key.")
+        raise ApiError(503, "sms_unavailable", "SMS kunne ikke sendes lige nu. Prøv igen med samme Idempotency-Key.") from None
     except SmsError as error:
         await log.release(record.key_name, record.idempotency_key)
         raise ApiError(400, "sms_refused", f"SMS'en blev afvist: {error}") from None

@@ -6,7 +6,7 @@ The recipient is kept only as a keyed hash and a masked form (last two digits).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import (
     Column,
@@ -22,6 +22,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from muni.clock import from_db, to_utc
+from muni.db import create_tables
 
 metadata = MetaData()
 
@@ -63,8 +66,7 @@ class SmsLinkLog:
 
     @classmethod
     async def open(cls, engine: AsyncEngine) -> SmsLinkLog:
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
+        await create_tables(engine, metadata)
         return cls(engine)
 
     async def claim(self, record: SmsLinkRecord) -> SmsLinkRecord | None:
@@ -72,7 +74,7 @@ class SmsLinkLog:
         try:
             async with self._engine.begin() as connection:
                 await connection.execute(
-                    sms_links.insert().values(**{**record.__dict__, "created_at": record.created_at.astimezone(timezone.utc)})
+                    sms_links.insert().values(**{**record.__dict__, "created_at": to_utc(record.created_at)})
                 )
         except IntegrityError:
             earlier = await self.find(record.key_name, record.idempotency_key)
@@ -90,9 +92,7 @@ class SmsLinkLog:
         if row is None:
             return None
         values = {name: row._mapping[name] for name in SmsLinkRecord.__dataclass_fields__}
-        created = values["created_at"]
-        # SQLite hands back naive datetimes; everything is stored in UTC.
-        values["created_at"] = created if created.tzinfo is not None else created.replace(tzinfo=timezone.utc)
+        values["created_at"] = from_db(values["created_at"])
         return SmsLinkRecord(**values)
 
     async def complete(self, key_name: str, idempotency_key: str, status: str, message_id: str) -> None:

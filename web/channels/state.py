@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from muni.sms import SmsSender
+from sms.sender import SmsSender
 from web.channels.sms_log import SmsLinkLog
 from web.limits import RateLimiter
 

@@ -22,8 +22,8 @@ from knowledge.index.indexer import Indexer
 from knowledge.index.retriever import Retriever
 from knowledge.index.settings import IndexSettings
 from knowledge.index.store import KEYWORD_FIELDS
-from muni.chatclient import free_port  # nothing listens on it
 from tests.knowledge.index.conftest import HashingEmbedder
+from tests.support.ports import free_port  # nothing listens on it
 
 SERVER = os.environ.get("MUNI_TEST_QDRANT_URL", "http://127.0.0.1:6333")
 
@@ -31,7 +31,7 @@ SERVER = os.environ.get("MUNI_TEST_QDRANT_URL", "http://127.0.0.1:6333")
 def _server_missing() -> str | None:
     try:
         QdrantClient(url=SERVER, timeout=2).get_collections()
-    except Exception as error:  # noqa: BLE001 (any failure means: no server to test against)
+    except Exception as error:
         return f"no Qdrant server at {SERVER} (set MUNI_TEST_QDRANT_URL): {type(error).__name__}"
     return None
 

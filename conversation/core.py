@@ -1,0 +1,42 @@
+"""Puts the conversation core on an application: one HTTP session, one engine, the log, the service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+
+from conversation.directory import Directory
+from conversation.log import ConversationLog
+from conversation.rasa import RasaClient
+from conversation.service import Conversations
+from conversation.settings import ConversationSettings
+from conversation.state import CLOCK, CONVERSATIONS, DIRECTORY, ENGINE, HTTP, LOG
+from muni.clock import Clock
+from muni.db import open_engine
+from muni.sealed import ContactSealer
+
+
+def add_conversation_core(
+    app: web.Application, settings: ConversationSettings, directory: Directory, now: Clock
+) -> None:
+    """Nothing is opened until the application starts; channels added after this may use ENGINE and LOG."""
+    app[DIRECTORY] = directory
+    app[CLOCK] = now
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        engine = open_engine(settings.database_url)
+        try:
+            async with aiohttp.ClientSession() as session:
+                app[HTTP] = session
+                app[ENGINE] = engine
+                app[LOG] = log = await ConversationLog.open(engine)
+                rasa = RasaClient(session, settings.rasa_url, settings.rasa_timeout_s)
+                sealer = ContactSealer(settings.secret_key)
+                app[CONVERSATIONS] = Conversations(log, rasa, directory, now, sealer=sealer)
+                yield
+        finally:
+            await engine.dispose()
+
+    app.cleanup_ctx.append(resources)

@@ -1,0 +1,172 @@
+"""Client for the Rasa server's REST channel (loopback only), and the pure conversion of its reply."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+import aiohttp
+
+from muni.replies import META_KEY, SOURCES, Button, Link, Message, Source
+
+logger = logging.getLogger("muni.conversation.rasa")
+
+WEBHOOK_PATH = "/webhooks/rest/webhook"
+MAX_ERROR_SNIPPET = 200
+
+
+class RasaMetadata(TypedDict, total=False):
+    municipality: str
+    channel: str
+    # A phone number or e-mail address the citizen wrote, sealed (muni/sealed.py):
+    # the text itself reaches Rasa redacted.
+    sealed_contact: str
+
+
+@dataclass(frozen=True)
+class MissingVariable:
+    variable: str
+    topic: str | None
+
+
+@dataclass(frozen=True)
+class BotReply:
+    """What the bot said, and what the last muni meta item said about it."""
+
+    messages: list[Message]
+    topic: str | None = None
+    source: Source = "conversation"
+    handoff: bool = False
+    missing: list[MissingVariable] = field(default_factory=list)
+
+
+class RasaUnavailable(Exception):
+    """Rasa (or the action server behind it) failed to give a usable reply."""
+
+
+class InvalidReply(RasaUnavailable):
+    """Rasa answered, but not with the list of bot messages the channel promises."""
+
+
+class RasaClient:
+    """Sends one citizen message to Rasa and returns the bot's reply."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, timeout_s: float) -> None:
+        self._session = session
+        self._url = base_url.rstrip("/") + WEBHOOK_PATH
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+
+    async def send(self, sender: str, message: str, metadata: RasaMetadata) -> BotReply:
+        """Raise RasaUnavailable on connection errors, timeouts, non-200 and malformed replies."""
+        body = {"sender": sender, "message": message, "metadata": metadata}
+        try:
+            async with self._session.post(self._url, json=body, timeout=self._timeout) as response:
+                raw = await response.read()
+                if response.status != 200:
+                    snippet = raw[:MAX_ERROR_SNIPPET].decode("utf-8", "replace")
+                    raise RasaUnavailable(f"HTTP {response.status} from {self._url}: {snippet!r}")
+        except TimeoutError:
+            raise RasaUnavailable(f"no reply from {self._url} within {self._timeout.total} s") from None
+        except aiohttp.ClientError as error:
+            raise RasaUnavailable(f"{type(error).__name__} calling {self._url}: {error}") from error
+        try:
+            items = json.loads(raw)
+        except ValueError:
+            raise InvalidReply(f"reply from {self._url} is not JSON") from None
+        return parse_reply(items)
+
+
+def parse_reply(items: Any) -> BotReply:
+    """Convert Rasa's REST-style list of bot messages into the API's messages and meta."""
+    if not isinstance(items, list):
+        raise InvalidReply(f"expected a list of bot messages, got {type(items).__name__}")
+    messages: list[Message] = []
+    topic: str | None = None
+    source: Source = "conversation"
+    handoff = False
+    missing: list[MissingVariable] = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise InvalidReply(f"bot message is not an object: {type(item).__name__}")
+        if "text" in item:
+            messages.append(_message(item))
+        custom = item.get("custom")
+        if not isinstance(custom, dict) or META_KEY not in custom:
+            continue
+        meta = custom[META_KEY]
+        if not isinstance(meta, dict):
+            raise InvalidReply("custom.muni is not an object")
+        topic, source, handoff = _meta(meta)
+        links = _links(meta.get("links", []))
+        if links and messages:
+            messages[-1].setdefault("links", []).extend(links)
+        elif links:
+            logger.warning("Dropped %d links from a muni meta item with no text before it", len(links))
+        missing.extend(_missing(meta.get("missing", [])))
+    return BotReply(messages=messages, topic=topic, source=source, handoff=handoff, missing=missing)
+
+
+def _message(item: dict[str, Any]) -> Message:
+    text = item["text"]
+    if not isinstance(text, str):
+        raise InvalidReply("a bot message's text is not a string")
+    message: Message = {"text": text}
+    buttons = item.get("buttons")
+    if buttons:
+        message["buttons"] = _buttons(buttons)
+    return message
+
+
+def _buttons(raw: Any) -> list[Button]:
+    if not isinstance(raw, list):
+        raise InvalidReply("buttons is not a list")
+    buttons: list[Button] = []
+    for button in raw:
+        if not (
+            isinstance(button, dict) and isinstance(button.get("title"), str) and isinstance(button.get("payload"), str)
+        ):
+            raise InvalidReply("a button needs a string title and payload")
+        buttons.append({"title": button["title"], "payload": button["payload"]})
+    return buttons
+
+
+def _meta(meta: dict[str, Any]) -> tuple[str | None, Source, bool]:
+    topic = meta.get("topic")
+    source = meta.get("source", "conversation")
+    handoff = meta.get("handoff", False)
+    if topic is not None and not isinstance(topic, str):
+        raise InvalidReply("muni.topic must be a string or null")
+    if source not in SOURCES:
+        raise InvalidReply(f"muni.source {source!r} is not one of {sorted(SOURCES)}")
+    if not isinstance(handoff, bool):
+        raise InvalidReply("muni.handoff must be a boolean")
+    return topic, source, handoff
+
+
+def _links(raw: Any) -> list[Link]:
+    if not isinstance(raw, list):
+        raise InvalidReply("muni.links is not a list")
+    links: list[Link] = []
+    for link in raw:
+        if not (isinstance(link, dict) and isinstance(link.get("title"), str) and isinstance(link.get("url"), str)):
+            raise InvalidReply("a link needs a string title and url")
+        # Links may come from crawled pages: only web addresses reach the citizen's browser.
+        if not link["url"].lower().startswith(("https://", "http://")):
+            logger.warning("Dropped a link that is not http(s): %r", link["url"][:100])
+            continue
+        links.append({"title": link["title"], "url": link["url"]})
+    return links
+
+
+def _missing(raw: Any) -> list[MissingVariable]:
+    if not isinstance(raw, list):
+        raise InvalidReply("muni.missing is not a list")
+    found: list[MissingVariable] = []
+    for entry in raw:
+        if not isinstance(entry, dict) or not isinstance(entry.get("variable"), str):
+            raise InvalidReply("a missing entry needs a string variable")
+        topic = entry.get("topic")
+        found.append(MissingVariable(variable=entry["variable"], topic=topic if isinstance(topic, str) else None))
+    return found

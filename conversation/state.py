@@ -1,0 +1,20 @@
+"""Typed state of the conversation core on the gateway application (every channel reads it)."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from conversation.directory import Directory
+from conversation.log import ConversationLog
+from conversation.service import Conversations
+from muni.clock import Clock
+
+DIRECTORY = web.AppKey("directory", Directory)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+# Opened in cleanup_ctx, one of each per process:
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+ENGINE = web.AppKey("engine", AsyncEngine)  # the one database engine every store of the process shares
+LOG = web.AppKey("log", ConversationLog)
+CONVERSATIONS = web.AppKey("conversations", Conversations)

@@ -1,0 +1,50 @@
+"""The gateway: the conversation core with every channel on it, composed in one place.
+
+`web/` and `voice/` are independent channels; each builds only on the conversation
+core (`conversation/`) and the small shared packages. This module is the one that
+knows them all.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from conversation.core import add_conversation_core
+from conversation.directory import Directory
+from gateway import health
+from gateway.settings import GatewaySettings
+from gateway.state import SETTINGS
+from muni.clock import Clock, utc_now
+from sms.sender import SmsSender, sms_sender
+from voice.app import mount_voice
+from voice.state import VoiceConfig
+from web.errors import error_middleware
+from web.limits import RateLimiter
+from web.setup import add_web
+
+MAX_BODY_BYTES = 16 * 1024
+
+
+def create_app(
+    settings: GatewaySettings,
+    directory: Directory,
+    *,
+    now: Clock = utc_now,
+    message_limiter: RateLimiter | None = None,
+    conversation_limiter: RateLimiter | None = None,
+    voice: VoiceConfig | None = None,
+    sms: SmsSender | None = None,
+) -> web.Application:
+    """Build the gateway; nothing is opened until the application starts."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware])
+    app[SETTINGS] = settings
+    add_conversation_core(app, settings.conversation, directory, now)
+    app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/readyz", health.readyz)
+    sender = sms_sender(settings.sms_settings) if sms is None else sms  # one SMS sender for every channel
+    add_web(
+        app, settings.web, sender, message_limiter=message_limiter, conversation_limiter=conversation_limiter
+    )
+    if voice is not None:  # only with TWILIO_AUTH_TOKEN: unsigned calls are never served
+        mount_voice(app, voice, sender)
+    return app

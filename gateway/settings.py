@@ -1,0 +1,99 @@
+"""The gateway process's configuration: one frozen value built from the environment and checked at start."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from booking.settings import BookingSettings
+from conversation.settings import ConversationSettings
+from muni import env
+from muni.db import check_database_url
+from muni.env import SettingsError
+from muni.keys import KeyPurpose, derive_key
+from muni.paths import var_dir
+from muni.replies import DEFAULT_ANSWER_WAIT_S
+from sms.sender import SmsSettings
+from voice.settings import VoiceSettings
+from web.channels.settings import WebChannelSettings
+from web.settings import WebSettings
+
+__all__ = ["GatewaySettings", "SettingsError"]
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    secret_key: str = field(repr=False)
+    host: str = "127.0.0.1"
+    port: int = 8080
+    rasa_url: str = "http://127.0.0.1:5005"
+    actions_url: str = "http://127.0.0.1:5055"
+    database_url: str = f"sqlite+aiosqlite:///{var_dir() / 'muni.db'}"
+    public_url: str = "http://127.0.0.1:8080"
+    rasa_timeout_s: float = DEFAULT_ANSWER_WAIT_S
+    conversations_per_minute: int = 30  # new conversations per client IP
+    messages_per_minute: int = 20  # messages per conversation
+    channels: WebChannelSettings = field(default_factory=WebChannelSettings)  # embed, links, agents' keys
+    sms: SmsSettings | None = None  # None: the SANDBOX outbox in var/
+    voice: VoiceSettings | None = None  # None: no TWILIO_AUTH_TOKEN, /voice/ is not served
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> GatewaySettings:
+        """Read and validate every variable the gateway uses; raise SettingsError naming the bad one."""
+        defaults = cls(secret_key="")
+        secret = env.secret_key(environ)
+        public_url = env.http_url(environ, "MUNI_PUBLIC_URL", defaults.public_url)
+        rasa_timeout_s = env.seconds(environ, "MUNI_RASA_TIMEOUT_S", defaults.rasa_timeout_s)
+        BookingSettings.from_env(environ).check_fits(rasa_timeout_s)
+        database_url = env.value(environ, "MUNI_DATABASE_URL")
+        return cls(
+            secret_key=secret,
+            host=env.host(environ, "MUNI_HOST", defaults.host),
+            port=env.port(environ, "MUNI_PORT", defaults.port),
+            rasa_url=env.http_url(environ, "MUNI_RASA_URL", defaults.rasa_url),
+            actions_url=env.http_url(environ, "MUNI_ACTIONS_URL", defaults.actions_url),
+            database_url=(
+                f"sqlite+aiosqlite:///{var_dir(environ) / 'muni.db'}"
+                if database_url is None
+                else check_database_url("MUNI_DATABASE_URL", database_url)
+            ),
+            public_url=public_url,
+            rasa_timeout_s=rasa_timeout_s,
+            conversations_per_minute=env.positive_int(
+                environ, "MUNI_CONVERSATIONS_PER_MINUTE", defaults.conversations_per_minute
+            ),
+            messages_per_minute=env.positive_int(environ, "MUNI_MESSAGES_PER_MINUTE", defaults.messages_per_minute),
+            channels=WebChannelSettings.from_env(environ),
+            sms=SmsSettings.from_env(derive_key(secret, KeyPurpose.PHONE_HASH), environ),
+            voice=VoiceSettings.from_env(public_url, environ),
+        )
+
+    @property
+    def conversation(self) -> ConversationSettings:
+        return ConversationSettings(
+            secret_key=self.secret_key,
+            database_url=self.database_url,
+            rasa_url=self.rasa_url,
+            rasa_timeout_s=self.rasa_timeout_s,
+        )
+
+    @property
+    def web(self) -> WebSettings:
+        return WebSettings(
+            secret_key=self.secret_key,
+            public_url=self.public_url,
+            conversations_per_minute=self.conversations_per_minute,
+            messages_per_minute=self.messages_per_minute,
+            channels=self.channels,
+        )
+
+    @property
+    def sms_settings(self) -> SmsSettings:
+        """The SMS settings, or the SANDBOX outbox in var/ with the phone-hash key derived from the secret."""
+        if self.sms is not None:
+            return self.sms
+        return SmsSettings(
+            hash_key=derive_key(self.secret_key, KeyPurpose.PHONE_HASH), outbox_path=var_dir() / "sms_outbox.jsonl"
+        )
+

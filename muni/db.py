@@ -1,0 +1,100 @@
+"""SQL databases the same way in every store: one engine per process, SQLite or PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.sql.dml import Insert
+
+from muni.env import SettingsError
+
+SUPPORTED_DRIVERS = frozenset({"sqlite+aiosqlite", "postgresql+asyncpg"})
+
+
+def check_database_url(name: str, url: str) -> str:
+    """`url` if it is a database URL Muni supports, else SettingsError naming the variable `name`."""
+    try:
+        driver = make_url(url).drivername
+    except ArgumentError:
+        raise SettingsError(
+            f"{name} is not a database URL; expected e.g. "
+            "sqlite+aiosqlite:///var/muni.db or postgresql+asyncpg://user@host/db"
+        ) from None
+    if driver not in SUPPORTED_DRIVERS:
+        raise SettingsError(f"{name} uses the driver {driver!r}; supported: " + ", ".join(sorted(SUPPORTED_DRIVERS)))
+    return url
+
+
+def open_engine(database_url: str) -> AsyncEngine:
+    """An engine for database_url; SQLite gets its folder, WAL and a busy timeout."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+    return engine
+
+
+async def create_tables(engine: AsyncEngine, tables: MetaData) -> None:
+    """Create the tables of `tables` that are missing."""
+    async with engine.begin() as connection:
+        await connection.run_sync(tables.create_all)
+
+
+def insert(engine: AsyncEngine, table: Table) -> Insert:
+    """The dialect's INSERT for `table`, which knows ON CONFLICT (SQLite and PostgreSQL)."""
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    statement: Insert = dialect.insert(table)
+    return statement
+
+
+async def upsert(
+    engine: AsyncEngine,
+    table: Table,
+    values: Mapping[str, Any],
+    *,
+    keys: Sequence[str],
+    update: Mapping[str, Any] | None = None,
+) -> None:
+    """Insert `values`; on a conflict over `keys` set the columns in `update`, or do nothing without it.
+
+    `update` maps a column to a value, an SQL expression, or EXCLUDED (the value the
+    conflicting insert carried).
+    """
+    statement: Any = insert(engine, table).values(**values)
+    if update is None:
+        statement = statement.on_conflict_do_nothing(index_elements=list(keys))
+    else:
+        resolved = {
+            column: statement.excluded[column] if value is EXCLUDED else value for column, value in update.items()
+        }
+        statement = statement.on_conflict_do_update(index_elements=list(keys), set_=resolved)
+    async with engine.begin() as connection:
+        await connection.execute(statement)
+
+
+class _Excluded:
+    def __repr__(self) -> str:
+        return "EXCLUDED"
+
+
+EXCLUDED: Any = _Excluded()
+"""In `upsert(update=...)`: take this column's value from the row that conflicted."""
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers (readiness, admin) proceed while a turn is written; the busy timeout
+    # makes concurrent writers wait instead of failing with "database is locked".
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

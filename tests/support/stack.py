@@ -1,0 +1,50 @@
+"""The whole stack as real processes, for the end-to-end and browser tests."""
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from ops.supervisor import ROOT, Stack, StackConfig
+from tests.support.ports import free_port
+
+needs_stack = pytest.mark.skipif(
+    not (ROOT / "models" / "muni.tar.gz").exists() or not (ROOT / ".venv-rasa").exists(),
+    reason="needs the Rasa environment and a trained model (make test sets both up)",
+)
+
+
+@contextlib.contextmanager
+def running_stack(var_dir: Path, env: Mapping[str, str] | None = None) -> Iterator[Stack]:
+    """Rasa, actions, booking sandbox and gateway on free ports, writing under var_dir.
+
+    A stack that fails to start fails the test with the end of its output.
+    """
+    gateway_port = free_port()
+    config = StackConfig(
+        var_dir=var_dir,
+        gateway_port=gateway_port,
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        booking_sandbox_port=free_port(),
+        extra_env={
+            "MUNI_SECRET_KEY": "tests-" + "k" * 42,
+            "MUNI_VAR_DIR": str(var_dir),
+            "MUNI_PUBLIC_URL": f"http://127.0.0.1:{gateway_port}",
+            **(env or {}),
+        },
+    )
+    log = io.StringIO()
+    stack = Stack(config, log_sink=log)
+    try:
+        stack.start()
+    except (RuntimeError, TimeoutError) as error:
+        stack.stop()
+        pytest.fail(f"{error}\n{log.getvalue()[-6000:]}")
+    try:
+        yield stack
+    finally:
+        stack.stop()
