@@ -21,11 +21,12 @@ BOT_SOURCES := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup index run test eval bench bench-voice bench-booking bench-web bench-crawl bench-index browser train validate clean check-pythons
+.PHONY: help setup index run test lint eval bench bench-voice bench-booking bench-web bench-crawl bench-index browser train validate clean check-pythons
 
 help:
 	@echo "make run    – set up everything and start Muni on embedded defaults (http://127.0.0.1:8080)"
-	@echo "make test   – set up and run the whole test suite"
+	@echo "make test   – set up and run the whole test suite (with make lint first)"
+	@echo "make lint   – import-linter contracts (ARCHITECTURE.md), ruff and mypy"
 	@echo "make eval   – score the assistant on $(EVAL) through the chat API"
 	@echo "make bench  – 20 concurrent conversations through the chat API, latency figures"
 	@echo "make bench-voice – 30 concurrent phone calls through the signed voice webhooks, p95/p99"
@@ -101,7 +102,13 @@ $(AXE): web/tests-node/package-lock.json
 	npm ci --prefix web/tests-node --no-audit --no-fund \
 	  || echo "axe-core could not be installed: the accessibility scans will be skipped"
 
-test: setup browser $(AXE)
+# The layers of ARCHITECTURE.md (import-linter), the lint (ruff) and the types (mypy; strict on muni/ and conversation/).
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+test: setup browser $(AXE) lint
 	$(PY) -m pytest
 
 eval: setup $(INDEX)

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.replies import contact_centre, library, municipality_slug, report, say
 from muni.clock import utc_now
+from muni.replies import Source
 
 
 def offer_human(
@@ -19,7 +20,7 @@ def offer_human(
     now: datetime,
     *,
     topic: str | None = "human_agent",
-    source: str = "handoff",
+    source: Source = "handoff",
 ) -> None:
     """Tell the citizen how to reach a person now, and mark the reply as a handoff."""
     centre = contact_centre()

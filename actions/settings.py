@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from booking.settings import BookingSettings
+from booking.settings import BookingSettings, real_api_configured
 from knowledge.embeddings import EmbeddingError, EmbeddingSettings
 from knowledge.index.errors import IndexSettingsError
 from knowledge.index.settings import IndexSettings
@@ -22,6 +22,7 @@ class ActionServerSettings:
     booking: BookingSettings
     index: IndexSettings
     embedding: EmbeddingSettings | None  # None: no model built, so no website search
+    real_booking_apis: bool = False  # False: every municipality books in the SANDBOX
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> ActionServerSettings:
@@ -38,6 +39,7 @@ class ActionServerSettings:
             booking=booking,
             index=index,
             embedding=_embedding(environ),
+            real_booking_apis=real_api_configured(environ),
         )
 
 

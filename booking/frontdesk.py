@@ -131,7 +131,7 @@ class FrontDeskClient:
     async def hold(self, slot: Slot) -> Hold:
         payload = {"service": slot.service_id, "location": slot.location_id, "start": slot.start.isoformat()}
         status, body = await self._call("POST", "/holds", retry=False, json=payload)
-        raw = self._expect(status, body, (201,), "hold").get("hold")
+        raw: Any = self._expect(status, body, (201,), "hold").get("hold")
         return _parse(lambda: Hold(str(raw["id"]), _slot(raw["slot"]), _aware(raw["expires_at"])))
 
     async def release(self, hold_id: str) -> None:
@@ -162,7 +162,7 @@ class FrontDeskClient:
         return self._booking(self._expect(status, body, (200,), "lookup"))
 
     def _booking(self, body: dict[str, Any]) -> Booking:
-        raw = body.get("booking")
+        raw: Any = body.get("booking")
         sandbox = body.get("sandbox") is True
         return _parse(lambda: Booking(
             reference=str(raw["reference"]), service_id=str(raw["service"]), location_id=str(raw["location"]),

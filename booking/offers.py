@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from booking.dates import WEEKDAYS, When
 from booking.model import COPENHAGEN, Slot
@@ -36,12 +36,12 @@ def choose_offers(slots: Sequence[Slot], when: When) -> list[Slot]:
             start = local(slot.start)
             return abs(start.hour * 60 + start.minute - wished), slot.start
 
-        by_day: dict[object, list[Slot]] = {}
+        by_day: dict[date, list[Slot]] = {}
         for slot in fitting:
             by_day.setdefault(local(slot.start).date(), []).append(slot)
         chosen = [s for day in sorted(by_day) for s in sorted(by_day[day], key=distance)[:PER_DAY]]
         return sorted(chosen[:MAX_OFFERS], key=lambda s: s.start)
-    per_day: dict[object, int] = {}
+    per_day: dict[date, int] = {}
     chosen = []
     for slot in sorted(fitting, key=lambda s: s.start):
         day = local(slot.start).date()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +90,23 @@ class _Excluded:
 
 EXCLUDED: Any = _Excluded()
 """In `upsert(update=...)`: take this column's value from the row that conflicted."""
+
+
+@contextmanager
+def immediate_transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One SQLite write transaction that takes the write lock at once (BEGIN IMMEDIATE).
+
+    Two writers racing for the same rows wait for each other instead of both reading and one
+    failing at commit. Committed when the block ends, rolled back when it raises. The
+    connection must be in autocommit mode (`isolation_level=None`).
+    """
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -11,12 +11,13 @@ municipality's booking system, which sends the confirmation.
 from __future__ import annotations
 
 import base64
+from typing import Final
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from muni.keys import KeyPurpose, derive_key
 
-METADATA_KEY = "sealed_contact"
+METADATA_KEY: Final = "sealed_contact"
 MAX_AGE_S = 2 * 60 * 60  # a conversation's contact detail is not usable after two hours
 
 

@@ -16,10 +16,10 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from muni.clock import Clock, utc_now
 from muni.env import SettingsError
 from muni.paths import in_var
 from muni.phones import is_e164, normalise
@@ -134,10 +134,10 @@ class OutboxSmsSender:
     One line per idempotency key, ever: a repeated key returns the first message as a duplicate.
     """
 
-    def __init__(self, path: Path, hash_key: bytes, now: Any = None) -> None:
+    def __init__(self, path: Path, hash_key: bytes, now: Clock = utc_now) -> None:
         self._path = path
         self._key = hash_key
-        self._now = now or (lambda: datetime.now(UTC))
+        self._now = now
         self._lock = asyncio.Lock()
         self._sent: dict[str, SentSms] | None = None
 

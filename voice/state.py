@@ -84,6 +84,6 @@ TASKS = web.AppKey("voice_tasks", Background)
 OPENINGS: web.AppKey[dict[str, asyncio.Task[str | None]]] = web.AppKey("voice_openings")
 # Opened in cleanup_ctx:
 CALLS = web.AppKey("voice_calls", CallLog)
-SMS = web.AppKey("voice_sms", SmsSender)  # type: ignore[type-abstract]  # a Protocol: AppKey wants a class
+SMS = web.AppKey("voice_sms", SmsSender)
 # On the gateway, so tests and the operator can reach the mounted sub-application.
 VOICE_APP = web.AppKey("voice_app", web.Application)

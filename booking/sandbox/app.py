@@ -16,6 +16,7 @@ from booking.model import COPENHAGEN, Booking, BookingNotFound, Hold, HoldExpire
 from booking.sandbox.calendar import Calendar, load_calendars
 from booking.sandbox.store import SandboxStore
 from muni.clock import utc_now
+from muni.paths import in_var
 
 SANDBOX_NOTICE = "SANDBOX – testsystem, ikke en rigtig tidsbestilling"
 MAX_RANGE_DAYS = 62
@@ -36,7 +37,7 @@ class SandboxSettings:
         if not raw_port.isdigit():
             raise SystemExit(f"MUNI_BOOKING_SANDBOX_PORT must be a port number, got {raw_port!r}")
         return cls(
-            database=Path(environ.get("MUNI_BOOKING_SANDBOX_DB", "var/booking_sandbox.db")),
+            database=in_var(environ, "MUNI_BOOKING_SANDBOX_DB", "booking_sandbox.db"),
             api_key=environ.get("MUNI_BOOKING_SANDBOX_KEY", "sandbox"),
             port=int(raw_port),
         )

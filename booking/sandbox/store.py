@@ -12,6 +12,7 @@ from pathlib import Path
 
 from booking.model import COPENHAGEN, Booking, BookingNotFound, Hold, HoldExpired, Slot, SlotTaken
 from booking.sandbox.calendar import Calendar, units
+from muni.db import immediate_transaction
 
 HOLD_TTL = timedelta(minutes=10)
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I
@@ -79,13 +80,8 @@ class SandboxStore:
 
     def free_slots(self, calendar: Calendar, service_id: str, first: date, last: date, now: datetime) -> list[Slot]:
         service = calendar.services[service_id]
-        self.connection.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate_transaction(self.connection):
             self._purge(now)
-            self.connection.execute("COMMIT")
-        except BaseException:
-            self.connection.execute("ROLLBACK")
-            raise
         found = []
         day = first
         while day <= last:
@@ -105,9 +101,7 @@ class SandboxStore:
             raise SlotTaken("not a bookable time")
         hold_id = "H-" + secrets.token_urlsafe(12)
         expires = now + HOLD_TTL
-        db = self.connection
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate_transaction(self.connection) as db:
             self._purge(now)
             taken = self._taken(calendar, slot.location_id, slot.start.date())
             for desk in self._free_desks(calendar, slot.location_id, slot.start, service.minutes, taken):
@@ -125,22 +119,13 @@ class SandboxStore:
                     (hold_id, calendar.municipality, slot.service_id, slot.location_id, desk,
                      slot.start.isoformat(), expires.isoformat()),
                 )
-                db.execute("COMMIT")
                 return Hold(hold_id, slot, expires)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         raise SlotTaken("every desk is taken at that time")
 
     def release(self, calendar: Calendar, hold_id: str) -> None:
-        db = self.connection
-        db.execute("BEGIN IMMEDIATE")
-        db.execute(
-            "DELETE FROM units WHERE owner = ? AND municipality = ?", (hold_id, calendar.municipality)
-        )
-        db.execute("DELETE FROM holds WHERE id = ? AND municipality = ?", (hold_id, calendar.municipality))
-        db.execute("COMMIT")
+        with immediate_transaction(self.connection) as db:
+            db.execute("DELETE FROM units WHERE owner = ? AND municipality = ?", (hold_id, calendar.municipality))
+            db.execute("DELETE FROM holds WHERE id = ? AND municipality = ?", (hold_id, calendar.municipality))
 
     def _remembered(self, calendar: Calendar, key: str) -> Booking | None:
         row = self.connection.execute(
@@ -163,11 +148,8 @@ class SandboxStore:
         self, calendar: Calendar, hold_id: str, name: str, contact: str, key: str, now: datetime
     ) -> tuple[Booking, bool]:
         """The booking, and whether it was made now (False: an earlier request with the same key made it)."""
-        db = self.connection
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate_transaction(self.connection) as db:
             if (earlier := self._remembered(calendar, key)) is not None:
-                db.execute("COMMIT")
                 return earlier, False
             service, location, desk, start = self._take_hold(calendar, hold_id, now)
             reference = _reference()
@@ -177,18 +159,11 @@ class SandboxStore:
             )
             db.execute("UPDATE units SET owner = ? WHERE owner = ?", (reference, hold_id))
             db.execute("INSERT INTO idempotency VALUES (?, ?, ?)", (calendar.municipality, key, reference))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return self.lookup(calendar, reference), True
 
     def move(self, calendar: Calendar, reference: str, hold_id: str, key: str, now: datetime) -> Booking:
-        db = self.connection
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate_transaction(self.connection) as db:
             if (earlier := self._remembered(calendar, key)) is not None:
-                db.execute("COMMIT")
                 return earlier
             booking = self.lookup(calendar, reference)
             if booking.status != "confirmed":
@@ -201,23 +176,13 @@ class SandboxStore:
                 (service, location, desk, start, reference),
             )
             db.execute("INSERT INTO idempotency VALUES (?, ?, ?)", (calendar.municipality, key, reference))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return self.lookup(calendar, reference)
 
     def cancel(self, calendar: Calendar, reference: str) -> Booking:
-        db = self.connection
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate_transaction(self.connection) as db:
             self.lookup(calendar, reference)
             db.execute("DELETE FROM units WHERE owner = ?", (reference,))
             db.execute("UPDATE bookings SET status = 'cancelled' WHERE reference = ?", (reference,))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return self.lookup(calendar, reference)
 
     def lookup(self, calendar: Calendar, reference: str) -> Booking:
