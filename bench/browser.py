@@ -29,7 +29,7 @@ LAUNCH_ARGS = [
 def browser_missing() -> str | None:
     """Why browser tests cannot run here, or None."""
     if not CHROMIUM.exists() and shutil.which("chromium") is None:
-        return "Debian's chromium is not installed (make test installs it: apt-get install chromium)"
+        return f"Debian's Chromium is neither at {CHROMIUM} nor on PATH (make test installs it: apt-get install chromium)"
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:

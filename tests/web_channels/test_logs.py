@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conversation.log import ConversationLog
-from tests.web.conftest import postgres_url  # noqa: F401
+from tests.support.postgres import postgres_url  # noqa: F401
 from tests.web.test_store import conversation, database_url, engine, log  # noqa: F401
 from web.channels.sms_log import SmsLinkLog, SmsLinkRecord
 

@@ -218,7 +218,7 @@ def test_a_strangers_site_can_neither_embed_frame_nor_drive_the_assistant(world:
     page.close()
 
 
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test runs npm ci in web/tests-node)")
+@pytest.mark.skipif(not AXE.exists(), reason=f"axe-core is not at {AXE} (npm ci --prefix web/tests-node; make test runs it)")
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, PHONE], ids=["desktop", "phone"])
 def test_axe_finds_no_wcag_21_aa_violation_in_the_widget_or_the_full_page(
     world: World, browser: Any, viewport: dict[str, int]

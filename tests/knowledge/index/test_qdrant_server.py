@@ -32,7 +32,10 @@ def _server_missing() -> str | None:
     try:
         QdrantClient(url=SERVER, timeout=2).get_collections()
     except Exception as error:
-        return f"no Qdrant server at {SERVER} (set MUNI_TEST_QDRANT_URL): {type(error).__name__}"
+        return (
+            f"no Qdrant server at {SERVER}: {type(error).__name__}: {error} "
+            "(start one there, e.g. the qdrant/qdrant container image, or set MUNI_TEST_QDRANT_URL)"
+        )
     return None
 
 
