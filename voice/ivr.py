@@ -110,7 +110,12 @@ async def sms_consent(request: web.Request) -> web.Response:
     call = await _call(request, form)
     if (chosen := await _dispatch(request, request.app[MENUS].sms_consent, call, form)) is not None:
         return chosen
-    return twiml_response(_consent_question(request, reprompt=True))
+    tries = _tries(request) + 1
+    if tries > request.config_dict[CONFIG].settings.max_reprompts:
+        # No SMS without a clear yes, and no asking for ever: back to the assistant.
+        _ask_next(request, response := VoiceResponse())
+        return twiml_response(response)
+    return twiml_response(_consent_question(request, tries=tries))
 
 
 async def _dispatch(request: web.Request, menu: Menu, call: CallRecord, form: Mapping[str, Any]) -> web.Response | None:
@@ -243,11 +248,12 @@ def _menu(request: web.Request, *, greeting: bool = False, tries: int = 0) -> Vo
     return response
 
 
-def _consent_question(request: web.Request, reprompt: bool = False) -> VoiceResponse:
+def _consent_question(request: web.Request, tries: int = 0) -> VoiceResponse:
     prompts = request.app[PROMPTS]
-    texts = [prompts("reprompt"), prompts("sms_consent")] if reprompt else [prompts("sms_consent")]
+    texts = [prompts("reprompt"), prompts("sms_consent")] if tries else [prompts("sms_consent")]
+    action = url(request, "sms-consent", **({"tries": str(tries)} if tries else {}))
     response = VoiceResponse()
-    request.app[SPEAKER].ask(response, url(request, "sms-consent"), texts, hints=prompts("sms_consent_hints"))
+    request.app[SPEAKER].ask(response, action, texts, hints=prompts("sms_consent_hints"))
     return response
 
 
