@@ -8,6 +8,7 @@ can help with". A second failed turn in a row offers the contact centre.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -67,48 +68,50 @@ def give_up(dispatcher: CollectingDispatcher, tracker: Tracker, now: datetime) -
     return [SlotSet("failed_turns", 0)]
 
 
-# rasa-sdk registers every Action subclass it finds, so no shared base class here.
-class ActionClarify(Action):
+# rasa-sdk's ActionExecutor instantiates every imported subclass of Action with no arguments and
+# registers it under its name(), skipping only abstract classes (inspect.isabstract). This base
+# leaves first_failure abstract, so it is skipped; were it concrete, rasa-sdk would call the
+# name() it inherits from Action, which raises, and the action server would not start.
+class FallbackAction(Action, ABC):
+    """A turn the assistant could not answer: the index first, then a first or a second failure."""
+
     def __init__(self, clock: Callable[[], datetime] = utc_now, knowledge: KnowledgeSearch = retriever) -> None:
         self.clock = clock
         self.knowledge = knowledge
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if (answered := await answer_from_knowledge(dispatcher, tracker, self.knowledge)) is not None:
+            return answered
+        if _failed_before(tracker):
+            return give_up(dispatcher, tracker, self.clock())
+        self.first_failure(dispatcher, tracker)
+        report(dispatcher, topic=None, source="fallback")
+        return [SlotSet("failed_turns", 1)]
+
+    @abstractmethod
+    def first_failure(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """What the citizen is told the first time in a row the assistant cannot answer."""
+
+
+class ActionClarify(FallbackAction):
     def name(self) -> str:
         return "action_clarify"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if (answered := await answer_from_knowledge(dispatcher, tracker, self.knowledge)) is not None:
-            return answered
-        if _failed_before(tracker):
-            return give_up(dispatcher, tracker, self.clock())
+    def first_failure(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         candidates = candidate_topics(tracker)
         if not candidates:
             say(dispatcher, "rephrase")
-        else:
-            buttons = [{"title": title, "payload": f"/{topic}"} for topic, title in candidates]
-            buttons.append({"title": "Tal med en medarbejder", "payload": "/human_agent"})
-            dispatcher.utter_message(text=prompts()["clarify"]["text"], buttons=buttons)
-        report(dispatcher, topic=None, source="fallback")
-        return [SlotSet("failed_turns", 1)]
+            return
+        buttons = [{"title": title, "payload": f"/{topic}"} for topic, title in candidates]
+        buttons.append({"title": "Tal med en medarbejder", "payload": "/human_agent"})
+        dispatcher.utter_message(text=prompts()["clarify"]["text"], buttons=buttons)
 
 
-class ActionOutOfScope(Action):
-    def __init__(self, clock: Callable[[], datetime] = utc_now, knowledge: KnowledgeSearch = retriever) -> None:
-        self.clock = clock
-        self.knowledge = knowledge
-
+class ActionOutOfScope(FallbackAction):
     def name(self) -> str:
         return "action_out_of_scope"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if (answered := await answer_from_knowledge(dispatcher, tracker, self.knowledge)) is not None:
-            return answered
-        if _failed_before(tracker):
-            return give_up(dispatcher, tracker, self.clock())
+    def first_failure(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         say(dispatcher, "out_of_scope", municipality_name=municipality_name(municipality_slug(tracker)))
-        report(dispatcher, topic=None, source="fallback")
-        return [SlotSet("failed_turns", 1)]

@@ -18,6 +18,7 @@ from voice.settings import VoiceSettings, VoiceSettingsError
 from voice.state import (
     CALLS,
     CONFIG,
+    MENUS,
     OPENINGS,
     PROMPTS,
     SMS,
@@ -56,7 +57,8 @@ def create_voice_app(config: VoiceConfig, sms: SmsSender) -> web.Application:
     app = web.Application(middlewares=[twilio_signature, never_drop_a_call])
     app[CONFIG] = config
     app[SMS] = sms
-    app[PROMPTS] = Prompts.load()
+    app[PROMPTS] = prompts = Prompts.load()
+    app[MENUS] = ivr.load_menus(prompts)  # a malformed menu stops the gateway here, not a caller later
     app[SPEAKER] = Speaker(config.settings.voice, config.settings.language)
     app[TASKS] = Background()
     app[OPENINGS] = {}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
@@ -16,18 +18,20 @@ from conversation.state import CLOCK
 from sms.sender import SmsError, SmsSender
 from voice import assistant as assistant_service
 from voice.calls import CallRecord
+from voice.menus import Menu, MenuError, Menus
+from voice.prompts import PROMPTS_FILE, Prompts
 from voice.speech import for_the_ear, normalise_speech
-from voice.state import CALLS, CONFIG, PROMPTS, SMS, SPEAKER, TASKS
+from voice.state import CALLS, CONFIG, MENUS, PROMPTS, SMS, SPEAKER, TASKS
 from voice.twiml import transfer, xml
 
 logger = logging.getLogger("muni.voice.ivr")
 
-MAX_KEYPAD_CHOICES = 7  # 0 is a person, 8 is the SMS, 9 is unused
-_ASSISTANT = re.compile(r"\b(assistent\w*|robot\w*|digital\w*|chat\w*)\b", re.IGNORECASE)
-_PERSON = re.compile(r"\b(medarbejder\w*|menneske\w*|person\w*|rådgiver\w*)\b", re.IGNORECASE)
-_SMS = re.compile(r"\b(sms\w*|besked)\b", re.IGNORECASE)
-_YES = re.compile(r"\b(ja|jo|gerne|okay|ok)\b", re.IGNORECASE)
-_NO = re.compile(r"\b(nej|ikke)\b", re.IGNORECASE)
+# The answer's buttons are keys 1-7; the assistant menu's own keys (prompts.yml) must be others.
+MAX_KEYPAD_CHOICES = 7
+BUTTON_DIGITS = frozenset(str(digit) for digit in range(1, MAX_KEYPAD_CHOICES + 1))
+
+# What a menu's choice does (a choice's action: in prompts.yml): the call's TwiML from here on.
+MenuAction = Callable[[web.Request, CallRecord, Mapping[str, Any]], Awaitable[VoiceResponse]]
 
 
 def twiml_response(response: VoiceResponse) -> web.Response:
@@ -50,34 +54,22 @@ async def incoming(request: web.Request) -> web.Response:
 
 
 async def menu(request: web.Request) -> web.Response:
-    """POST /voice/menu – the caller chose (keypad or speech) between the assistant and a person."""
+    """POST /voice/menu – the caller chose (keypad or speech) from the main menu: the assistant, a person, a link."""
     form = await request.post()
     call = await _call(request, form)
-    digits, speech = str(form.get("Digits", "")).strip(), str(form.get("SpeechResult", "")).strip()
-    calls = request.app[CALLS]
-    if digits == "1" or (not digits and _ASSISTANT.search(speech)):
-        await calls.add_choice(call.call_sid, "assistant")
-        return twiml_response(await _start_assistant(request, call))
-    if digits == "2" or (not digits and _PERSON.search(speech)):
-        await calls.add_choice(call.call_sid, "agent")
-        return twiml_response(await to_person(request, call, assistant_ok=True))
-    if digits == "3" or (not digits and _SMS.search(speech)):
-        await calls.add_choice(call.call_sid, "sms_link")
-        return twiml_response(_send_link(request, call, form, then=_goodbye))
+    if (chosen := await _dispatch(request, request.app[MENUS].main, call, form)) is not None:
+        return chosen
     return twiml_response(_menu(request, tries=_tries(request) + 1))
 
 
 async def assistant(request: web.Request) -> web.Response:
-    """POST /voice/assistant – one spoken question (or keypad choice) for the assistant."""
+    """POST /voice/assistant – one of the assistant menu's keys, an answer's button, or a spoken question."""
     form = await request.post()
     call = await _call(request, form)
     prompts = request.app[PROMPTS]
-    digits, speech = str(form.get("Digits", "")).strip(), str(form.get("SpeechResult", "")).strip()
-    if digits == "0" or (not digits and _PERSON.search(speech) and len(speech.split()) <= 3):
-        await request.app[CALLS].add_choice(call.call_sid, "agent")
-        return twiml_response(await to_person(request, call, assistant_ok=True))
-    if digits == "8" or (not digits and _SMS.search(speech) and len(speech.split()) <= 6):
-        return twiml_response(_consent_question(request))
+    if (chosen := await _dispatch(request, request.app[MENUS].assistant, call, form)) is not None:
+        return chosen
+    digits, speech = _heard(form)
     if digits in call.keypad:
         message = call.keypad[digits]
     elif speech:
@@ -116,16 +108,74 @@ async def sms_consent(request: web.Request) -> web.Response:
     """POST /voice/sms-consent – yes: the link goes by SMS; no: back to the assistant."""
     form = await request.post()
     call = await _call(request, form)
-    digits, speech = str(form.get("Digits", "")).strip(), str(form.get("SpeechResult", "")).strip()
-    if digits == "1" or (not digits and _YES.search(speech) and not _NO.search(speech)):
-        await request.app[CALLS].add_choice(call.call_sid, "sms_consent_yes")
-        return twiml_response(_send_link(request, call, form, then=_ask_next))
-    if digits == "2" or (not digits and _NO.search(speech)):
-        await request.app[CALLS].add_choice(call.call_sid, "sms_consent_no")
-        request.app[SPEAKER].say(response := VoiceResponse(), request.app[PROMPTS]("sms_declined"))
-        _ask_next(request, response)
+    if (chosen := await _dispatch(request, request.app[MENUS].sms_consent, call, form)) is not None:
+        return chosen
+    tries = _tries(request) + 1
+    if tries > request.config_dict[CONFIG].settings.max_reprompts:
+        # No SMS without a clear yes, and no asking for ever: back to the assistant.
+        _ask_next(request, response := VoiceResponse())
         return twiml_response(response)
-    return twiml_response(_consent_question(request, reprompt=True))
+    return twiml_response(_consent_question(request, tries=tries))
+
+
+async def _dispatch(request: web.Request, menu: Menu, call: CallRecord, form: Mapping[str, Any]) -> web.Response | None:
+    """The TwiML of the action the caller chose from the menu; None when the choice is none of its own."""
+    choice = menu.choose(*_heard(form))
+    if choice is None:
+        return None
+    return twiml_response(await ACTIONS[choice.action](request, call, form))
+
+
+async def _choose_assistant(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
+    await request.app[CALLS].add_choice(call.call_sid, "assistant")
+    return await _start_assistant(request, call)
+
+
+async def _choose_agent(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
+    await request.app[CALLS].add_choice(call.call_sid, "agent")
+    return await to_person(request, call, assistant_ok=True)
+
+
+async def _choose_sms_link(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
+    await request.app[CALLS].add_choice(call.call_sid, "sms_link")
+    return _send_link(request, call, form, then=_goodbye)
+
+
+async def _ask_sms_consent(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
+    return _consent_question(request)
+
+
+async def _sms_consent_yes(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
+    await request.app[CALLS].add_choice(call.call_sid, "sms_consent_yes")
+    return _send_link(request, call, form, then=_ask_next)
+
+
+async def _sms_consent_no(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
+    await request.app[CALLS].add_choice(call.call_sid, "sms_consent_no")
+    request.app[SPEAKER].say(response := VoiceResponse(), request.app[PROMPTS]("sms_declined"))
+    _ask_next(request, response)
+    return response
+
+
+# The actions a menu in prompts.yml may name (its choices' action:), checked when the menus load.
+ACTIONS: Mapping[str, MenuAction] = MappingProxyType(
+    {
+        "assistant": _choose_assistant,
+        "agent": _choose_agent,
+        "sms_link": _choose_sms_link,
+        "sms_consent": _ask_sms_consent,
+        "sms_consent_yes": _sms_consent_yes,
+        "sms_consent_no": _sms_consent_no,
+    }
+)
+
+
+def load_menus(prompts: Prompts, path: Path = PROMPTS_FILE) -> Menus:
+    """The menus from prompts.yml, checked against the actions here; a MenuError stops the start."""
+    menus = Menus.load(ACTIONS, prompts, path)
+    if taken := sorted(menus.assistant.digits & BUTTON_DIGITS):
+        raise MenuError(f"{path}: menu 'assistant': keys {', '.join(taken)} are the answer's buttons (1-{MAX_KEYPAD_CHOICES})")
+    return menus
 
 
 async def to_person(
@@ -198,11 +248,12 @@ def _menu(request: web.Request, *, greeting: bool = False, tries: int = 0) -> Vo
     return response
 
 
-def _consent_question(request: web.Request, reprompt: bool = False) -> VoiceResponse:
+def _consent_question(request: web.Request, tries: int = 0) -> VoiceResponse:
     prompts = request.app[PROMPTS]
-    texts = [prompts("reprompt"), prompts("sms_consent")] if reprompt else [prompts("sms_consent")]
+    texts = [prompts("reprompt"), prompts("sms_consent")] if tries else [prompts("sms_consent")]
+    action = url(request, "sms-consent", **({"tries": str(tries)} if tries else {}))
     response = VoiceResponse()
-    request.app[SPEAKER].ask(response, url(request, "sms-consent"), texts, hints=prompts("sms_consent_hints"))
+    request.app[SPEAKER].ask(response, action, texts, hints=prompts("sms_consent_hints"))
     return response
 
 
@@ -252,6 +303,11 @@ def _keypad(answer: Answer) -> dict[str, str]:
 def _titles(answer: Answer) -> dict[str, str]:
     buttons = [b for message in answer.messages for b in message.get("buttons", [])][:MAX_KEYPAD_CHOICES]
     return {str(digit): for_the_ear(button["title"]).rstrip(".") for digit, button in enumerate(buttons, start=1)}
+
+
+def _heard(form: Mapping[str, Any]) -> tuple[str, str]:
+    """The key pressed and the words said (Twilio sends one or the other)."""
+    return str(form.get("Digits", "")).strip(), str(form.get("SpeechResult", "")).strip()
 
 
 def _tries(request: web.Request) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 PROMPTS_FILE = Path(__file__).resolve().parent / "prompts.yml"
+MENUS_SECTION = "menus"
 
 
 class PromptError(ValueError):
@@ -23,9 +24,12 @@ class Prompts:
     @classmethod
     def load(cls, path: Path = PROMPTS_FILE) -> Prompts:
         raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        if not isinstance(raw, dict):
             raise PromptError(f"{path}: expected a mapping of prompt names to texts")
-        return cls(texts=dict(raw))
+        texts = {name: text for name, text in raw.items() if name != MENUS_SECTION}  # menus: voice/menus.py
+        if not all(isinstance(text, str) for text in texts.values()):
+            raise PromptError(f"{path}: expected a mapping of prompt names to texts")
+        return cls(texts=texts)
 
     def __call__(self, name: str, **values: str) -> str:
         try:

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from sms.sender import SmsSender
 from voice.calls import CallLog
+from voice.menus import Menus
 from voice.prompts import Prompts
 from voice.settings import VoiceSettings
 from voice.twiml import Speaker
@@ -78,6 +79,7 @@ class Background:
 
 CONFIG = web.AppKey("voice_config", VoiceConfig)
 PROMPTS = web.AppKey("voice_prompts", Prompts)
+MENUS = web.AppKey("voice_menus", Menus)
 SPEAKER = web.AppKey("voice_speaker", Speaker)
 TASKS = web.AppKey("voice_tasks", Background)
 # Conversations being opened, by CallSid (in this process; a call's webhooks may reach another).

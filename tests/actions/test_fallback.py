@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import inspect
+
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from actions.conversation import ActionConverse
-from actions.fallback import ActionClarify, ActionOutOfScope
+from actions.fallback import ActionClarify, ActionOutOfScope, FallbackAction
 from tests.actions.conftest import OPEN_NOW, make_tracker, meta, texts
 
 
@@ -55,3 +57,16 @@ async def test_greeting_names_the_municipality(dispatcher: CollectingDispatcher)
     await ActionConverse().run(dispatcher, make_tracker(intent="greeting", municipality="horsens"), {})
     assert "Horsens Kommunes" in texts(dispatcher)[0]
     assert (meta(dispatcher)["topic"], meta(dispatcher)["source"]) == ("greeting", "conversation")
+
+
+def test_rasa_sdk_registers_both_fallback_actions_and_skips_their_abstract_base() -> None:
+    # As `python -m actions` does: rasa-sdk instantiates every Action subclass it has imported and
+    # registers it by name(); a concrete base without a name of its own would stop the server here.
+    executor = ActionExecutor()
+    executor.register_package("actions")
+
+    assert inspect.isabstract(FallbackAction)
+    registered = {name: type(run.__self__) for name, run in executor.actions.items()}
+    assert registered["action_clarify"] is ActionClarify
+    assert registered["action_out_of_scope"] is ActionOutOfScope
+    assert FallbackAction not in registered.values()

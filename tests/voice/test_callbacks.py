@@ -133,6 +133,24 @@ async def test_declining_the_sms_sends_nothing(client: Client, outbox: OutboxSms
     assert await outbox.messages() == []
 
 
+async def test_an_unclear_consent_answer_is_asked_again_then_the_call_goes_back_to_the_assistant(
+    client: Client, outbox: OutboxSmsSender
+) -> None:
+    await assistant_call(client)
+    await twilio_post(client, "/voice/assistant", {"Digits": "8"})
+    again = await twiml(await twilio_post(client, "/voice/sms-consent", {"SpeechResult": "hvad siger du"}))
+    assert gather(again).get("action") == f"{PUBLIC_URL}/voice/sms-consent?tries=1"
+    assert said(gather(again))[0] == "Undskyld, det fangede jeg ikke."
+    last = await twiml(await twilio_post(client, "/voice/sms-consent?tries=1", {}))
+    assert gather(last).get("action") == f"{PUBLIC_URL}/voice/sms-consent?tries=2"
+
+    back = await twiml(await twilio_post(client, "/voice/sms-consent?tries=2", {}))  # silence: not asked for ever
+    assert gather(back).get("action") == f"{PUBLIC_URL}/voice/assistant"
+    assert len(said(back)) == 1 and said(back)[0].startswith("Du kan stille et nyt spørgsmål.")
+    await drain(client)
+    assert await outbox.messages() == []
+
+
 async def test_asking_twice_for_the_same_link_sends_one_sms(client: Client, outbox: OutboxSmsSender) -> None:
     await assistant_call(client)
     for _ in range(2):
