@@ -17,6 +17,7 @@ import codecs
 import re
 from dataclasses import dataclass
 from html import unescape
+from typing import Any
 
 import trafilatura
 from lxml import etree
@@ -51,7 +52,7 @@ def extract(html: bytes | str, url: str) -> Extracted | None:
     """The main content of a page, or None where it has none (or is not HTML at all)."""
     source = decode(html) if isinstance(html, bytes) else html
     # A string, not a parsed tree: trafilatura deep-copies a tree it is handed.
-    document = trafilatura.bare_extraction(
+    document: Any = trafilatura.bare_extraction(  # a Document with output_format="xml"
         source,
         url=url,
         fast=True,

