@@ -22,14 +22,35 @@ _MONTHS = (
     "juli", "august", "september", "oktober", "november", "december",
 )  # fmt: skip
 
-# Danish digit words as speech recognition may leave them ("nul et nul et ni nul ...").
-_DIGIT_WORDS = {
+# Danish number words as speech recognition may leave them: digit by digit ("nul et nul et ni
+# nul ...") or, as Danes read phone and CPR numbers, in pairs ("enogtyve fireogtredive ...").
+_UNITS = {
     "nul": "0", "en": "1", "et": "1", "én": "1", "to": "2", "tre": "3", "fire": "4",
     "fem": "5", "seks": "6", "syv": "7", "otte": "8", "ni": "9",
 }  # fmt: skip
-_TOKEN = r"(?:[0-9]{1,4}|" + "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True)) + r")"
-# A run of at least six number tokens separated by spaces, hyphens or commas: spoken digits.
-_SPOKEN_RUN = re.compile(rf"(?<![\w+]){_TOKEN}(?:[ ,\-\xa0]+{_TOKEN}){{5,}}(?!\w)", re.IGNORECASE)
+_TEENS = {
+    "ti": "10", "elleve": "11", "tolv": "12", "tretten": "13", "fjorten": "14", "femten": "15",
+    "seksten": "16", "sytten": "17", "atten": "18", "nitten": "19",
+}  # fmt: skip
+_TENS = {
+    "tyve": "2", "tredive": "3", "tredve": "3", "fyrre": "4", "halvtreds": "5", "tres": "6",
+    "halvfjerds": "7", "firs": "8", "halvfems": "9",
+}  # fmt: skip
+_NUMBER_WORDS = {
+    **_UNITS,
+    **_TEENS,
+    **{word: tens + "0" for word, tens in _TENS.items()},
+    **{
+        f"{unit}og{word}": tens + digit
+        for unit, digit in _UNITS.items()
+        if digit != "0" and unit != "et"
+        for word, tens in _TENS.items()
+    },
+}
+_TOKEN = r"(?:[0-9]{1,4}|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r")"
+# A run of at least four number tokens separated by spaces, hyphens or commas that makes at
+# least eight digits: spoken digits (a phone number read in pairs is four tokens).
+_SPOKEN_RUN = re.compile(rf"(?<![\w+]){_TOKEN}(?:[ ,\-\xa0]+{_TOKEN}){{3,}}(?!\w)", re.IGNORECASE)
 _LONG_DIGITS = re.compile(r"(?<![0-9])[0-9]{8,}(?![0-9])")
 
 
@@ -43,7 +64,7 @@ def normalise_speech(text: str) -> str:
 
     def join(match: re.Match[str]) -> str:
         tokens = re.split(r"[ ,\-\xa0]+", match.group(0))
-        digits = "".join(_DIGIT_WORDS.get(token.lower(), token) for token in tokens)
+        digits = "".join(_NUMBER_WORDS.get(token.lower(), token) for token in tokens)
         return digits if len(digits) >= 8 else match.group(0)
 
     def unknown_number(match: re.Match[str]) -> str:
