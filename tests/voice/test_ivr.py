@@ -178,8 +178,11 @@ async def test_the_first_of_may_closes_at_noon(client: Client, clock: Clock) -> 
     await twilio_post(client, "/voice/incoming")
     clock.now = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)  # Friday 11:00 local
     assert (await twiml(await twilio_post(client, "/voice/menu", {"Digits": "2"}))).find("Dial") is not None
-    clock.now = datetime(2026, 5, 1, 10, 30, tzinfo=UTC)  # Friday 12:30 local
-    closed = await twiml(await twilio_post(client, "/voice/menu", {"Digits": "2"}))
+    clock.now = datetime(2026, 5, 1, 10, 30, tzinfo=UTC)  # Friday 12:30 local: another call (the same
+    # request again in the same call would be a replay, answered as the first: voice/replay.py)
+    later_call = "CA" + "1" * 32
+    await twilio_post(client, "/voice/incoming", {"CallSid": later_call})
+    closed = await twiml(await twilio_post(client, "/voice/menu", {"Digits": "2", "CallSid": later_call}))
     assert closed.find("Dial") is None and "lukket" in spoken(closed)
 
 
