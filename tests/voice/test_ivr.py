@@ -161,9 +161,9 @@ async def test_a_person_while_closed_gives_the_hours_and_the_other_ways(client: 
     assert root.find("Dial") is None and root.find("Enqueue") is None
     text = spoken(root)
     assert "Kontaktcentret har lukket nu." in text
-    assert "Vi åbner igen i morgen kl. 16.00." in text  # Sunday evening
+    assert "Vi åbner igen i morgen klokken 16." in text  # Sunday evening
     assert "Mandag til torsdag 8 til 20" in text
-    assert "1. maj og 5. juni lukker kontaktcentret kl. 12 på hverdage" in text
+    assert "1. maj og 5. juni lukker kontaktcentret klokken 12 på hverdage" in text
     options = gather(root)
     assert options.get("action") == f"{PUBLIC_URL}/voice/menu"
     assert "Tryk 1" in spoken(options) and "tryk 3" in spoken(options)

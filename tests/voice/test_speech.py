@@ -119,4 +119,4 @@ def test_transfer_targets(value: str, kind: str, address: str) -> None:
 def test_chat_wording_is_turned_into_speech() -> None:
     assert for_the_ear("Vælg herunder, eller skriv det.") == "Vælg herunder, eller sig det."
     assert for_the_ear("Skriv fornavn og efternavn") == "Sig fornavn og efternavn."
-    assert for_the_ear("tirsdag 24/11 kl. 10.00") == "tirsdag 24. november kl. 10.00."
+    assert for_the_ear("tirsdag 24/11 kl. 10.00") == "tirsdag 24. november klokken 10."
