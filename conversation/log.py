@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
     select,
     text,
 )
@@ -87,6 +88,12 @@ class ConversationRecord:
     channel: str
     started_at: datetime
     topic: str | None = None
+    last_turn_at: datetime | None = None  # None before the first turn is recorded
+
+    @property
+    def last_active_at(self) -> datetime:
+        """When the conversation last moved: its last turn, or its start."""
+        return self.last_turn_at if self.last_turn_at is not None else self.started_at
 
 
 @dataclass(frozen=True)
@@ -141,8 +148,12 @@ class ConversationLog:
             )
 
     async def conversation(self, conversation_id: str) -> ConversationRecord | None:
+        last_turn = (
+            select(func.max(turns.c.at)).where(turns.c.conversation_id == conversations.c.id).scalar_subquery()
+        )
+        query = select(conversations, last_turn.label("last_turn_at")).where(conversations.c.id == conversation_id)
         async with self._engine.connect() as connection:
-            row = (await connection.execute(select(conversations).where(conversations.c.id == conversation_id))).first()
+            row = (await connection.execute(query)).first()
         if row is None:
             return None
         return ConversationRecord(
@@ -151,6 +162,7 @@ class ConversationLog:
             channel=row.channel,
             started_at=from_db(row.started_at),
             topic=row.topic,
+            last_turn_at=None if row.last_turn_at is None else from_db(row.last_turn_at),
         )
 
     async def add_turns(self, records: Sequence[TurnRecord]) -> None:

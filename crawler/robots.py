@@ -64,7 +64,9 @@ def parse_robots(text: str, product_token: str) -> RobotsPolicy:
     sitemaps: list[str] = []
     current: tuple[list[str], list[Rule], list[float]] | None = None
     in_agents = False
-    for raw in text.splitlines():
+    # A byte-order mark (Windows editors write one) would make the first line "\ufeffUser-agent",
+    # no field at all, and every rule of that group would be lost.
+    for raw in text.removeprefix("\ufeff").splitlines():
         match = _LINE.match(raw.split("#", 1)[0])
         if match is None:
             continue

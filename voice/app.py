@@ -9,11 +9,12 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 
-from conversation.state import DIRECTORY, ENGINE
+from conversation.state import CLOCK, DIRECTORY, ENGINE
 from sms.sender import SmsSender
 from voice import callbacks, ivr
 from voice.calls import CallLog
 from voice.prompts import Prompts
+from voice.replay import ReplayGuard
 from voice.settings import VoiceSettings, VoiceSettingsError
 from voice.state import (
     CALLS,
@@ -21,6 +22,7 @@ from voice.state import (
     MENUS,
     OPENINGS,
     PROMPTS,
+    REPLAYS,
     SMS,
     SPEAKER,
     TASKS,
@@ -54,7 +56,7 @@ def mount_voice(gateway: web.Application, config: VoiceConfig, sms: SmsSender) -
 
 
 def create_voice_app(config: VoiceConfig, sms: SmsSender) -> web.Application:
-    app = web.Application(middlewares=[twilio_signature, never_drop_a_call])
+    app = web.Application(middlewares=[twilio_signature, replays_answered_once, never_drop_a_call])
     app[CONFIG] = config
     app[SMS] = sms
     app[PROMPTS] = prompts = Prompts.load()
@@ -62,6 +64,7 @@ def create_voice_app(config: VoiceConfig, sms: SmsSender) -> web.Application:
     app[SPEAKER] = Speaker(config.settings.voice, config.settings.language)
     app[TASKS] = Background()
     app[OPENINGS] = {}
+    app[REPLAYS] = ReplayGuard()
     # On shutdown, before the gateway closes the conversation log and HTTP session they use.
     app.on_shutdown.append(_finish_background_work)
     router = app.router
@@ -92,6 +95,25 @@ async def twilio_signature(request: web.Request, handler: Handler) -> web.Stream
         logger.warning("Rejected a voice webhook with a missing or wrong signature: %s", request.path)
         raise web.HTTPForbidden()
     return await handler(request)
+
+
+@web.middleware
+async def replays_answered_once(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A signed request seen before, its call unmoved since, gets the first answer and changes nothing."""
+    form = await request.post()
+    call_sid = str(form.get("CallSid", ""))
+
+    async def call_state() -> str:
+        record = await request.app[CALLS].get(call_sid) if call_sid else None
+        return repr(record)
+
+    return await request.app[REPLAYS].answer(
+        request.config_dict[CONFIG].settings.public_url + request.path_qs,
+        request.headers.get("X-Twilio-Signature", ""),
+        request.config_dict[CLOCK](),
+        call_state,
+        lambda: handler(request),
+    )
 
 
 @web.middleware

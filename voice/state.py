@@ -15,6 +15,7 @@ from sms.sender import SmsSender
 from voice.calls import CallLog
 from voice.menus import Menus
 from voice.prompts import Prompts
+from voice.replay import ReplayGuard
 from voice.settings import VoiceSettings
 from voice.twiml import Speaker
 
@@ -84,6 +85,7 @@ SPEAKER = web.AppKey("voice_speaker", Speaker)
 TASKS = web.AppKey("voice_tasks", Background)
 # Conversations being opened, by CallSid (in this process; a call's webhooks may reach another).
 OPENINGS: web.AppKey[dict[str, asyncio.Task[str | None]]] = web.AppKey("voice_openings")
+REPLAYS = web.AppKey("voice_replays", ReplayGuard)  # answers to recent webhooks, for repeats
 # Opened in cleanup_ctx:
 CALLS = web.AppKey("voice_calls", CallLog)
 SMS = web.AppKey("voice_sms", SmsSender)

@@ -8,12 +8,14 @@ from typing import Any
 
 from aiohttp import web
 
+from conversation.log import ConversationRecord
 from conversation.service import Answer
-from conversation.state import CONVERSATIONS, DIRECTORY
+from conversation.state import CLOCK, CONVERSATIONS, DIRECTORY
 from muni.replies import CHANNELS
 from web.channels.security import require_allowed_origin
 from web.errors import ApiError
 from web.state import LIMITERS, SIGNER
+from web.tokens import expired
 from web.wire import json_response
 
 MAX_TEXT_CHARS = 1000
@@ -55,21 +57,31 @@ async def create_conversation(request: web.Request) -> web.Response:
 
 async def post_message(request: web.Request) -> web.Response:
     """POST /api/v1/conversations/{id}/messages"""
-    conversation_id = request.match_info["conversation_id"]
-    token = bearer_token(request)
-    if not request.app[SIGNER].verify(conversation_id, token):
-        raise ApiError(401, "invalid_token", "Adgangsnøglen passer ikke til samtalen.")
-    conversations = request.app[CONVERSATIONS]
-    conversation = await conversations.find(conversation_id)
-    if conversation is None:
-        raise ApiError(404, "unknown_conversation", "Samtalen findes ikke.")
-    require_allowed_origin(request, conversation.municipality)
-    if not await request.app[LIMITERS].messages.acquire(conversation_id):
+    conversation = await authorised_conversation(request)
+    if not await request.app[LIMITERS].messages.acquire(conversation.id):
         raise ApiError(429, "rate_limited", "Du har skrevet mange beskeder på kort tid. Vent lidt, og prøv igen.")
 
     message = citizen_message(await json_object(request))
-    answer = await conversations.reply(conversation, message)
+    answer = await request.app[CONVERSATIONS].reply(conversation, message)
     return json_response(_answer_body(answer))
+
+
+async def authorised_conversation(request: web.Request) -> ConversationRecord:
+    """The conversation of the path, if the bearer token opens it: 401 (invalid or expired), 404, 403."""
+    conversation_id = request.match_info["conversation_id"]
+    if not request.app[SIGNER].verify(conversation_id, bearer_token(request)):
+        raise ApiError(401, "invalid_token", "Adgangsnøglen passer ikke til samtalen.")
+    conversation = await request.app[CONVERSATIONS].find(conversation_id)
+    if conversation is None:
+        raise ApiError(404, "unknown_conversation", "Samtalen findes ikke.")
+    if expired(conversation.last_active_at, request.app[CLOCK]()):
+        raise ApiError(
+            401,
+            "token_expired",
+            "Adgangsnøglen er udløbet, fordi der ikke er skrevet i samtalen i 24 timer. Start en ny samtale.",
+        )
+    require_allowed_origin(request, conversation.municipality)
+    return conversation
 
 
 def citizen_message(body: dict[str, Any]) -> str:

@@ -1,12 +1,25 @@
-"""Conversation tokens: an HMAC of the conversation id, so the gateway stores no session secrets."""
+"""Conversation tokens: an HMAC of the conversation id, so the gateway stores no session secrets.
+
+A token is good while its conversation is alive: it expires `TOKEN_IDLE_LIFETIME` after the
+conversation's last turn (the conversation log knows when that was), so a token copied from
+a shared computer or a browser history opens nothing the next day.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+from datetime import datetime, timedelta
 
 from muni.keys import KeyPurpose, derive_key
+
+TOKEN_IDLE_LIFETIME = timedelta(hours=24)
+
+
+def expired(last_active_at: datetime, now: datetime) -> bool:
+    """Whether a conversation last active at `last_active_at` has outlived its token."""
+    return now - last_active_at >= TOKEN_IDLE_LIFETIME
 
 
 class TokenSigner:

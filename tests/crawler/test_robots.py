@@ -84,3 +84,12 @@ def test_robots_txt_itself_is_always_allowed_and_empty_disallow_allows() -> None
     assert not RobotsPolicy.disallow_all("robots.txt answered 500").allows("/")
     assert parse_robots("User-agent: *\nDisallow:\n", "MuniBot").allows("/anything")
     assert parse_robots("", "MuniBot").allows("/anything")
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["plain", "byte-order mark"])
+def test_a_robots_txt_starting_with_a_byte_order_mark_is_obeyed(bom: bytes) -> None:
+    body = bom + b"User-agent: *\r\nDisallow: /privat/\r\nCrawl-delay: 3\r\n"
+    policy = parse_robots(body.decode("utf-8", errors="replace"), "MuniBot")  # as crawler/politeness.py decodes it
+    assert not policy.allows("/privat/side.html")
+    assert policy.allows("/borger/")
+    assert policy.crawl_delay == 3.0

@@ -161,9 +161,9 @@ async def test_a_person_while_closed_gives_the_hours_and_the_other_ways(client: 
     assert root.find("Dial") is None and root.find("Enqueue") is None
     text = spoken(root)
     assert "Kontaktcentret har lukket nu." in text
-    assert "Vi åbner igen i morgen kl. 16.00." in text  # Sunday evening
+    assert "Vi åbner igen i morgen klokken 16." in text  # Sunday evening
     assert "Mandag til torsdag 8 til 20" in text
-    assert "1. maj og 5. juni lukker kontaktcentret kl. 12 på hverdage" in text
+    assert "1. maj og 5. juni lukker kontaktcentret klokken 12 på hverdage" in text
     options = gather(root)
     assert options.get("action") == f"{PUBLIC_URL}/voice/menu"
     assert "Tryk 1" in spoken(options) and "tryk 3" in spoken(options)
@@ -178,8 +178,11 @@ async def test_the_first_of_may_closes_at_noon(client: Client, clock: Clock) -> 
     await twilio_post(client, "/voice/incoming")
     clock.now = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)  # Friday 11:00 local
     assert (await twiml(await twilio_post(client, "/voice/menu", {"Digits": "2"}))).find("Dial") is not None
-    clock.now = datetime(2026, 5, 1, 10, 30, tzinfo=UTC)  # Friday 12:30 local
-    closed = await twiml(await twilio_post(client, "/voice/menu", {"Digits": "2"}))
+    clock.now = datetime(2026, 5, 1, 10, 30, tzinfo=UTC)  # Friday 12:30 local: another call (the same
+    # request again in the same call would be a replay, answered as the first: voice/replay.py)
+    later_call = "CA" + "1" * 32
+    await twilio_post(client, "/voice/incoming", {"CallSid": later_call})
+    closed = await twiml(await twilio_post(client, "/voice/menu", {"Digits": "2", "CallSid": later_call}))
     assert closed.find("Dial") is None and "lukket" in spoken(closed)
 
 
