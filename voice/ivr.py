@@ -92,7 +92,10 @@ async def assistant(request: web.Request) -> web.Response:
     await request.app[CALLS].record_turn(call.call_sid, answer.topic, answer.handoff, keypad)
     spoken = [for_the_ear(message["text"]) for message in answer.messages]
     if answer.handoff:
-        return twiml_response(await to_person(request, call, assistant_ok=True, intro=" ".join(spoken), topic=answer.topic))
+        # A hand-over answer is written for the chat ("ring til kontaktcentret …", the hours):
+        # on the phone to_person says what applies, once. Other answers are read first.
+        intro = "" if answer.source in ("handoff", "fallback") else " ".join(spoken)
+        return twiml_response(await to_person(request, call, assistant_ok=True, intro=intro, topic=answer.topic))
     choices = [prompts("choice", title=title, digit=digit) for digit, title in _titles(answer).items()]
     if choices:
         choices.insert(0, prompts("choices_intro"))

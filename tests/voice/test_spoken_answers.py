@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -68,8 +67,6 @@ async def test_the_closed_hours_are_read_with_til_and_whole_hours(client: Client
     assert "–" not in text and "kl." not in text
 
 
-@pytest.mark.xfail(strict=True, reason="voice/ivr.py:to_person reads the status and hours after a handoff answer "
-                   "that already said them; the fix belongs in ivr.py (see the privacy branch's report)")
 async def test_a_handoff_while_closed_says_the_closed_hours_once(client: Client, rasa: FakeRasa, clock: Clock) -> None:
     clock.now = CLOSED
     centre = ContactCentre.load()
