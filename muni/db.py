@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table, event
+from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -43,12 +43,6 @@ def open_engine(database_url: str) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
     return engine
-
-
-async def create_tables(engine: AsyncEngine, tables: MetaData) -> None:
-    """Create the tables of `tables` that are missing."""
-    async with engine.begin() as connection:
-        await connection.run_sync(tables.create_all)
 
 
 def insert(engine: AsyncEngine, table: Table) -> Insert:
