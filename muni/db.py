@@ -15,7 +15,8 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
 
-from muni.env import SettingsError
+from muni.env import SettingsError, value
+from muni.paths import var_dir
 
 SUPPORTED_DRIVERS = frozenset({"sqlite+aiosqlite", "postgresql+asyncpg"})
 
@@ -32,6 +33,12 @@ def check_database_url(name: str, url: str) -> str:
     if driver not in SUPPORTED_DRIVERS:
         raise SettingsError(f"{name} uses the driver {driver!r}; supported: " + ", ".join(sorted(SUPPORTED_DRIVERS)))
     return url
+
+
+def database_url_from_env(environ: Mapping[str, str]) -> str:
+    """MUNI_DATABASE_URL, checked, or the SQLite file in MUNI_VAR_DIR: the gateway's and the CLI's one database."""
+    url = value(environ, "MUNI_DATABASE_URL")
+    return f"sqlite+aiosqlite:///{var_dir(environ) / 'muni.db'}" if url is None else check_database_url("MUNI_DATABASE_URL", url)
 
 
 def open_engine(database_url: str) -> AsyncEngine:

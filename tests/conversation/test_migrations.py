@@ -16,6 +16,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from admin import tables as admin_tables
 from conversation import log as conversation_log
 from conversation.schema import MIGRATIONS, current_revision, head_revision, upgrade_database
 from gateway.app import create_app
@@ -28,7 +29,7 @@ from web.channels import sms_log
 
 T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 # Every store's tables; head must make exactly these.
-STORES = [conversation_log.metadata, voice_calls.metadata, sms_log.metadata]
+STORES = [conversation_log.metadata, voice_calls.metadata, sms_log.metadata, admin_tables.metadata]
 
 
 def all_tables(extra: list[MetaData] | None = None) -> MetaData:
@@ -126,7 +127,9 @@ async def test_an_unknown_old_table_stops_the_upgrade_and_changes_nothing(engine
 
 
 async def test_the_gateway_upgrades_an_old_database_at_start(
-    aiohttp_client: Any, tmp_path: Path, directory: Any  # noqa: F811
+    aiohttp_client: Any,
+    tmp_path: Path,
+    directory: Any,  # noqa: F811
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'muni.db'}"
     engine = open_engine(url)
