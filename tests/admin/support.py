@@ -32,9 +32,7 @@ def stores(client: Client) -> Stores:
     return client.app[ADMIN_APP][STORES]
 
 
-async def make_user(
-    client: Client, username: str, role: Role, municipality: str | None = None, *, at: datetime = NOW
-) -> User:
+async def make_user(client: Client, username: str, role: Role, municipality: str | None = None, *, at: datetime = NOW) -> User:
     return await stores(client).users.create(username, role, municipality, PASSWORD, at)
 
 
