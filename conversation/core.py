@@ -10,6 +10,7 @@ from aiohttp import web
 from conversation.directory import Directory
 from conversation.log import ConversationLog
 from conversation.rasa import RasaClient
+from conversation.schema import upgrade_database
 from conversation.service import Conversations
 from conversation.settings import ConversationSettings
 from conversation.state import CLOCK, CONVERSATIONS, DIRECTORY, ENGINE, HTTP, LOG
@@ -31,7 +32,8 @@ def add_conversation_core(
             async with aiohttp.ClientSession() as session:
                 app[HTTP] = session
                 app[ENGINE] = engine
-                app[LOG] = log = await ConversationLog.open(engine)
+                await upgrade_database(engine)  # before any store touches a table
+                app[LOG] = log = ConversationLog(engine)
                 rasa = RasaClient(session, settings.rasa_url, settings.rasa_timeout_s)
                 sealer = ContactSealer(settings.secret_key)
                 app[CONVERSATIONS] = Conversations(log, rasa, directory, now, sealer=sealer)

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from muni.clock import from_db, to_utc
-from muni.db import EXCLUDED, create_tables, upsert
+from muni.db import EXCLUDED, upsert
 from muni.privacy import redact
 
 Role = Literal["citizen", "bot"]
@@ -122,13 +122,8 @@ class ConversationLog:
     """Async access to the log, on the process's one engine (SQLite by default, PostgreSQL by URL)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
+        """The log on `engine`, whose schema `conversation.schema.upgrade_database` made."""
         self._engine = engine
-
-    @classmethod
-    async def open(cls, engine: AsyncEngine) -> ConversationLog:
-        """The log on `engine`, with its tables created where missing."""
-        await create_tables(engine, metadata)
-        return cls(engine)
 
     async def ping(self) -> None:
         """Raise if the database does not answer `SELECT 1`."""

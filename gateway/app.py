@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from admin.app import mount_admin
 from conversation.core import add_conversation_core
 from conversation.directory import Directory
 from gateway import health
@@ -47,4 +48,5 @@ def create_app(
     )
     if voice is not None:  # only with TWILIO_AUTH_TOKEN: unsigned calls are never served
         mount_voice(app, voice, sender)
+    mount_admin(app, settings.admin)  # the staff console under /admin
     return app

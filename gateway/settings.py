@@ -6,10 +6,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from admin.settings import AdminSettings
 from booking.settings import BookingSettings
 from conversation.settings import ConversationSettings
 from muni import env
-from muni.db import check_database_url
+from muni.db import database_url_from_env
 from muni.env import SettingsError
 from muni.keys import KeyPurpose, derive_key
 from muni.paths import var_dir
@@ -46,18 +47,13 @@ class GatewaySettings:
         public_url = env.http_url(environ, "MUNI_PUBLIC_URL", defaults.public_url)
         rasa_timeout_s = env.seconds(environ, "MUNI_RASA_TIMEOUT_S", defaults.rasa_timeout_s)
         BookingSettings.from_env(environ).check_fits(rasa_timeout_s)
-        database_url = env.value(environ, "MUNI_DATABASE_URL")
         return cls(
             secret_key=secret,
             host=env.host(environ, "MUNI_HOST", defaults.host),
             port=env.port(environ, "MUNI_PORT", defaults.port),
             rasa_url=env.http_url(environ, "MUNI_RASA_URL", defaults.rasa_url),
             actions_url=env.http_url(environ, "MUNI_ACTIONS_URL", defaults.actions_url),
-            database_url=(
-                f"sqlite+aiosqlite:///{var_dir(environ) / 'muni.db'}"
-                if database_url is None
-                else check_database_url("MUNI_DATABASE_URL", database_url)
-            ),
+            database_url=database_url_from_env(environ),
             public_url=public_url,
             rasa_timeout_s=rasa_timeout_s,
             conversations_per_minute=env.positive_int(
@@ -77,6 +73,10 @@ class GatewaySettings:
             rasa_url=self.rasa_url,
             rasa_timeout_s=self.rasa_timeout_s,
         )
+
+    @property
+    def admin(self) -> AdminSettings:
+        return AdminSettings.from_gateway(self.secret_key, self.public_url)
 
     @property
     def web(self) -> WebSettings:

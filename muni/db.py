@@ -8,14 +8,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table, event
+from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
 
-from muni.env import SettingsError
+from muni.env import SettingsError, value
+from muni.paths import var_dir
 
 SUPPORTED_DRIVERS = frozenset({"sqlite+aiosqlite", "postgresql+asyncpg"})
 
@@ -34,6 +35,12 @@ def check_database_url(name: str, url: str) -> str:
     return url
 
 
+def database_url_from_env(environ: Mapping[str, str]) -> str:
+    """MUNI_DATABASE_URL, checked, or the SQLite file in MUNI_VAR_DIR: the gateway's and the CLI's one database."""
+    url = value(environ, "MUNI_DATABASE_URL")
+    return f"sqlite+aiosqlite:///{var_dir(environ) / 'muni.db'}" if url is None else check_database_url("MUNI_DATABASE_URL", url)
+
+
 def open_engine(database_url: str) -> AsyncEngine:
     """An engine for database_url; SQLite gets its folder, WAL and a busy timeout."""
     url = make_url(database_url)
@@ -43,12 +50,6 @@ def open_engine(database_url: str) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
     return engine
-
-
-async def create_tables(engine: AsyncEngine, tables: MetaData) -> None:
-    """Create the tables of `tables` that are missing."""
-    async with engine.begin() as connection:
-        await connection.run_sync(tables.create_all)
 
 
 def insert(engine: AsyncEngine, table: Table) -> Insert:

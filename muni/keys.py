@@ -18,6 +18,7 @@ class KeyPurpose(Enum):
     PHONE_HASH = "muni/phone-number-hash/v1"
     SEALED_CONTACT = "muni/sealed-contact/v1"
     RASA_TOKEN = "muni/rasa-api-token/v1"
+    ADMIN_CSRF = "muni/admin-csrf/v1"
 
 
 def derive_key(secret: str, purpose: KeyPurpose) -> bytes:

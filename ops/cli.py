@@ -1,4 +1,4 @@
-"""`muni` – the staff's command line: crawl, index and search the websites' knowledge."""
+"""`muni` – the staff's command line: console users, and crawling, indexing and searching the websites' knowledge."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="muni", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     # Each feature registers its own commands; imports stay inside so `muni --help` is fast.
+    from admin.cli import register as register_admin
     from crawler.cli import register as register_crawl
     from knowledge.index.cli import register as register_index
 
+    register_admin(commands)
     register_crawl(commands)
     register_index(commands)
     args = parser.parse_args(argv)

@@ -46,7 +46,7 @@ def mount_voice(gateway: web.Application, config: VoiceConfig, sms: SmsSender) -
 
     async def call_log(gateway: web.Application) -> AsyncIterator[None]:
         # On the gateway's one engine, opened by the conversation core's context before this one.
-        voice_app[CALLS] = await CallLog.open(gateway[ENGINE])
+        voice_app[CALLS] = CallLog(gateway[ENGINE])
         yield
 
     gateway.cleanup_ctx.append(call_log)

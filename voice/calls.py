@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from muni.clock import from_db, to_utc
-from muni.db import create_tables, upsert
+from muni.db import upsert
 
 # Twilio's call statuses in the order a call goes through them; the final ones share a rank.
 STATUS_RANK = {"queued": 1, "initiated": 1, "ringing": 2, "in-progress": 3, "answered": 3}
@@ -93,13 +93,8 @@ class CallStatistics:
 
 class CallLog:
     def __init__(self, engine: AsyncEngine) -> None:
+        """The call log on the process's one engine (its table comes from conversation/migrations)."""
         self._engine = engine
-
-    @classmethod
-    async def open(cls, engine: AsyncEngine) -> CallLog:
-        """The call log on the process's one engine, with its table created where missing."""
-        await create_tables(engine, metadata)
-        return cls(engine)
 
     async def start(self, call_sid: str, municipality: str, at: datetime) -> None:
         """Create the call's record; a repeated webhook (Twilio retries) changes nothing."""

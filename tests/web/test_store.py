@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conversation.log import ConversationLog, ConversationRecord, TurnRecord
+from conversation.schema import upgrade_database
 from muni.db import open_engine
 
 T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
@@ -29,8 +30,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a database at the newest schema revision, as the gateway leaves it at start."""
     engine = open_engine(database_url)
     try:
+        await upgrade_database(engine)
         yield engine
     finally:
         await engine.dispose()
@@ -38,7 +41,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 async def log(engine: AsyncEngine) -> ConversationLog:
-    return await ConversationLog.open(engine)
+    return ConversationLog(engine)
 
 
 def conversation(municipality: str = "aarhus", topic: str | None = None) -> ConversationRecord:
@@ -133,7 +136,8 @@ async def test_knowledge_gaps_are_counted_per_municipality(log: ConversationLog)
 
 async def test_ping_and_reopening_keep_the_data(database_url: str) -> None:
     engine = open_engine(database_url)
-    first = await ConversationLog.open(engine)
+    await upgrade_database(engine)
+    first = ConversationLog(engine)
     record = conversation()
     await first.start_conversation(record)
     await first.ping()
@@ -141,7 +145,8 @@ async def test_ping_and_reopening_keep_the_data(database_url: str) -> None:
 
     engine = open_engine(database_url)
     try:
-        second = await ConversationLog.open(engine)  # create_all on existing tables is a no-op
+        await upgrade_database(engine)  # at head already: nothing to do, nothing lost
+        second = ConversationLog(engine)
         assert await second.conversation(record.id) == record
     finally:
         await engine.dispose()

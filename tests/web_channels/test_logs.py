@@ -52,7 +52,7 @@ async def test_a_rating_needs_a_conversation_and_a_score_of_1_to_9(log: Conversa
 
 
 async def test_one_claim_per_key_and_request(engine: AsyncEngine) -> None:  # noqa: F811
-    links = await SmsLinkLog.open(engine)
+    links = SmsLinkLog(engine)
     assert await links.claim(link()) is None
     earlier = await links.claim(link(fingerprint="g" * 64))
     assert earlier is not None and earlier.status == "pending" and earlier.fingerprint == "f" * 64
@@ -65,7 +65,7 @@ async def test_one_claim_per_key_and_request(engine: AsyncEngine) -> None:  # no
 
 
 async def test_a_released_claim_can_be_made_again(engine: AsyncEngine) -> None:  # noqa: F811
-    links = await SmsLinkLog.open(engine)
+    links = SmsLinkLog(engine)
     assert await links.claim(link("call-2")) is None
     await links.release("hotline", "call-2")
     assert await links.find("hotline", "call-2") is None

@@ -52,5 +52,5 @@ def add_web_channel_routes(
 
 async def _sms(app: web.Application) -> AsyncIterator[None]:
     # After the conversation core's context: the SMS-link log lives on the same engine.
-    app[SMS_LOG] = await SmsLinkLog.open(app[ENGINE])
+    app[SMS_LOG] = SmsLinkLog(app[ENGINE])
     yield

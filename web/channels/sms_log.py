@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from muni.clock import from_db, to_utc
-from muni.db import create_tables
 
 metadata = MetaData()
 
@@ -62,12 +61,8 @@ class SmsLinkRecord:
 
 class SmsLinkLog:
     def __init__(self, engine: AsyncEngine) -> None:
+        """The SMS-link log on the process's one engine (its table comes from conversation/migrations)."""
         self._engine = engine
-
-    @classmethod
-    async def open(cls, engine: AsyncEngine) -> SmsLinkLog:
-        await create_tables(engine, metadata)
-        return cls(engine)
 
     async def claim(self, record: SmsLinkRecord) -> SmsLinkRecord | None:
         """Insert a pending request; None when claimed, else the earlier request with the same key."""

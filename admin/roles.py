@@ -1,0 +1,87 @@
+"""The four roles and what each may see and do; every handler asks here, nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+
+class Role(Enum):
+    CONSORTIUM_ADMIN = "consortium-admin"  # every municipality, every user, the whole audit log
+    MUNICIPALITY_ADMIN = "municipality-admin"  # own municipality: its users, content, statistics, integrations
+    CONTENT_EDITOR = "content-editor"  # own municipality's local content and guides
+    AGENT = "agent"  # the contact centre: the agents' page of every municipality, guides read-only
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def needs_municipality(self) -> bool:
+        return self in (Role.MUNICIPALITY_ADMIN, Role.CONTENT_EDITOR)
+
+    @property
+    def needs_second_factor(self) -> bool:
+        return self is Role.CONSORTIUM_ADMIN
+
+
+_LABELS = {
+    Role.CONSORTIUM_ADMIN: "Konsortieadministrator",
+    Role.MUNICIPALITY_ADMIN: "Kommuneadministrator",
+    Role.CONTENT_EDITOR: "Indholdsredaktør",
+    Role.AGENT: "Agent",
+}
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    role: Role
+    municipality: str | None
+    active: bool
+    has_second_factor: bool
+    created_at: datetime
+    last_login_at: datetime | None
+    inactivity_warned_at: datetime | None
+
+    @property
+    def is_consortium_admin(self) -> bool:
+        return self.role is Role.CONSORTIUM_ADMIN
+
+
+def may_view_municipality(user: User, slug: str) -> bool:
+    """The municipality's pages: its own staff, the consortium's admins, and agents (who answer for all)."""
+    return user.role in (Role.CONSORTIUM_ADMIN, Role.AGENT) or user.municipality == slug
+
+
+def may_manage_users(user: User) -> bool:
+    return user.role in (Role.CONSORTIUM_ADMIN, Role.MUNICIPALITY_ADMIN)
+
+
+def may_read_audit(user: User) -> bool:
+    return user.role in (Role.CONSORTIUM_ADMIN, Role.MUNICIPALITY_ADMIN)
+
+
+def audit_scope(user: User) -> str | None:
+    """The municipality whose audit entries `user` sees; None: all of them (consortium admins only)."""
+    return None if user.is_consortium_admin else user.municipality
+
+
+def assignable_roles(user: User) -> tuple[Role, ...]:
+    """The roles `user` may give: a municipality admin only its own municipality's staff roles."""
+    if user.is_consortium_admin:
+        return tuple(Role)
+    if user.role is Role.MUNICIPALITY_ADMIN:
+        return (Role.MUNICIPALITY_ADMIN, Role.CONTENT_EDITOR)
+    return ()
+
+
+def may_manage(user: User, other: User) -> bool:
+    """Whether `user` may change `other` (deactivate, change the role): never oneself."""
+    if user.id == other.id or not may_manage_users(user):
+        return False
+    if user.is_consortium_admin:
+        return True
+    return other.role in assignable_roles(user) and other.municipality == user.municipality

@@ -1,0 +1,29 @@
+"""Typed state of the console's sub-application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from admin.audit import AuditLog
+from admin.sessions import Session, SessionStore
+from admin.settings import AdminSettings
+from admin.throttle import LoginThrottle
+from admin.users import UserStore
+
+
+@dataclass(frozen=True)
+class Stores:
+    users: UserStore
+    sessions: SessionStore
+    audit: AuditLog
+    throttle: LoginThrottle
+
+
+SETTINGS = web.AppKey("admin_settings", AdminSettings)
+STORES = web.AppKey("admin_stores", Stores)  # on the gateway's one engine, set when the gateway starts
+ADMIN_APP: web.AppKey[web.Application] = web.AppKey("admin_app")  # on the gateway, for tests and tools
+# Per request, set by the session middleware:
+SESSION = web.RequestKey("admin_session", Session)
+TOKEN = web.RequestKey("admin_token", str)

@@ -1,0 +1,203 @@
+"""The console in headless Chromium: logged in with the keyboard only, every page scanned by axe-core.
+
+Every page must have 0 WCAG 2.1 A/AA violations. With MUNI_SCREENSHOT_DIR set, the login page
+and a municipality's start page are saved there (the README's pictures: MUNI_SCREENSHOT_DIR=docs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+
+from admin.roles import Role
+from admin.users import UserStore
+from conversation.directory import Directory
+from conversation.log import ConversationLog
+from conversation.schema import upgrade_database
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+from muni.db import open_engine
+from tests.admin.support import PASSWORD
+from tests.web.support import FakeContactCentre, FakeRasa
+from tests.web_channels.browser import axe_violations, browser_missing, chromium, in_thread
+
+pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or "")
+
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+NAMES = {
+    "aarhus": "Aarhus Kommune",
+    "skive": "Skive Kommune",
+    "viborg": "Viborg Kommune",
+    "horsens": "Horsens Kommune",
+    "furesoe": "Furesø Kommune",
+    "lemvig": "Lemvig Kommune",
+}
+
+
+async def _seed(url: str) -> None:
+    engine = open_engine(url)
+    try:
+        await upgrade_database(engine)
+        users, log = UserStore(engine), ConversationLog(engine)
+        now = datetime.now(UTC)
+        await users.create("konsortiet", Role.CONSORTIUM_ADMIN, None, PASSWORD, now)
+        admin = await users.by_name("konsortiet")
+        assert admin is not None
+        await users.enable_second_factor(admin.id, SECRET)
+        await users.create("anne.hansen", Role.MUNICIPALITY_ADMIN, "aarhus", PASSWORD, now)
+        await users.create("bo.jensen", Role.CONTENT_EDITOR, "aarhus", PASSWORD, now - timedelta(days=340))
+        await users.create("hotline.agent", Role.AGENT, None, PASSWORD, now)
+        for variable, topic, count in (
+            ("pasfoto_pris", "passport", 14),
+            ("borgerservice_telefon", "moving", 6),
+            ("genbrugsplads_aabningstider", "waste", 3),
+        ):
+            for _ in range(count):
+                await log.record_gap("aarhus", topic, variable, now)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    database = tmp_path_factory.mktemp("var") / "muni.db"
+    url = f"sqlite+aiosqlite:///{database}"
+    asyncio.run(_seed(url))
+    fake = FakeRasa()
+    with in_thread(lambda: [fake.app()]) as (rasa_url,):
+        settings = GatewaySettings(secret_key="browser-" + "s" * 40, rasa_url=rasa_url, actions_url=rasa_url, database_url=url)
+        directory = Directory(
+            municipalities=NAMES,
+            topics=frozenset({"passport", "moving", "waste"}),
+            contact_centre=FakeContactCentre(),
+            topic_titles={"passport": "Pas", "moving": "Flytning", "waste": "Affald og genbrug"},
+        )
+        with in_thread(lambda: [create_app(settings, directory)]) as (gateway_url,):
+            yield gateway_url
+    fake.release()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as running:
+        yield running
+
+
+def _context(browser: Any, **options: Any) -> Any:
+    # axe is injected as a script, which the console's policy (rightly) forbids: bypass it for the scan only.
+    return browser.new_context(bypass_csp=True, locale="da-DK", **options)
+
+
+def _login_with_keyboard(page: Any, gateway: str, username: str, *, code: bool = False) -> None:
+    page.goto(f"{gateway}/admin/")
+    assert "/admin/login" in page.url
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Spring til indholdet"
+    page.keyboard.press("Tab")  # the console's name, a link home
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "username"
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    if code:
+        assert "/admin/login/second-factor" in page.url
+        page.focus("#code")
+        page.keyboard.type(pyotp.TOTP(SECRET).now())
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+
+
+def _scan(page: Any, url: str, expect: str) -> list[dict[str, Any]]:
+    page.goto(url)
+    assert expect in page.content(), url
+    return axe_violations(page)
+
+
+def _shoot(page: Any, name: str) -> None:
+    folder = os.environ.get("MUNI_SCREENSHOT_DIR")
+    if folder:
+        page.screenshot(path=str(Path(folder) / name), full_page=True)
+
+
+def test_every_console_page_passes_axe_for_a_consortium_admin(gateway: str, browser: Any) -> None:
+    context = _context(browser, viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    page.goto(f"{gateway}/admin/login")
+    found = {"login": axe_violations(page)}
+    _shoot(page, "admin-login.png")
+    page.fill("#username", "konsortiet")
+    page.fill("#password", "forkert adgangskode")
+    with page.expect_navigation():
+        page.press("#password", "Enter")
+    assert "Forkert brugernavn" in page.content()
+    found["login with an error"] = axe_violations(page)
+
+    _login_with_keyboard(page, gateway, "konsortiet", code=False)
+    found["second factor"] = axe_violations(page)
+    page.focus("#code")
+    page.keyboard.type(pyotp.TOTP(SECRET).now())
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/admin/")
+
+    found["overview"] = _scan(page, f"{gateway}/admin/", "Oversigt")
+    found["municipality"] = _scan(page, f"{gateway}/admin/m/aarhus/", "pasfoto_pris")
+    _shoot(page, "admin-municipality.png")
+    found["users"] = _scan(page, f"{gateway}/admin/users", "anne.hansen")
+    found["audit"] = _scan(page, f"{gateway}/admin/audit", "login")
+    found["enrol"] = _scan(page, f"{gateway}/admin/account/second-factor", "QR-kode")
+    found["not found"] = _scan(page, f"{gateway}/admin/m/atlantis/", "Siden findes ikke")
+    assert {name: v for name, v in found.items() if v} == {}
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1200, "height": 800}, {"width": 375, "height": 667}], ids=["desktop", "phone"])
+def test_municipality_staff_pages_pass_axe(gateway: str, browser: Any, viewport: dict[str, int]) -> None:
+    context = _context(browser, viewport=viewport)
+    page = context.new_page()
+    _login_with_keyboard(page, gateway, "anne.hansen")
+    assert page.url.endswith("/admin/m/aarhus/")
+    found = {
+        "start": axe_violations(page),
+        "users": _scan(page, f"{gateway}/admin/users", "bo.jensen"),
+        "audit": _scan(page, f"{gateway}/admin/audit", "login"),
+        "forbidden": _scan(page, f"{gateway}/admin/m/skive/", "ikke adgang"),
+    }
+    assert {name: v for name, v in found.items() if v} == {}
+    context.close()
+
+
+def test_a_form_error_keeps_the_input_and_is_announced(gateway: str, browser: Any) -> None:
+    context = _context(browser)
+    page = context.new_page()
+    _login_with_keyboard(page, gateway, "anne.hansen")
+    page.goto(f"{gateway}/admin/users")
+    page.fill("#new-username", "ny.redaktoer")
+    page.fill("#new-password", "kort")
+    page.evaluate("document.querySelector('#new-password').removeAttribute('minlength')")  # as a browser without checks
+    with page.expect_navigation():
+        page.press("#new-password", "Enter")
+    assert page.locator("[role=alert]").inner_text().startswith("Adgangskoden skal være mindst 12 tegn")
+    assert page.input_value("#new-username") == "ny.redaktoer"
+    assert axe_violations(page) == []
+    context.close()
+
+
+def test_an_agent_and_an_editor_get_only_their_pages(gateway: str, browser: Any) -> None:
+    context = _context(browser)
+    page = context.new_page()
+    _login_with_keyboard(page, gateway, "hotline.agent")
+    assert page.url.endswith("/admin/") and "Furesø Kommune" in page.content()
+    assert axe_violations(page) == []
+    page.goto(f"{gateway}/admin/users")
+    assert "ikke adgang" in page.content()
+    context.close()
