@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from crawler.records import Chunk, StoredPage
 from knowledge.embeddings import Embedder, default_embedder
 from knowledge.guides import GuideLibrary
 from knowledge.index.connection import open_local
 from knowledge.index.guides import guide_pages
 from knowledge.index.indexer import Indexer, embedding_text
 from knowledge.index.lexical import danish_lemmatizer, passage_terms
+from knowledge.index.records import Chunk, StoredPage
 from knowledge.index.retriever import Retriever
 from knowledge.index.settings import IndexSettings
 from knowledge.index.store import IndexedChunk

@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from crawler.extract import Extracted
-from crawler.records import Chunk
+from knowledge.index.records import Chunk
 
 if TYPE_CHECKING:
     from spacy.language import Language

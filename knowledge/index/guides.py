@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from crawler.records import Chunk, StoredPage
 from knowledge.guides import GuideLibrary
+from knowledge.index.records import Chunk, StoredPage
 from knowledge.rendering import DEMO_NOTICE
 
 PHRASES_FILE = Path(__file__).resolve().parent / "phrases.yml"

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crawler.records import StoredPage
 from knowledge.guides import GuideLibrary
 from knowledge.index.guides import GUIDE_URL_PREFIX, guide_pages
 from knowledge.index.lexical import Lemmatizer, danish_lemmatizer, passage_terms
+from knowledge.index.records import StoredPage
 from knowledge.index.store import IndexedChunk, KnowledgeIndex
 from knowledge.index.topics import TopicAssigner
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from crawler.records import StoredPage
 from knowledge.guides import GuideLibrary
 from knowledge.index.indexer import Indexer
+from knowledge.index.records import StoredPage
 from knowledge.index.store import KnowledgeIndex, point_id
 from tests.knowledge.index.conftest import HashingEmbedder
 

@@ -1,4 +1,8 @@
-"""The values the crawler hands to the index: pages and their chunks."""
+"""What the index is built from: crawled pages and their chunks.
+
+The crawler produces these records and the index consumes them; the index knows nothing of the
+crawler. Light on purpose: the crawler's worker processes import it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class Chunk:
-    """One passage of a page: what is embedded, indexed and quoted to a citizen."""
+    """One passage of a crawled page: what is embedded, indexed and quoted to a citizen."""
 
     municipality: str
     url: str
@@ -22,7 +26,7 @@ class Chunk:
 
 @dataclass(frozen=True)
 class StoredPage:
-    """A page as the crawl store keeps it: the page hash decides re-indexing."""
+    """A crawled page as a page source keeps it: the page hash decides re-indexing."""
 
     municipality: str
     url: str
