@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -21,10 +22,10 @@ import numpy as np
 from knowledge.embeddings import Embedder, default_embedder
 from knowledge.guides import GuideLibrary
 from knowledge.index.connection import open_local
-from knowledge.index.guides import guide_pages
+from knowledge.index.guides import rendered_guides
 from knowledge.index.indexer import Indexer, embedding_text
 from knowledge.index.lexical import danish_lemmatizer, passage_terms
-from knowledge.index.records import Chunk, StoredPage
+from knowledge.index.records import Chunk, StoredPage, text_hash
 from knowledge.index.retriever import Retriever
 from knowledge.index.settings import IndexSettings
 from knowledge.index.store import IndexedChunk
@@ -55,15 +56,16 @@ def crawl_pages(crawl_dir: Path) -> tuple[str, Iterator[StoredPage]] | None:
 
 def generated_pages(library: GuideLibrary) -> tuple[str, list[StoredPage]]:
     """Web-like pages from the guides of every municipality, re-labelled as one municipality's site."""
+    generated_at = datetime.now(UTC)
     pages = []
     for slug in library.municipalities:
-        for page in guide_pages(library, slug, phrases={}):
-            url = f"https://bench.example/{slug}/{page.url.removeprefix('guide:')}"
+        for guide in rendered_guides(library, slug, phrases={}):
+            url = f"https://bench.example/{slug}/{guide.topic}"
             chunks = tuple(
-                Chunk("bench", url, chunk.title, (), chunk.text, chunk.position, chunk.crawled_at, chunk.content_hash)
-                for chunk in page.chunks
+                Chunk("bench", url, guide.title, (), text, position, generated_at, text_hash(text))
+                for position, text in enumerate(guide.passages)
             )
-            pages.append(StoredPage("bench", url, page.title, page.content_hash, page.crawled_at, chunks))
+            pages.append(StoredPage("bench", url, guide.title, guide.content_hash, generated_at, chunks))
     return "bench", pages[:BUILD_PAGES]
 
 

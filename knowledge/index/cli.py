@@ -57,7 +57,7 @@ def _index(settings: IndexSettings, only: str | None) -> int:
     from knowledge.embeddings import default_embedder
     from knowledge.guides import GuideLibrary
     from knowledge.index.connection import writable_index
-    from knowledge.index.guides import guide_topics
+    from knowledge.index.guides import guide_topics, rendered_guides
     from knowledge.index.indexer import Indexer, IndexReport
     from knowledge.index.topics import TopicAssigner
 
@@ -75,7 +75,7 @@ def _index(settings: IndexSettings, only: str | None) -> int:
         indexer = Indexer(index, embedder, topics=topics)
         for slug in slugs:
             if slug in library.municipalities:
-                report = indexer.index_guides(library, slug)
+                report = indexer.index_guides(slug, rendered_guides(library, slug))
                 print(f"{slug} guides: {report.line()}")
                 total += report
             if slug in stores:

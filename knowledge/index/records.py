@@ -1,4 +1,4 @@
-"""What the index is built from: crawled pages and their chunks.
+"""What the index is built from: crawled pages and their chunks, and rendered guides.
 
 The crawler produces these records and the index consumes them; the index knows nothing of the
 crawler. Light on purpose: the crawler's worker processes import it.
@@ -6,8 +6,11 @@ crawler. Light on purpose: the crawler's worker processes import it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+
+GUIDE_URL_PREFIX = "guide:"
 
 
 @dataclass(frozen=True)
@@ -34,3 +37,32 @@ class StoredPage:
     content_hash: str  # sha256 hex of the page's extracted text
     crawled_at: datetime
     chunks: tuple[Chunk, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class RenderedGuide:
+    """One topic's guide rendered with one municipality's values, in the passages that are indexed.
+
+    A guide is written, not crawled: it has no crawl time, and its hash alone decides re-indexing.
+    """
+
+    municipality: str
+    topic: str
+    title: str  # the topic's title
+    about: str  # the topic's description ("" when it has none): stands in for headings
+    passages: tuple[str, ...]
+    content_hash: str  # sha256 hex of title, description and passages
+
+    @property
+    def url(self) -> str:
+        """The guide's address in the index (what a Hit carries): `guide:<topic>`."""
+        return guide_url(self.topic)
+
+
+def guide_url(topic_id: str) -> str:
+    return f"{GUIDE_URL_PREFIX}{topic_id}"
+
+
+def text_hash(text: str) -> str:
+    """sha256 hex of the text's UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
