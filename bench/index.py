@@ -12,7 +12,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -44,14 +43,16 @@ QUESTIONS = [
 ]
 
 
-def crawl_pages(crawl_dir: Path) -> tuple[str, Iterator[StoredPage]] | None:
-    stores = sorted(crawl_dir.glob("*.sqlite")) if crawl_dir.is_dir() else []
-    if not stores:
-        return None
-    from crawler.store import CrawlStore
+def crawl_pages(crawl_dir: Path) -> tuple[str, list[StoredPage]] | None:
+    """The first live pages of the first crawl store in the folder, or None when it holds none."""
+    from crawler.sources import CrawlStores
 
-    store = CrawlStore(stores[0])
-    return stores[0].stem, iter(list(islice(store.live_pages(), BUILD_PAGES)))
+    websites = CrawlStores(crawl_dir)
+    slugs = websites.municipalities()
+    if not slugs:
+        return None
+    with websites.open(slugs[0]) as store:
+        return slugs[0], list(islice(store.live_pages(), BUILD_PAGES))
 
 
 def generated_pages(library: GuideLibrary) -> tuple[str, list[StoredPage]]:
@@ -87,8 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         slug, pages = generated_pages(library)
         print(f"no crawl store in {args.crawl_dir}: {len(pages)} pages generated from the guides' texts")
     else:
-        slug, page_iter = found
-        pages = list(page_iter)
+        slug, pages = found
         print(f"crawl store {args.crawl_dir / (slug + '.sqlite')}: its first {len(pages)} live pages")
     chunks = [c for p in pages for c in p.chunks if c.text.strip()]
     texts = [c.text for c in chunks][:THROUGHPUT_CHUNKS]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 
 from knowledge.index.lexical import Lemmatizer, danish_lemmatizer, passage_terms
-from knowledge.index.records import RenderedGuide, StoredPage, text_hash
+from knowledge.index.records import PageSource, RenderedGuide, StoredPage, text_hash
 from knowledge.index.store import IndexedChunk, KnowledgeIndex
 from knowledge.index.topics import TopicAssigner
 
@@ -77,6 +77,10 @@ class Indexer:
     def index_pages(self, municipality: str, pages: Iterable[StoredPage], gone_urls: Iterable[str]) -> IndexReport:
         """Bring the municipality's website up to date with a page source's live pages and gone urls."""
         return self._index(municipality, "web", pages, web_chunks, gone_urls)
+
+    def index_website(self, municipality: str, source: PageSource) -> IndexReport:
+        """index_pages() from a page source (a crawl store)."""
+        return self.index_pages(municipality, source.live_pages(), source.gone_urls())
 
     def index_guides(self, municipality: str, guides: Iterable[RenderedGuide]) -> IndexReport:
         """All the guides the municipality answers (guides.rendered_guides): any other guide indexed for it goes."""

@@ -1,4 +1,4 @@
-"""What the index is built from: crawled pages and their chunks, and rendered guides.
+"""What the index is built from: crawled pages and their chunks, rendered guides, and where pages come from.
 
 The crawler produces these records and the index consumes them; the index knows nothing of the
 crawler. Light on purpose: the crawler's worker processes import it.
@@ -7,8 +7,11 @@ crawler. Light on purpose: the crawler's worker processes import it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 GUIDE_URL_PREFIX = "guide:"
 
@@ -57,6 +60,30 @@ class RenderedGuide:
     def url(self) -> str:
         """The guide's address in the index (what a Hit carries): `guide:<topic>`."""
         return guide_url(self.topic)
+
+
+class PageSource(Protocol):
+    """One municipality's crawled website, as the indexer reads it."""
+
+    def live_pages(self) -> Iterable[StoredPage]:
+        """Every page the site serves now, with its chunks."""
+        ...
+
+    def gone_urls(self) -> Iterable[str]:
+        """Pages the site no longer serves: they leave the index."""
+        ...
+
+
+class PageSources(Protocol):
+    """Where `muni index` finds the crawled websites: at most one page source per municipality."""
+
+    def municipalities(self) -> list[str]:
+        """The slugs that have a page source, sorted."""
+        ...
+
+    def open(self, municipality: str) -> AbstractContextManager[PageSource]:
+        """The municipality's page source, closed when the block ends."""
+        ...
 
 
 def guide_url(topic_id: str) -> str:
