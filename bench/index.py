@@ -12,19 +12,19 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
 import numpy as np
 
-from crawler.records import Chunk, StoredPage
 from knowledge.embeddings import Embedder, default_embedder
 from knowledge.guides import GuideLibrary
 from knowledge.index.connection import open_local
-from knowledge.index.guides import guide_pages
+from knowledge.index.guides import rendered_guides
 from knowledge.index.indexer import Indexer, embedding_text
 from knowledge.index.lexical import danish_lemmatizer, passage_terms
+from knowledge.index.records import Chunk, StoredPage, text_hash
 from knowledge.index.retriever import Retriever
 from knowledge.index.settings import IndexSettings
 from knowledge.index.store import IndexedChunk
@@ -43,27 +43,30 @@ QUESTIONS = [
 ]
 
 
-def crawl_pages(crawl_dir: Path) -> tuple[str, Iterator[StoredPage]] | None:
-    stores = sorted(crawl_dir.glob("*.sqlite")) if crawl_dir.is_dir() else []
-    if not stores:
-        return None
-    from crawler.store import CrawlStore
+def crawl_pages(crawl_dir: Path) -> tuple[str, list[StoredPage]] | None:
+    """The first live pages of the first crawl store in the folder, or None when it holds none."""
+    from crawler.sources import CrawlStores
 
-    store = CrawlStore(stores[0])
-    return stores[0].stem, iter(list(islice(store.live_pages(), BUILD_PAGES)))
+    websites = CrawlStores(crawl_dir)
+    slugs = websites.municipalities()
+    if not slugs:
+        return None
+    with websites.open(slugs[0]) as store:
+        return slugs[0], list(islice(store.live_pages(), BUILD_PAGES))
 
 
 def generated_pages(library: GuideLibrary) -> tuple[str, list[StoredPage]]:
     """Web-like pages from the guides of every municipality, re-labelled as one municipality's site."""
+    generated_at = datetime.now(UTC)
     pages = []
     for slug in library.municipalities:
-        for page in guide_pages(library, slug, phrases={}):
-            url = f"https://bench.example/{slug}/{page.url.removeprefix('guide:')}"
+        for guide in rendered_guides(library, slug, phrases={}):
+            url = f"https://bench.example/{slug}/{guide.topic}"
             chunks = tuple(
-                Chunk("bench", url, chunk.title, (), chunk.text, chunk.position, chunk.crawled_at, chunk.content_hash)
-                for chunk in page.chunks
+                Chunk("bench", url, guide.title, (), text, position, generated_at, text_hash(text))
+                for position, text in enumerate(guide.passages)
             )
-            pages.append(StoredPage("bench", url, page.title, page.content_hash, page.crawled_at, chunks))
+            pages.append(StoredPage("bench", url, guide.title, guide.content_hash, generated_at, chunks))
     return "bench", pages[:BUILD_PAGES]
 
 
@@ -85,8 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         slug, pages = generated_pages(library)
         print(f"no crawl store in {args.crawl_dir}: {len(pages)} pages generated from the guides' texts")
     else:
-        slug, page_iter = found
-        pages = list(page_iter)
+        slug, pages = found
         print(f"crawl store {args.crawl_dir / (slug + '.sqlite')}: its first {len(pages)} live pages")
     chunks = [c for p in pages for c in p.chunks if c.text.strip()]
     texts = [c.text for c in chunks][:THROUGHPUT_CHUNKS]

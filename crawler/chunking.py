@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from crawler.extract import Extracted
-from crawler.records import Chunk
+from knowledge.index.records import Chunk
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -34,7 +34,7 @@ _SENTENCE_ENDING_ABBREVIATIONS = frozenset({"kr.", "mv.", "m.m.", "osv.", "etc."
 def sentencizer() -> Language:
     """spaCy's Danish tokenizer with the rule-based sentencizer (no Danish model is on PyPI)."""
     spacy = _import_spacy_without_torch()
-    nlp = spacy.blank("da")
+    nlp: Language = spacy.blank("da")
     nlp.add_pipe("sentencizer")
     spacy.language.Language.component("muni_danish_sentence_ends", func=_danish_sentence_ends)
     nlp.add_pipe("muni_danish_sentence_ends", after="sentencizer")

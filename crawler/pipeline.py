@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crawler.links import page_links
-from crawler.records import StoredPage
 from crawler.urls import SiteScope
+from knowledge.index.records import StoredPage
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from crawler.records import StoredPage
+from knowledge.index.records import StoredPage
 
 
 class Outcome(enum.StrEnum):

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from crawler.records import Chunk, StoredPage
 from crawler.results import FrontierUrl, Outcome, RunInfo, RunSummary, UrlRecord, UrlResult
+from knowledge.index.records import Chunk, StoredPage
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

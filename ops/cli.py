@@ -13,11 +13,12 @@ def main(argv: list[str] | None = None) -> int:
     # Each feature registers its own commands; imports stay inside so `muni --help` is fast.
     from admin.cli import register as register_admin
     from crawler.cli import register as register_crawl
+    from crawler.sources import CrawlStores
     from knowledge.index.cli import register as register_index
 
     register_admin(commands)
     register_crawl(commands)
-    register_index(commands)
+    register_index(commands, websites=CrawlStores)  # `muni index` reads what `muni crawl` stored
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return int(args.handler(args) or 0)

@@ -104,6 +104,7 @@ def build_retriever(municipalities: set[str]) -> Retriever:
 
     from knowledge.embeddings import default_embedder
     from knowledge.guides import GuideLibrary
+    from knowledge.index.guides import rendered_guides
     from knowledge.index.indexer import Indexer
     from knowledge.index.settings import IndexSettings
     from knowledge.index.store import KnowledgeIndex
@@ -114,7 +115,7 @@ def build_retriever(municipalities: set[str]) -> Retriever:
     indexer = Indexer(index, embedder)
     library = GuideLibrary.load()
     for slug in sorted(municipalities):
-        indexer.index_guides(library, slug)
+        indexer.index_guides(slug, rendered_guides(library, slug))
     return Retriever(index, embedder, settings)
 
 

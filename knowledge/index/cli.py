@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from knowledge.errors import KnowledgeError
+from knowledge.index.records import PageSources
 from knowledge.index.settings import IndexSettings
-
-if TYPE_CHECKING:
-    from knowledge.index.indexer import Indexer, IndexReport
 
 EXTRACT_CHARS = 200
 
+# The crawled websites in a crawl folder (IndexSettings.crawl_dir); the composition root picks the kind.
+Websites = Callable[[Path], PageSources]
 
-def register(commands: Any) -> None:
-    """Add the sub-commands to the `muni` dispatcher's subparsers."""
+
+def register(commands: Any, *, websites: Websites) -> None:
+    """Add the sub-commands to the `muni` dispatcher's subparsers; `muni index` reads `websites(crawl_dir)`."""
     index = commands.add_parser("index", help="index the guides and the crawled websites")
     which = index.add_mutually_exclusive_group()
     which.add_argument("--municipality", metavar="SLUG", help="only this municipality")
     which.add_argument("--all", action="store_true", help="every municipality and crawl store (the default)")
-    index.set_defaults(handler=run_index)
+    index.set_defaults(handler=functools.partial(run_index, websites=websites))
     search = commands.add_parser("search", help="show what the assistant would find for a question")
     search.add_argument("municipality", metavar="SLUG")
     search.add_argument("question")
@@ -32,9 +35,10 @@ def register(commands: Any) -> None:
     search.set_defaults(handler=run_search)
 
 
-def run_index(args: argparse.Namespace) -> int:
+def run_index(args: argparse.Namespace, *, websites: Websites) -> int:
     try:
-        return _index(IndexSettings.from_env(), args.municipality)
+        settings = IndexSettings.from_env()
+        return _index(settings, websites(settings.crawl_dir), args.municipality)
     except KnowledgeError as error:
         print(f"muni index: {error}", file=sys.stderr)
         return 1
@@ -48,23 +52,18 @@ def run_search(args: argparse.Namespace) -> int:
         return 1
 
 
-def crawl_stores(crawl_dir: Path) -> dict[str, Path]:
-    """slug -> crawl store file found in the crawl folder."""
-    return {path.stem: path for path in sorted(crawl_dir.glob("*.sqlite"))} if crawl_dir.is_dir() else {}
-
-
-def _index(settings: IndexSettings, only: str | None) -> int:
+def _index(settings: IndexSettings, websites: PageSources, only: str | None) -> int:
     from knowledge.embeddings import default_embedder
     from knowledge.guides import GuideLibrary
     from knowledge.index.connection import writable_index
-    from knowledge.index.guides import guide_topics
+    from knowledge.index.guides import guide_topics, rendered_guides
     from knowledge.index.indexer import Indexer, IndexReport
     from knowledge.index.topics import TopicAssigner
 
     started = time.perf_counter()
     library = GuideLibrary.load()
-    stores = crawl_stores(settings.crawl_dir)
-    slugs = sorted(set(library.municipalities) | set(stores)) if only is None else [library.municipality(only).slug]
+    crawled = set(websites.municipalities())
+    slugs = sorted(set(library.municipalities) | crawled) if only is None else [library.municipality(only).slug]
     embedder = default_embedder()
     answerable = {topic for slug in library.municipalities for topic in guide_topics(library, slug)}
     topics = TopicAssigner.build(library.topics, answerable, embedder, settings.topic_threshold)
@@ -75,26 +74,17 @@ def _index(settings: IndexSettings, only: str | None) -> int:
         indexer = Indexer(index, embedder, topics=topics)
         for slug in slugs:
             if slug in library.municipalities:
-                report = indexer.index_guides(library, slug)
+                report = indexer.index_guides(slug, rendered_guides(library, slug))
                 print(f"{slug} guides: {report.line()}")
                 total += report
-            if slug in stores:
-                report = _index_store(indexer, slug, stores[slug])
+            if slug in crawled:
+                with websites.open(slug) as website:
+                    report = indexer.index_website(slug, website)
                 print(f"{slug} web: {report.line()}")
                 total += report
     where = settings.qdrant_url or settings.index_dir
     print(f"total: {total.line()}; {time.perf_counter() - started:.1f} s in all, index at {where}")
     return 0
-
-
-def _index_store(indexer: Indexer, slug: str, path: Path) -> IndexReport:
-    from crawler.store import CrawlStore
-
-    store = CrawlStore(path)
-    try:
-        return indexer.index_pages(slug, store.live_pages(), store.gone_urls())
-    finally:
-        store.close()
 
 
 def _search(settings: IndexSettings, slug: str, question: str, limit: int) -> int:

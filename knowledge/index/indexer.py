@@ -1,19 +1,17 @@
-"""Write pages and guides into the index incrementally: unchanged pages are not embedded again."""
+"""Write pages and guides into the index incrementally: unchanged pages and guides are not embedded again."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
-from crawler.records import StoredPage
-from knowledge.guides import GuideLibrary
-from knowledge.index.guides import GUIDE_URL_PREFIX, guide_pages
 from knowledge.index.lexical import Lemmatizer, danish_lemmatizer, passage_terms
+from knowledge.index.records import PageSource, RenderedGuide, StoredPage, text_hash
 from knowledge.index.store import IndexedChunk, KnowledgeIndex
 from knowledge.index.topics import TopicAssigner
 
@@ -25,6 +23,8 @@ EMBED_BATCH_CHUNKS = 256  # chunks gathered across pages per encode call (the em
 # Texts embedded in this run, so that a text shared by many municipalities (a guide's citizen
 # phrases) is embedded once. Bounded: a whole crawl's vectors are not kept.
 CACHE_TEXTS = 20_000
+
+Record = TypeVar("Record", StoredPage, RenderedGuide)
 
 
 @dataclass(frozen=True)
@@ -74,27 +74,45 @@ class Indexer:
         self._cache: dict[str, np.ndarray] = {}
         index.ensure_collection(embedder.dimension)
 
-    def index_pages(
-        self, municipality: str, pages: Iterable[StoredPage], gone_urls: Iterable[str], *, kind: str = "web"
+    def index_pages(self, municipality: str, pages: Iterable[StoredPage], gone_urls: Iterable[str]) -> IndexReport:
+        """Bring the municipality's website up to date with a page source's live pages and gone urls."""
+        return self._index(municipality, "web", pages, web_chunks, gone_urls)
+
+    def index_website(self, municipality: str, source: PageSource) -> IndexReport:
+        """index_pages() from a page source (a crawl store)."""
+        return self.index_pages(municipality, source.live_pages(), source.gone_urls())
+
+    def index_guides(self, municipality: str, guides: Iterable[RenderedGuide]) -> IndexReport:
+        """All the guides the municipality answers (guides.rendered_guides): any other guide indexed for it goes."""
+        guides = list(guides)
+        gone = set(self.index.page_hashes(municipality, "guide")) - {guide.url for guide in guides}
+        return self._index(municipality, "guide", guides, guide_chunks, gone)
+
+    def _index(
+        self,
+        municipality: str,
+        kind: str,
+        records: Iterable[Record],
+        chunks_of: Callable[[Record], list[IndexedChunk]],
+        gone_urls: Iterable[str],
     ) -> IndexReport:
-        """Bring the municipality's pages of this kind up to date with a crawl store's live pages."""
         started, embedded_before = time.perf_counter(), self.embedded
         known = self.index.page_hashes(municipality, kind)
         new = changed = unchanged = 0
         pending: list[tuple[str | None, list[IndexedChunk]]] = []  # (url of the indexed page it replaces, chunks)
-        for page in pages:
-            if page.municipality != municipality:
-                raise ValueError(f"page {page.url} belongs to {page.municipality!r}, not {municipality!r}")
-            indexed = known.get(page.url)
-            if indexed == page.content_hash:
+        for record in records:
+            if record.municipality != municipality:
+                raise ValueError(f"{record.url} belongs to {record.municipality!r}, not {municipality!r}")
+            indexed = known.get(record.url)
+            if indexed == record.content_hash:
                 unchanged += 1
                 continue
-            chunks = self._chunks(page, kind)
+            chunks = chunks_of(record)
             if indexed is None:
                 new += 1
             else:
                 changed += 1
-            pending.append((None if indexed is None else page.url, chunks))
+            pending.append((None if indexed is None else record.url, chunks))
             if sum(len(c) for _, c in pending) >= EMBED_BATCH_CHUNKS:
                 self._write(municipality, pending)
                 pending = []
@@ -105,25 +123,6 @@ class Indexer:
         return IndexReport(
             new, changed, unchanged, len(gone), self.embedded - embedded_before, time.perf_counter() - started
         )
-
-    def index_guides(self, library: GuideLibrary, slug: str) -> IndexReport:
-        """Every guide the municipality answers, rendered with its values; removed guides go."""
-        pages = guide_pages(library, slug)
-        gone = set(self.index.page_hashes(slug, "guide")) - {page.url for page in pages}
-        return self.index_pages(slug, pages, gone, kind="guide")
-
-    def _chunks(self, page: StoredPage, kind: str) -> list[IndexedChunk]:
-        topic = page_topic(page) if kind == "guide" else None
-        return [
-            IndexedChunk(
-                municipality=page.municipality, kind=kind, topic=topic, url=page.url, title=page.title,
-                heading_path=chunk.heading_path, text=chunk.text, position=chunk.position,
-                content_hash=chunk.content_hash, page_hash=page.content_hash,
-                crawled_at=chunk.crawled_at.isoformat(),
-            )
-            for chunk in page.chunks
-            if chunk.text.strip()
-        ]
 
     def _write(self, municipality: str, pending: list[tuple[str | None, list[IndexedChunk]]]) -> None:
         chunks = [chunk for _, page_chunks in pending for chunk in page_chunks]
@@ -156,6 +155,28 @@ class Indexer:
         return np.stack([found[text] if text in found else self._cache[text] for text in texts])
 
 
-def page_topic(page: StoredPage) -> str:
-    """A guide page's topic, from its `guide:<topic>` url."""
-    return page.url.removeprefix(GUIDE_URL_PREFIX)
+def web_chunks(page: StoredPage) -> list[IndexedChunk]:
+    """A crawled page's chunks as stored (the topic is assigned when they are embedded)."""
+    return [
+        IndexedChunk(
+            municipality=page.municipality, kind="web", topic=None, url=page.url, title=page.title,
+            heading_path=chunk.heading_path, text=chunk.text, position=chunk.position,
+            content_hash=chunk.content_hash, page_hash=page.content_hash, crawled_at=chunk.crawled_at.isoformat(),
+        )
+        for chunk in page.chunks
+        if chunk.text.strip()
+    ]
+
+
+def guide_chunks(guide: RenderedGuide) -> list[IndexedChunk]:
+    """A guide's passages as stored: its topic, its `guide:<topic>` url, its description as heading; no crawl time."""
+    headings = (guide.about,) if guide.about else ()
+    return [
+        IndexedChunk(
+            municipality=guide.municipality, kind="guide", topic=guide.topic, url=guide.url, title=guide.title,
+            heading_path=headings, text=text, position=position,
+            content_hash=text_hash(text), page_hash=guide.content_hash, crawled_at=None,
+        )
+        for position, text in enumerate(guide.passages)
+        if text.strip()
+    ]

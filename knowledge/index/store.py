@@ -55,10 +55,10 @@ class IndexedChunk:
     position: int
     content_hash: str  # of the chunk text
     page_hash: str  # of the whole page (guide: of its rendered text); decides re-indexing
-    crawled_at: str  # ISO 8601
+    crawled_at: str | None  # ISO 8601; None for a guide, which is written, not crawled
 
     def payload(self) -> dict[str, Any]:
-        return {
+        payload: dict[str, Any] = {
             "municipality": self.municipality,
             "kind": self.kind,
             "topic": self.topic,
@@ -69,8 +69,10 @@ class IndexedChunk:
             "position": self.position,
             "content_hash": self.content_hash,
             "page_hash": self.page_hash,
-            "crawled_at": self.crawled_at,
         }
+        if self.crawled_at is not None:
+            payload["crawled_at"] = self.crawled_at
+        return payload
 
 
 def _in(municipality: str, *more: qm.FieldCondition) -> qm.Filter:

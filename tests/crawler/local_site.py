@@ -21,11 +21,11 @@ from crawler.crawl import Crawler, Processor, Site
 from crawler.fetch import Fetcher
 from crawler.links import page_links
 from crawler.pipeline import ProcessedPage
-from crawler.records import Chunk, StoredPage
 from crawler.results import RunSummary
 from crawler.settings import CrawlLimits
 from crawler.store import CrawlStore
 from crawler.urls import normalise
+from knowledge.index.records import Chunk, StoredPage
 
 FAST_LIMITS = CrawlLimits(
     min_delay_s=0.0,

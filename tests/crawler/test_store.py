@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.records import Chunk, StoredPage
 from crawler.results import Outcome, UrlResult
 from crawler.store import CrawlStore
+from knowledge.index.records import Chunk, StoredPage
 
 WHEN = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from qdrant_client import QdrantClient
 
-from crawler.records import Chunk, StoredPage
 from knowledge.index.lexical import Lemmatizer, danish_lemmatizer
+from knowledge.index.records import Chunk, StoredPage
 from knowledge.index.settings import IndexSettings
 from knowledge.index.store import KnowledgeIndex
 

@@ -6,18 +6,59 @@ import argparse
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from bench import eval_retrieval
 from knowledge.index.cli import register
+from knowledge.index.records import StoredPage
+from tests.knowledge.index.conftest import make_page
 from tests.support.ports import free_port
 
 
-def muni(*argv: str) -> int:
+@dataclass
+class Website:
+    """A crawled website in memory: a PageSource."""
+
+    pages: list[StoredPage]
+    gone: list[str] = field(default_factory=list)
+
+    def live_pages(self) -> Iterator[StoredPage]:
+        return iter(self.pages)
+
+    def gone_urls(self) -> list[str]:
+        return list(self.gone)
+
+
+@dataclass
+class Websites:
+    """PageSources in memory, whatever the crawl folder; records the folder asked for and what it closed."""
+
+    sites: dict[str, Website] = field(default_factory=dict)
+    asked: list[Path] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+
+    def __call__(self, crawl_dir: Path) -> Websites:
+        self.asked.append(crawl_dir)
+        return self
+
+    def municipalities(self) -> list[str]:
+        return sorted(self.sites)
+
+    @contextmanager
+    def open(self, municipality: str) -> Iterator[Website]:
+        try:
+            yield self.sites[municipality]
+        finally:
+            self.closed.append(municipality)
+
+
+def muni(*argv: str, websites: Websites | None = None) -> int:
     parser = argparse.ArgumentParser(prog="muni")
-    register(parser.add_subparsers(dest="command", required=True))
+    register(parser.add_subparsers(dest="command", required=True), websites=Websites() if websites is None else websites)
     args = parser.parse_args(list(argv))
     return int(args.handler(args) or 0)
 
@@ -49,6 +90,26 @@ def test_index_publishes_a_generation_and_a_second_run_embeds_nothing(
     out = capsys.readouterr().out
     assert "samsoe guides: pages new 0, changed 0" in out and "chunks embedded 0" in out
     assert (env / "CURRENT").read_text().strip() == "g-000002"
+
+
+def test_index_reads_the_crawled_websites_it_is_given_and_closes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MUNI_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("MUNI_CRAWL_DIR", str(tmp_path / "crawl"))
+    monkeypatch.delenv("MUNI_QDRANT_URL", raising=False)
+    pool = make_page("samsoe", "https://samsoe.dk/svoemmehal", "Svømmehal", "Svømmehallen har åbent hver dag kl. 6-21.")
+    websites = Websites({"samsoe": Website([pool])})
+
+    assert muni("index", "--municipality", "samsoe", websites=websites) == 0
+    assert "samsoe web: pages new 1, changed 0, unchanged 0, gone 0; chunks embedded 1;" in capsys.readouterr().out
+    assert websites.asked == [tmp_path / "crawl"] and websites.closed == ["samsoe"]
+
+    websites.sites["samsoe"] = Website([], gone=[pool.url])
+    assert muni("index", "--municipality", "samsoe", websites=websites) == 0
+    out = capsys.readouterr().out
+    assert "samsoe guides: pages new 0, changed 0" in out
+    assert "samsoe web: pages new 0, changed 0, unchanged 0, gone 1; chunks embedded 0;" in out
 
 
 def test_search_prints_the_hits_scores_and_the_verdict(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

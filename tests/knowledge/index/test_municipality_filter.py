@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from crawler.records import StoredPage
 from knowledge.index.indexer import Indexer
+from knowledge.index.records import StoredPage
 from knowledge.index.retriever import Retriever
 from knowledge.index.settings import IndexSettings
 from knowledge.index.store import KnowledgeIndex

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from qdrant_client import QdrantClient
 
-from crawler.records import StoredPage
 from knowledge.index.connection import LiveIndex, writable_index
 from knowledge.index.errors import IndexUnavailable
 from knowledge.index.indexer import Indexer
+from knowledge.index.records import StoredPage
 from knowledge.index.retriever import Retriever
 from knowledge.index.settings import IndexSettings
 from knowledge.index.store import KEYWORD_FIELDS

@@ -12,7 +12,7 @@ from qdrant_client import QdrantClient
 
 from knowledge.embeddings import Embedder, default_embedder
 from knowledge.guides import GuideLibrary
-from knowledge.index.guides import guide_topics
+from knowledge.index.guides import guide_topics, rendered_guides
 from knowledge.index.indexer import Indexer
 from knowledge.index.retriever import Retriever
 from knowledge.index.settings import IndexSettings
@@ -73,7 +73,7 @@ def retriever(
     indexer = Indexer(index, real_embedder, topics=topics)
     logging.getLogger("muni.knowledge.gaps").setLevel(logging.ERROR)
     for town in TOWNS:
-        indexer.index_guides(library, town)
+        indexer.index_guides(town, rendered_guides(library, town))
         indexer.index_pages(town, [page for page in WEB if page.municipality == town], [])
     yield Retriever(index, real_embedder, settings)
     index.close()
