@@ -240,7 +240,13 @@ class CrawlStore:
             " has_page, gone FROM urls WHERE url = ?",
             (url,),
         ).fetchone()
-        return None if row is None else UrlRecord(*row[:10], has_page=bool(row[10]), gone=bool(row[11]))
+        if row is None:
+            return None
+        url_, run, depth, state, outcome, reason, status, etag, last_modified, sitemap_lastmod, has_page, gone = row
+        return UrlRecord(
+            url_, run, depth, state, outcome, reason, status, etag, last_modified, sitemap_lastmod,
+            has_page=bool(has_page), gone=bool(gone),
+        )  # fmt: skip
 
     def summary(self) -> RunSummary:
         """Counts per outcome and the commonest reasons in the current run."""

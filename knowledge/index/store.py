@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from qdrant_client import QdrantClient
@@ -228,7 +228,8 @@ class KnowledgeIndex:
         if not ids or not self._exists(municipality):
             return {}
         records = self.client.retrieve(self.name(municipality), ids=ids, with_payload=False, with_vectors=[DENSE])
-        return {r.id: np.asarray((r.vector or {})[DENSE], dtype=np.float32) for r in records}  # type: ignore[index]
+        # Named vectors come back as a mapping of name to vector.
+        return {r.id: np.asarray(cast("dict[str, Any]", r.vector or {})[DENSE], dtype=np.float32) for r in records}
 
     def payloads(self, municipality: str) -> list[dict[str, Any]]:
         """Every point's payload for the municipality (tests, small indexes)."""
