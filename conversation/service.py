@@ -21,6 +21,23 @@ logger = logging.getLogger("muni.conversation.service")
 GREETING_INTENT = "/greeting"
 
 
+class AssistantUnavailable(Exception):
+    """Rasa or the action server could not answer; what the citizen wrote and this message are recorded.
+
+    The channels translate it: the chat API answers 503 with `text` (the contact
+    centre's phone and hours), the phone puts the caller through or reads the hours.
+    """
+
+    def __init__(self, conversation_id: str, messages: list[Message]) -> None:
+        super().__init__(f"the assistant could not answer conversation {conversation_id}")
+        self.conversation_id = conversation_id
+        self.messages = messages
+
+    @property
+    def text(self) -> str:
+        return "\n".join(message["text"] for message in self.messages)
+
+
 @dataclass(frozen=True)
 class Answer:
     messages: list[Message]
@@ -47,7 +64,10 @@ class Conversations:
         self._sealer = sealer
 
     async def start(self, municipality: str, channel: str, topic: str | None) -> tuple[str, Answer]:
-        """Open a conversation and return its id and the bot's opening (greeting or topic answer)."""
+        """Open a conversation and return its id and the bot's opening (greeting or topic answer).
+
+        Raise AssistantUnavailable (the conversation is recorded) when the bot cannot answer.
+        """
         conversation = ConversationRecord(
             id=str(uuid.uuid4()),
             municipality=municipality,
@@ -63,7 +83,11 @@ class Conversations:
         return await self._log.conversation(conversation_id)
 
     async def reply(self, conversation: ConversationRecord, citizen_text: str) -> Answer:
-        """Record what the citizen wrote (redacted) before anything downstream can fail, then answer."""
+        """Record what the citizen wrote (redacted) before anything downstream can fail, then answer.
+
+        Raise AssistantUnavailable, with the scripted message recorded as the bot's turn,
+        when Rasa or the action server fails, answers nothing usable or too late.
+        """
         redacted = redact(citizen_text)
         await self._log.add_turns(
             [TurnRecord(conversation_id=conversation.id, at=self._now(), role="citizen", text=redacted)]
@@ -86,19 +110,20 @@ class Conversations:
                 raise RasaUnavailable("Rasa replied with no text message")
         except RasaUnavailable as error:
             logger.warning(
-                "Bot unavailable for conversation %s (%s): %s; sent the scripted fallback",
+                "Bot unavailable for conversation %s (%s): %s; the citizen was given the contact centre",
                 conversation.id,
                 conversation.municipality,
                 error,
             )
-            reply = BotReply(
+            scripted = BotReply(
                 messages=fallback_messages(self._directory.contact_centre, self._now()),
                 topic=None,
                 source="fallback",
                 handoff=True,
             )
-        latency_ms = round((time.perf_counter() - started) * 1000)
-        await self._record(conversation, reply, latency_ms)
+            await self._record(conversation, scripted, _elapsed_ms(started))
+            raise AssistantUnavailable(conversation.id, scripted.messages) from error
+        await self._record(conversation, reply, _elapsed_ms(started))
         return Answer(messages=reply.messages, topic=reply.topic, source=reply.source, handoff=reply.handoff)
 
     async def _record(self, conversation: ConversationRecord, reply: BotReply, latency_ms: int) -> None:
@@ -129,3 +154,7 @@ class Conversations:
             reply.handoff,
             latency_ms,
         )
+
+
+def _elapsed_ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)

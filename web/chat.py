@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from conversation.service import Answer
+from conversation.service import Answer, AssistantUnavailable
 from conversation.state import CONVERSATIONS, DIRECTORY
 from muni.replies import CHANNELS
 from web.channels.security import require_allowed_origin
@@ -42,12 +42,18 @@ async def create_conversation(request: web.Request) -> web.Response:
     if topic is not None and (not isinstance(topic, str) or topic not in directory.topics):
         raise ApiError(400, "unknown_topic", "Emnet i feltet 'topic' findes ikke.")
 
-    conversation_id, answer = await request.app[CONVERSATIONS].start(municipality, channel, topic)
+    try:
+        conversation_id, answer = await request.app[CONVERSATIONS].start(municipality, channel, topic)
+        messages = answer.messages
+    except AssistantUnavailable as error:
+        # The conversation exists (recorded) even though the bot could not open it: its token
+        # works once the bot is back, and the opening tells the citizen how to reach a person.
+        conversation_id, messages = error.conversation_id, error.messages
     return json_response(
         {
             "conversation_id": conversation_id,
             "token": request.app[SIGNER].issue(conversation_id),
-            "messages": answer.messages,
+            "messages": messages,
         },
         status=201,
     )
@@ -68,8 +74,16 @@ async def post_message(request: web.Request) -> web.Response:
         raise ApiError(429, "rate_limited", "Du har skrevet mange beskeder på kort tid. Vent lidt, og prøv igen.")
 
     message = citizen_message(await json_object(request))
-    answer = await conversations.reply(conversation, message)
+    try:
+        answer = await conversations.reply(conversation, message)
+    except AssistantUnavailable as error:
+        raise unavailable(error) from None
     return json_response(_answer_body(answer))
+
+
+def unavailable(error: AssistantUnavailable) -> ApiError:
+    """503 with the contact centre's phone and hours: what the citizen wrote is kept, they can try again."""
+    return ApiError(503, "assistant_unavailable", error.text)
 
 
 def citizen_message(body: dict[str, Any]) -> str:

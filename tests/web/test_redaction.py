@@ -45,7 +45,7 @@ async def test_personal_data_is_redacted_everywhere(
 
     response = await say(client, conversation, text=TEXT)
 
-    assert response.status == 200
+    assert response.status == (503 if failing else 200)
     sent = rasa.messages[-1]
     assert sent == "Mit cpr er [CPR], ring på [TELEFON] eller skriv til [EMAIL] om mit pas"
     assert_no_personal_data("the message to Rasa", repr(rasa.received))
