@@ -11,7 +11,7 @@ from conversation.settings import ConversationSettings
 from muni import env
 from muni.db import check_database_url
 from muni.env import SettingsError
-from muni.keys import KeyPurpose, derive_key
+from muni.keys import KeyPurpose, derive_key, rasa_token
 from muni.paths import var_dir
 from muni.replies import DEFAULT_ANSWER_WAIT_S
 from sms.sender import SmsSettings
@@ -77,6 +77,11 @@ class GatewaySettings:
             rasa_url=self.rasa_url,
             rasa_timeout_s=self.rasa_timeout_s,
         )
+
+    @property
+    def rasa_token(self) -> str:
+        """The token Rasa's HTTP API (`/status`, `/model`, `/conversations/…`) requires, derived from the secret."""
+        return rasa_token(self.secret_key)
 
     @property
     def web(self) -> WebSettings:

@@ -29,6 +29,7 @@ from types import FrameType
 
 from booking.settings import real_api_configured
 from muni import paths
+from muni.keys import rasa_token
 from muni.paths import ROOT
 from ops.processes import DEFAULT_POLICY, Children, GaveUp, LineSink, RestartPolicy, Service, TextSink
 from ops.resync import Resync, ResyncSchedule
@@ -111,9 +112,10 @@ def environment(config: StackConfig) -> dict[str, str]:
 
 
 def services(config: StackConfig, secret: str) -> list[Service]:
-    """Muni's parts."""
+    """Muni's parts; Rasa's HTTP API takes only requests with the token derived from `secret`."""
     python = str(config.root / ".venv" / "bin" / "python")
     rasa = str(config.root / ".venv-rasa" / "bin" / "rasa")
+    token = rasa_token(secret)
     return [
         Service(
             "actions",
@@ -126,8 +128,9 @@ def services(config: StackConfig, secret: str) -> list[Service]:
                 rasa, "run", "--model", str(config.model),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                 "--interface", "127.0.0.1", "--port", str(config.rasa_port), "--enable-api",
+                "--auth-token", token,
             ],
-            f"http://127.0.0.1:{config.rasa_port}/status",
+            f"http://127.0.0.1:{config.rasa_port}/status?token={token}",
         ),
         Service("gateway", [python, "-m", "gateway"], f"{config.gateway_url}/readyz"),
         *_booking_sandbox(config, python),

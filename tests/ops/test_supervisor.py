@@ -1,4 +1,4 @@
-"""`make run`'s supervisor stops cleanly (Ctrl-C, SIGTERM, its own output gone)."""
+"""`make run`'s supervisor stops cleanly (Ctrl-C, SIGTERM, its own output gone) and starts Rasa locked."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ops.supervisor import ROOT
+from muni.keys import rasa_token
+from ops.supervisor import ROOT, StackConfig, services
 
 # A stack of one part that talks a lot: what `make run` does, minus Muni.
 SUPERVISED = """
@@ -80,3 +81,24 @@ def test_stopping_is_clean_when_its_own_output_is_a_closed_pipe(tmp_path: Path) 
     assert process.stderr is not None
     assert process.stderr.read().decode() == ""
     assert gone(child)
+
+
+def test_rasa_is_started_with_its_token_and_checked_with_it(tmp_path: Path) -> None:
+    secret = "tests-" + "k" * 42
+    rasa = next(s for s in services(StackConfig(var_dir=tmp_path), secret) if s.name == "rasa")
+    token = rasa_token(secret)
+    assert rasa.argv[rasa.argv.index("--auth-token") + 1] == token
+    assert rasa.ready_url is not None and rasa.ready_url.endswith(f"/status?token={token}")
+    assert len(token) == 64 and token != rasa_token("another-" + "k" * 42)
+
+
+def test_muni_prints_the_rasa_token_for_operators(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from ops.cli import main
+
+    secret = "operators-" + "k" * 40
+    monkeypatch.setenv("MUNI_SECRET_KEY", secret)
+    assert main(["rasa-token"]) == 0
+    assert capsys.readouterr().out.strip() == rasa_token(secret)
+    monkeypatch.delenv("MUNI_SECRET_KEY")
+    assert main(["rasa-token"]) == 2
+    assert "MUNI_SECRET_KEY is required" in capsys.readouterr().err

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestServer
 from conversation.directory import Directory
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from muni.keys import rasa_token
 from tests.web.support import NOW, SECRET, Client, ClientFactory, FakeContactCentre, FakeRasa
 
 POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
@@ -23,6 +24,7 @@ POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
 @pytest.fixture
 async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
     fake = FakeRasa()
+    fake.token = rasa_token(SECRET)
     server = TestServer(fake.app())
     await server.start_server()
     try:
