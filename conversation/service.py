@@ -19,6 +19,7 @@ from muni.sealed import METADATA_KEY, ContactSealer
 logger = logging.getLogger("muni.conversation.service")
 
 GREETING_INTENT = "/greeting"
+RESTART_INTENT = "/restart"  # Rasa's own: resets the tracker and says nothing (the domain has no utter_restart)
 
 
 class AssistantUnavailable(Exception):
@@ -82,6 +83,14 @@ class Conversations:
     async def find(self, conversation_id: str) -> ConversationRecord | None:
         return await self._log.conversation(conversation_id)
 
+    async def was_offered(self, conversation: ConversationRecord, payload: str) -> bool:
+        """Whether the bot offered a button with this payload in the conversation."""
+        if redact(payload) != payload:
+            # The bot sees only redacted text, so it never offers a citizen's personal data: no need to
+            # look (and the lookup's parameters must not carry it into a driver's debug log).
+            return False
+        return await self._log.was_offered(conversation.id, payload)
+
     async def reply(self, conversation: ConversationRecord, citizen_text: str) -> Answer:
         """Record what the citizen wrote (redacted) before anything downstream can fail, then answer.
 
@@ -96,17 +105,27 @@ class Conversations:
         # A booking confirmation needs the contact detail itself; it travels sealed, never in clear.
         if self._sealer is not None and (contacts := contact_details(citizen_text)):
             metadata[METADATA_KEY] = self._sealer.seal(contacts[0])
+        if redacted == RESTART_INTENT:
+            # Rasa forgets the conversation and says nothing; the citizen is greeted afresh.
+            await self._ask(conversation, RESTART_INTENT, metadata, silent_ok=True)
+            return await self._ask(conversation, GREETING_INTENT, metadata)
         return await self._ask(conversation, redacted, metadata)
 
     async def _ask(
-        self, conversation: ConversationRecord, message: str, metadata: RasaMetadata | None = None
+        self,
+        conversation: ConversationRecord,
+        message: str,
+        metadata: RasaMetadata | None = None,
+        *,
+        silent_ok: bool = False,
     ) -> Answer:
+        """The bot's answer to `message`; an answer without text is a failure unless `silent_ok`."""
         started = time.perf_counter()
         if metadata is None:
             metadata = {"municipality": conversation.municipality, "channel": conversation.channel}
         try:
             reply = await self._rasa.send(conversation.id, message, metadata)
-            if not reply.messages:
+            if not reply.messages and not silent_ok:
                 raise RasaUnavailable("Rasa replied with no text message")
         except RasaUnavailable as error:
             logger.warning(
@@ -128,6 +147,7 @@ class Conversations:
 
     async def _record(self, conversation: ConversationRecord, reply: BotReply, latency_ms: int) -> None:
         at = self._now()
+        offered = [button["payload"] for message in reply.messages for button in message.get("buttons", [])]
         await self._log.add_turns(
             [
                 TurnRecord(
@@ -141,7 +161,8 @@ class Conversations:
                     latency_ms=latency_ms,
                 )
                 for message in reply.messages
-            ]
+            ],
+            offered,
         )
         for gap in reply.missing:
             topic = gap.topic or reply.topic or "unknown"

@@ -8,7 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from conversation.service import Answer, AssistantUnavailable
+from conversation.log import ConversationRecord
+from conversation.service import Answer, AssistantUnavailable, Conversations
 from conversation.state import CONVERSATIONS, DIRECTORY
 from muni.replies import CHANNELS
 from web.channels.security import require_allowed_origin
@@ -19,6 +20,10 @@ from web.wire import json_response
 MAX_TEXT_CHARS = 1000
 MAX_PAYLOAD_JSON_CHARS = 200
 _PAYLOAD = re.compile(r"/[a-z_]{1,64}(?P<entities>\{.*\})?", re.DOTALL)
+# Payloads every conversation may send without the bot offering them: a fresh greeting, starting
+# over (Rasa's own /restart), and the widget's "Tal med en medarbejder" (bot/domain/handoff.yml).
+# Any other payload must be one of the buttons the bot offered in this conversation.
+ALWAYS_ALLOWED_PAYLOADS = frozenset({"/greeting", "/restart", "/human_agent"})
 
 
 async def create_conversation(request: web.Request) -> web.Response:
@@ -73,7 +78,14 @@ async def post_message(request: web.Request) -> web.Response:
     if not await request.app[LIMITERS].messages.acquire(conversation_id):
         raise ApiError(429, "rate_limited", "Du har skrevet mange beskeder på kort tid. Vent lidt, og prøv igen.")
 
-    message = citizen_message(await json_object(request))
+    body = await json_object(request)
+    message = citizen_message(body)
+    if "payload" in body and not await _offered(conversations, conversation, message):
+        raise ApiError(
+            400,
+            "payload_not_offered",
+            "Den knap hører ikke til samtalen. Vælg en af de knapper, du har fået, eller skriv dit spørgsmål.",
+        )
     try:
         answer = await conversations.reply(conversation, message)
     except AssistantUnavailable as error:
@@ -84,6 +96,10 @@ async def post_message(request: web.Request) -> web.Response:
 def unavailable(error: AssistantUnavailable) -> ApiError:
     """503 with the contact centre's phone and hours: what the citizen wrote is kept, they can try again."""
     return ApiError(503, "assistant_unavailable", error.text)
+
+
+async def _offered(conversations: Conversations, conversation: ConversationRecord, payload: str) -> bool:
+    return payload in ALWAYS_ALLOWED_PAYLOADS or await conversations.was_offered(conversation, payload)
 
 
 def citizen_message(body: dict[str, Any]) -> str:
