@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from conversation.directory import Directory
 from conversation.fallback import fallback_messages
 from conversation.log import ConversationLog, ConversationRecord, TurnRecord
+from conversation.metrics import Metrics
 from conversation.rasa import BotReply, RasaClient, RasaMetadata, RasaUnavailable
 from muni.clock import Clock
 from muni.privacy import contact_details, redact
@@ -57,12 +58,14 @@ class Conversations:
         directory: Directory,
         now: Clock,
         sealer: ContactSealer | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._log = log
         self._rasa = rasa
         self._directory = directory
         self._now = now
         self._sealer = sealer
+        self._metrics = metrics
 
     async def start(self, municipality: str, channel: str, topic: str | None) -> tuple[str, Answer]:
         """Open a conversation and return its id and the bot's opening (greeting or topic answer).
@@ -77,6 +80,8 @@ class Conversations:
             topic=topic,
         )
         await self._log.start_conversation(conversation)
+        if self._metrics is not None:
+            self._metrics.conversations.labels(channel).inc()
         opening = f"/{topic}" if topic is not None else GREETING_INTENT
         return conversation.id, await self._ask(conversation, opening)
 
@@ -141,8 +146,12 @@ class Conversations:
                 handoff=True,
             )
             await self._record(conversation, scripted, _elapsed_ms(started))
+            if self._metrics is not None:
+                self._metrics.unavailable(conversation.channel, time.perf_counter() - started)
             raise AssistantUnavailable(conversation.id, scripted.messages) from error
         await self._record(conversation, reply, _elapsed_ms(started))
+        if self._metrics is not None and reply.messages:
+            self._metrics.turn(conversation.channel, reply.source, reply.handoff, time.perf_counter() - started)
         return Answer(messages=reply.messages, topic=reply.topic, source=reply.source, handoff=reply.handoff)
 
     async def _record(self, conversation: ConversationRecord, reply: BotReply, latency_ms: int) -> None:

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from conversation.log import ConversationRecord
 from conversation.service import Answer, AssistantUnavailable, Conversations
-from conversation.state import CONVERSATIONS, DIRECTORY
+from conversation.state import CONVERSATIONS, DIRECTORY, METRICS
 from muni.replies import CHANNELS
 from web.channels.security import require_allowed_origin
 from web.errors import ApiError
@@ -30,6 +30,7 @@ async def create_conversation(request: web.Request) -> web.Response:
     """POST /api/v1/conversations"""
     client = request.remote or "unknown"
     if not await request.app[LIMITERS].conversations.acquire(client):
+        request.app[METRICS].rate_limited.labels("conversations").inc()
         raise ApiError(429, "rate_limited", "For mange nye samtaler. Vent et øjeblik, og prøv igen.")
     body = await json_object(request)
     directory = request.app[DIRECTORY]
@@ -76,6 +77,7 @@ async def post_message(request: web.Request) -> web.Response:
         raise ApiError(404, "unknown_conversation", "Samtalen findes ikke.")
     require_allowed_origin(request, conversation.municipality)
     if not await request.app[LIMITERS].messages.acquire(conversation_id):
+        request.app[METRICS].rate_limited.labels("messages").inc()
         raise ApiError(429, "rate_limited", "Du har skrevet mange beskeder på kort tid. Vent lidt, og prøv igen.")
 
     body = await json_object(request)
