@@ -9,22 +9,24 @@ from aiohttp import web
 
 from conversation.directory import Directory
 from conversation.log import ConversationLog
+from conversation.metrics import Metrics
 from conversation.rasa import RasaClient
 from conversation.schema import upgrade_database
 from conversation.service import Conversations
 from conversation.settings import ConversationSettings
-from conversation.state import CLOCK, CONVERSATIONS, DIRECTORY, ENGINE, HTTP, LOG
+from conversation.state import CLOCK, CONVERSATIONS, DIRECTORY, ENGINE, HTTP, LOG, METRICS
 from muni.clock import Clock
 from muni.db import open_engine
 from muni.sealed import ContactSealer
 
 
 def add_conversation_core(
-    app: web.Application, settings: ConversationSettings, directory: Directory, now: Clock
+    app: web.Application, settings: ConversationSettings, directory: Directory, now: Clock, metrics: Metrics
 ) -> None:
     """Nothing is opened until the application starts; channels added after this may use ENGINE and LOG."""
     app[DIRECTORY] = directory
     app[CLOCK] = now
+    app[METRICS] = metrics
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         engine = open_engine(settings.database_url)
@@ -36,7 +38,7 @@ def add_conversation_core(
                 app[LOG] = log = ConversationLog(engine)
                 rasa = RasaClient(session, settings.rasa_url, settings.rasa_timeout_s)
                 sealer = ContactSealer(settings.secret_key)
-                app[CONVERSATIONS] = Conversations(log, rasa, directory, now, sealer=sealer)
+                app[CONVERSATIONS] = Conversations(log, rasa, directory, now, sealer=sealer, metrics=metrics)
                 yield
         finally:
             await engine.dispose()

@@ -1,4 +1,4 @@
-"""The scripted answer when the bot cannot answer: a way to a human, in plain Danish."""
+"""The scripted message when the bot cannot answer at all: a way to a human, in plain Danish."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def fallback_messages(centre: ContactCentreInfo, at: datetime) -> list[Message]:
     return [
         {
             "text": (
-                "Beklager, jeg kan ikke svare dig lige nu på grund af en teknisk fejl. "
+                "Beklager, den digitale assistent kan ikke svare dig lige nu på grund af en teknisk fejl. "
                 f"Du kan ringe til kontaktcentret på {centre.phone}.\n"
                 f"{centre.status_text(at)}\n"
                 f"Åbningstider: {centre.hours_text()}"

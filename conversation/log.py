@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import (
     BigInteger,
@@ -26,10 +26,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from muni.clock import from_db, to_utc
-from muni.db import EXCLUDED, upsert
+from muni.db import EXCLUDED, insert, upsert
 from muni.privacy import redact
 
 Role = Literal["citizen", "bot"]
+MAX_PAYLOAD_CHARS = 512
 
 metadata = MetaData()
 
@@ -70,6 +71,15 @@ knowledge_gaps = Table(
     UniqueConstraint("municipality", "topic", "variable", name="uq_knowledge_gap"),
 )
 
+
+# The button payloads the bot offered in a conversation: the chat API accepts a payload only if
+# it is here (or one of the few every conversation may send), never an intent the citizen made up.
+offered_payloads = Table(
+    "offered_payloads",
+    metadata,
+    Column("conversation_id", String(36), ForeignKey("conversations.id"), primary_key=True),
+    Column("payload", String(MAX_PAYLOAD_CHARS), primary_key=True),
+)
 
 # One rating per conversation, on the contact centre's 1-9 scale; a new rating replaces the old.
 ratings = Table(
@@ -160,16 +170,23 @@ class ConversationLog:
             last_turn_at=None if row.last_turn_at is None else from_db(row.last_turn_at),
         )
 
-    async def add_turns(self, records: Sequence[TurnRecord]) -> None:
-        """Append turns in one transaction; citizens' text is redacted again on the way in.
+    async def add_turns(self, records: Sequence[TurnRecord], offered: Sequence[str] = ()) -> None:
+        """Append turns, and the button payloads the bot offered with them, in one transaction.
 
-        Bot turns are kept as said: they carry public contact details (the
-        contact centre's phone) and never a citizen's, since Rasa only ever
-        sees redacted text.
+        Citizens' text is redacted again on the way in. Bot turns are kept as said:
+        they carry public contact details (the contact centre's phone) and never a
+        citizen's, since Rasa only ever sees redacted text.
         """
         if not records:
             return
+        payloads = sorted({p for p in offered if len(p) <= MAX_PAYLOAD_CHARS})
         async with self._engine.begin() as connection:
+            if payloads:
+                conversation_id = records[0].conversation_id
+                statement: Any = insert(self._engine, offered_payloads).values(
+                    [{"conversation_id": conversation_id, "payload": p} for p in payloads]
+                )
+                await connection.execute(statement.on_conflict_do_nothing())
             await connection.execute(
                 turns.insert(),
                 [
@@ -186,6 +203,14 @@ class ConversationLog:
                     for r in records
                 ],
             )
+
+    async def was_offered(self, conversation_id: str, payload: str) -> bool:
+        """Whether the bot offered a button with this payload in the conversation."""
+        query = select(offered_payloads.c.payload).where(
+            offered_payloads.c.conversation_id == conversation_id, offered_payloads.c.payload == payload
+        )
+        async with self._engine.connect() as connection:
+            return (await connection.execute(query)).first() is not None
 
     async def turns(self, conversation_id: str) -> list[TurnRecord]:
         """The conversation's turns in the order they were recorded."""

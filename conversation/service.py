@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from conversation.directory import Directory
 from conversation.fallback import fallback_messages
 from conversation.log import ConversationLog, ConversationRecord, TurnRecord
+from conversation.metrics import Metrics
 from conversation.rasa import BotReply, RasaClient, RasaMetadata, RasaUnavailable
 from muni.clock import Clock
 from muni.privacy import contact_details, redact
@@ -19,6 +20,24 @@ from muni.sealed import METADATA_KEY, ContactSealer
 logger = logging.getLogger("muni.conversation.service")
 
 GREETING_INTENT = "/greeting"
+RESTART_INTENT = "/restart"  # Rasa's own: resets the tracker and says nothing (the domain has no utter_restart)
+
+
+class AssistantUnavailable(Exception):
+    """Rasa or the action server could not answer; what the citizen wrote and this message are recorded.
+
+    The channels translate it: the chat API answers 503 with `text` (the contact
+    centre's phone and hours), the phone puts the caller through or reads the hours.
+    """
+
+    def __init__(self, conversation_id: str, messages: list[Message]) -> None:
+        super().__init__(f"the assistant could not answer conversation {conversation_id}")
+        self.conversation_id = conversation_id
+        self.messages = messages
+
+    @property
+    def text(self) -> str:
+        return "\n".join(message["text"] for message in self.messages)
 
 
 @dataclass(frozen=True)
@@ -39,15 +58,20 @@ class Conversations:
         directory: Directory,
         now: Clock,
         sealer: ContactSealer | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._log = log
         self._rasa = rasa
         self._directory = directory
         self._now = now
         self._sealer = sealer
+        self._metrics = metrics
 
     async def start(self, municipality: str, channel: str, topic: str | None) -> tuple[str, Answer]:
-        """Open a conversation and return its id and the bot's opening (greeting or topic answer)."""
+        """Open a conversation and return its id and the bot's opening (greeting or topic answer).
+
+        Raise AssistantUnavailable (the conversation is recorded) when the bot cannot answer.
+        """
         conversation = ConversationRecord(
             id=str(uuid.uuid4()),
             municipality=municipality,
@@ -56,14 +80,28 @@ class Conversations:
             topic=topic,
         )
         await self._log.start_conversation(conversation)
+        if self._metrics is not None:
+            self._metrics.conversations.labels(channel).inc()
         opening = f"/{topic}" if topic is not None else GREETING_INTENT
         return conversation.id, await self._ask(conversation, opening)
 
     async def find(self, conversation_id: str) -> ConversationRecord | None:
         return await self._log.conversation(conversation_id)
 
+    async def was_offered(self, conversation: ConversationRecord, payload: str) -> bool:
+        """Whether the bot offered a button with this payload in the conversation."""
+        if redact(payload) != payload:
+            # The bot sees only redacted text, so it never offers a citizen's personal data: no need to
+            # look (and the lookup's parameters must not carry it into a driver's debug log).
+            return False
+        return await self._log.was_offered(conversation.id, payload)
+
     async def reply(self, conversation: ConversationRecord, citizen_text: str) -> Answer:
-        """Record what the citizen wrote (redacted) before anything downstream can fail, then answer."""
+        """Record what the citizen wrote (redacted) before anything downstream can fail, then answer.
+
+        Raise AssistantUnavailable, with the scripted message recorded as the bot's turn,
+        when Rasa or the action server fails, answers nothing usable or too late.
+        """
         redacted = redact(citizen_text)
         await self._log.add_turns(
             [TurnRecord(conversation_id=conversation.id, at=self._now(), role="citizen", text=redacted)]
@@ -72,37 +110,53 @@ class Conversations:
         # A booking confirmation needs the contact detail itself; it travels sealed, never in clear.
         if self._sealer is not None and (contacts := contact_details(citizen_text)):
             metadata[METADATA_KEY] = self._sealer.seal(contacts[0])
+        if redacted == RESTART_INTENT:
+            # Rasa forgets the conversation and says nothing; the citizen is greeted afresh.
+            await self._ask(conversation, RESTART_INTENT, metadata, silent_ok=True)
+            return await self._ask(conversation, GREETING_INTENT, metadata)
         return await self._ask(conversation, redacted, metadata)
 
     async def _ask(
-        self, conversation: ConversationRecord, message: str, metadata: RasaMetadata | None = None
+        self,
+        conversation: ConversationRecord,
+        message: str,
+        metadata: RasaMetadata | None = None,
+        *,
+        silent_ok: bool = False,
     ) -> Answer:
+        """The bot's answer to `message`; an answer without text is a failure unless `silent_ok`."""
         started = time.perf_counter()
         if metadata is None:
             metadata = {"municipality": conversation.municipality, "channel": conversation.channel}
         try:
             reply = await self._rasa.send(conversation.id, message, metadata)
-            if not reply.messages:
+            if not reply.messages and not silent_ok:
                 raise RasaUnavailable("Rasa replied with no text message")
         except RasaUnavailable as error:
             logger.warning(
-                "Bot unavailable for conversation %s (%s): %s; sent the scripted fallback",
+                "Bot unavailable for conversation %s (%s): %s; the citizen was given the contact centre",
                 conversation.id,
                 conversation.municipality,
                 error,
             )
-            reply = BotReply(
+            scripted = BotReply(
                 messages=fallback_messages(self._directory.contact_centre, self._now()),
                 topic=None,
                 source="fallback",
                 handoff=True,
             )
-        latency_ms = round((time.perf_counter() - started) * 1000)
-        await self._record(conversation, reply, latency_ms)
+            await self._record(conversation, scripted, _elapsed_ms(started))
+            if self._metrics is not None:
+                self._metrics.unavailable(conversation.channel, time.perf_counter() - started)
+            raise AssistantUnavailable(conversation.id, scripted.messages) from error
+        await self._record(conversation, reply, _elapsed_ms(started))
+        if self._metrics is not None and reply.messages:
+            self._metrics.turn(conversation.channel, reply.source, reply.handoff, time.perf_counter() - started)
         return Answer(messages=reply.messages, topic=reply.topic, source=reply.source, handoff=reply.handoff)
 
     async def _record(self, conversation: ConversationRecord, reply: BotReply, latency_ms: int) -> None:
         at = self._now()
+        offered = [button["payload"] for message in reply.messages for button in message.get("buttons", [])]
         await self._log.add_turns(
             [
                 TurnRecord(
@@ -116,7 +170,8 @@ class Conversations:
                     latency_ms=latency_ms,
                 )
                 for message in reply.messages
-            ]
+            ],
+            offered,
         )
         for gap in reply.missing:
             topic = gap.topic or reply.topic or "unknown"
@@ -129,3 +184,7 @@ class Conversations:
             reply.handoff,
             latency_ms,
         )
+
+
+def _elapsed_ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)

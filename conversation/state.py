@@ -8,11 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conversation.directory import Directory
 from conversation.log import ConversationLog
+from conversation.metrics import Metrics
 from conversation.service import Conversations
 from muni.clock import Clock
 
 DIRECTORY = web.AppKey("directory", Directory)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+METRICS = web.AppKey("metrics", Metrics)  # every channel counts into it; /metrics serves its registry
 # Opened in cleanup_ctx, one of each per process:
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 ENGINE = web.AppKey("engine", AsyncEngine)  # the one database engine every store of the process shares

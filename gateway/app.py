@@ -8,11 +8,13 @@ knows them all.
 from __future__ import annotations
 
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 
 from admin.app import mount_admin
 from conversation.core import add_conversation_core
 from conversation.directory import Directory
-from gateway import health
+from conversation.metrics import Metrics
+from gateway import health, metrics
 from gateway.settings import GatewaySettings
 from gateway.state import SETTINGS
 from muni.clock import Clock, utc_now
@@ -35,13 +37,18 @@ def create_app(
     conversation_limiter: RateLimiter | None = None,
     voice: VoiceConfig | None = None,
     sms: SmsSender | None = None,
+    registry: CollectorRegistry | None = None,
 ) -> web.Application:
-    """Build the gateway; nothing is opened until the application starts."""
+    """Build the gateway; nothing is opened until the application starts.
+
+    `registry` holds its Prometheus metrics (a new one when not given, never the global one).
+    """
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware])
     app[SETTINGS] = settings
-    add_conversation_core(app, settings.conversation, directory, now)
+    add_conversation_core(app, settings.conversation, directory, now, Metrics(registry or CollectorRegistry()))
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
+    app.router.add_get("/metrics", metrics.metrics)
     sender = sms_sender(settings.sms_settings) if sms is None else sms  # one SMS sender for every channel
     add_web(
         app, settings.web, sender, message_limiter=message_limiter, conversation_limiter=conversation_limiter

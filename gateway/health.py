@@ -30,7 +30,7 @@ async def readyz(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     session = request.app[HTTP]
     rasa, actions, index, database = await asyncio.gather(
-        _check_rasa(session, settings.rasa_url),
+        _check_rasa(session, settings.rasa_url, settings.rasa_token),
         _check_actions(session, settings.actions_url),
         _check_index(session, settings.actions_url),
         _check_database(request.app[LOG]),
@@ -42,9 +42,9 @@ async def readyz(request: web.Request) -> web.Response:
     return json_response({"status": "not_ready", "checks": checks}, status=503)
 
 
-async def _get_json(session: aiohttp.ClientSession, url: str) -> tuple[int, Any]:
+async def _get_json(session: aiohttp.ClientSession, url: str, params: dict[str, str]) -> tuple[int, Any]:
     timeout = aiohttp.ClientTimeout(total=READINESS_TIMEOUT_S)
-    async with session.get(url, timeout=timeout) as response:
+    async with session.get(url, params=params, timeout=timeout) as response:
         if response.status != 200:
             return response.status, None
         try:
@@ -53,10 +53,10 @@ async def _get_json(session: aiohttp.ClientSession, url: str) -> tuple[int, Any]
             return 200, None
 
 
-async def _probe(session: aiohttp.ClientSession, url: str) -> tuple[str, Any]:
+async def _probe(session: aiohttp.ClientSession, url: str, params: dict[str, str] | None = None) -> tuple[str, Any]:
     """OK and the JSON body (None if not JSON), or a short reason why url is not answering."""
     try:
-        status, body = await _get_json(session, url)
+        status, body = await _get_json(session, url, params or {})
     except TimeoutError:
         return f"no answer within {READINESS_TIMEOUT_S:g} s", None
     except aiohttp.ClientError as error:
@@ -66,8 +66,9 @@ async def _probe(session: aiohttp.ClientSession, url: str) -> tuple[str, Any]:
     return OK, body
 
 
-async def _check_rasa(session: aiohttp.ClientSession, rasa_url: str) -> str:
-    result, body = await _probe(session, rasa_url + "/status")
+async def _check_rasa(session: aiohttp.ClientSession, rasa_url: str, token: str) -> str:
+    # Rasa's HTTP API is started with --auth-token (ops/supervisor.py); its channel webhook needs none.
+    result, body = await _probe(session, rasa_url + "/status", {"token": token})
     if result != OK:
         return result
     if not isinstance(body, dict) or not body.get("model_file"):

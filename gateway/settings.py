@@ -12,7 +12,7 @@ from conversation.settings import ConversationSettings
 from muni import env
 from muni.db import database_url_from_env
 from muni.env import SettingsError
-from muni.keys import KeyPurpose, derive_key
+from muni.keys import KeyPurpose, derive_key, rasa_token
 from muni.paths import var_dir
 from muni.replies import DEFAULT_ANSWER_WAIT_S
 from sms.sender import SmsSettings
@@ -38,6 +38,7 @@ class GatewaySettings:
     channels: WebChannelSettings = field(default_factory=WebChannelSettings)  # embed, links, agents' keys
     sms: SmsSettings | None = None  # None: the SANDBOX outbox in var/
     voice: VoiceSettings | None = None  # None: no TWILIO_AUTH_TOKEN, /voice/ is not served
+    metrics_token: str | None = field(default=None, repr=False)  # None: /metrics only for loopback clients
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> GatewaySettings:
@@ -63,6 +64,7 @@ class GatewaySettings:
             channels=WebChannelSettings.from_env(environ),
             sms=SmsSettings.from_env(derive_key(secret, KeyPurpose.PHONE_HASH), environ),
             voice=VoiceSettings.from_env(public_url, environ),
+            metrics_token=_metrics_token(environ),
         )
 
     @property
@@ -77,6 +79,11 @@ class GatewaySettings:
     @property
     def admin(self) -> AdminSettings:
         return AdminSettings.from_gateway(self.secret_key, self.public_url)
+
+    @property
+    def rasa_token(self) -> str:
+        """The token Rasa's HTTP API (`/status`, `/model`, `/conversations/…`) requires, derived from the secret."""
+        return rasa_token(self.secret_key)
 
     @property
     def web(self) -> WebSettings:
@@ -97,3 +104,18 @@ class GatewaySettings:
             hash_key=derive_key(self.secret_key, KeyPurpose.PHONE_HASH), outbox_path=var_dir() / "sms_outbox.jsonl"
         )
 
+
+
+MIN_METRICS_TOKEN_LENGTH = 32
+
+
+def _metrics_token(environ: Mapping[str, str]) -> str | None:
+    """MUNI_METRICS_TOKEN: lets a scraper that is not on this machine read /metrics (Bearer)."""
+    token = env.value(environ, "MUNI_METRICS_TOKEN")
+    if token is None:
+        return None
+    if len(token) < MIN_METRICS_TOKEN_LENGTH or not token.isprintable() or any(c.isspace() for c in token):
+        raise SettingsError(
+            f"MUNI_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} printable characters without spaces"
+        )
+    return token

@@ -26,3 +26,8 @@ def derive_key(secret: str, purpose: KeyPurpose) -> bytes:
     if not secret:
         raise ValueError("a key is derived from a non-empty secret")
     return hmac.new(secret.encode("utf-8"), purpose.value.encode("ascii"), hashlib.sha256).digest()
+
+
+def rasa_token(secret: str) -> str:
+    """The token Rasa's HTTP API requires (`rasa run --auth-token`, sent as `?token=`)."""
+    return derive_key(secret, KeyPurpose.RASA_TOKEN).hex()

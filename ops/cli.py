@@ -1,10 +1,14 @@
-"""`muni` – the staff's command line: console users, and crawling, indexing and searching the websites' knowledge."""
+"""`muni` – the staff's command line: console users; crawl, index and search the websites' knowledge; operators' keys."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+
+from muni import env
+from muni.keys import rasa_token
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,9 +23,26 @@ def main(argv: list[str] | None = None) -> int:
     register_admin(commands)
     register_crawl(commands)
     register_index(commands, websites=CrawlStores)  # `muni index` reads what `muni crawl` stored
+    token = commands.add_parser(
+        "rasa-token",
+        help="print the token Rasa's HTTP API requires (derived from MUNI_SECRET_KEY)",
+        description="For `rasa run --auth-token` where Rasa runs apart from `make run`, and for `?token=` in calls "
+        "to Rasa's HTTP API (/status, /model, /conversations/...).",
+    )
+    token.set_defaults(handler=_print_rasa_token)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return int(args.handler(args) or 0)
+
+
+def _print_rasa_token(args: argparse.Namespace) -> int:
+    try:
+        secret = env.secret_key(os.environ)
+    except env.SettingsError as error:
+        print(f"muni: {error}", file=sys.stderr)
+        return 2
+    print(rasa_token(secret))
+    return 0
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+
+from ops.processes import TextSink
 
 SECONDS_PER_HOUR = 3600
 
@@ -42,7 +43,7 @@ class ResyncSchedule:
 class Resync:
     """A daemon thread that runs the schedule's commands one after another, every interval."""
 
-    def __init__(self, schedule: ResyncSchedule, *, cwd: Path, env: Mapping[str, str], log_sink: TextIO) -> None:
+    def __init__(self, schedule: ResyncSchedule, *, cwd: Path, env: Mapping[str, str], log_sink: TextSink) -> None:
         self.schedule = schedule
         self.cwd = cwd
         self.env = dict(env)

@@ -4,10 +4,13 @@ With ``MUNI_RESYNC_HOURS`` set, it also re-crawls and re-indexes the
 municipalities' websites on that schedule (ops/resync.py).
 
 `make run` calls `python -m ops.supervisor`. Each part is a real process listening
-on loopback (only the gateway is meant to face the internet); if one of them
-dies, the others are stopped too, so a supervisor (systemd, a container
-runtime) sees the failure. The end-to-end tests start the same stack through
-`Stack` on their own ports and folders.
+on loopback (only the gateway is meant to face the internet). A part that dies
+is restarted after a back-off (1 s doubling to 30 s) while the others keep
+running, so the gateway keeps answering citizens (with a 503 and the contact
+centre's number while Rasa is down); a part that crashes 5 times within 2 minutes
+is given up on: the supervisor stops the rest and exits 1, so the supervisor above
+it (systemd, a container runtime) sees the failure. The end-to-end tests start the
+same stack through `Stack` on their own ports and folders.
 """
 from __future__ import annotations
 
@@ -16,18 +19,22 @@ import secrets
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 from booking.settings import real_api_configured
 from muni import paths
+from muni.keys import rasa_token
 from muni.paths import ROOT
+from ops.processes import DEFAULT_POLICY, Children, GaveUp, LineSink, RestartPolicy, Service, TextSink
 from ops.resync import Resync, ResyncSchedule
+
+__all__ = ["ROOT", "Service", "Stack", "StackConfig", "environment", "main", "run", "services"]
 
 
 @dataclass(frozen=True)
@@ -62,13 +69,6 @@ class StackConfig:
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
-
-
-@dataclass(frozen=True)
-class Service:
-    name: str
-    argv: list[str]
-    ready_url: str
 
 
 def secret_key(var_dir: Path) -> str:
@@ -111,9 +111,11 @@ def environment(config: StackConfig) -> dict[str, str]:
     return env
 
 
-def services(config: StackConfig) -> list[Service]:
+def services(config: StackConfig, secret: str) -> list[Service]:
+    """Muni's parts; Rasa's HTTP API takes only requests with the token derived from `secret`."""
     python = str(config.root / ".venv" / "bin" / "python")
     rasa = str(config.root / ".venv-rasa" / "bin" / "rasa")
+    token = rasa_token(secret)
     return [
         Service(
             "actions",
@@ -126,8 +128,9 @@ def services(config: StackConfig) -> list[Service]:
                 rasa, "run", "--model", str(config.model),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                 "--interface", "127.0.0.1", "--port", str(config.rasa_port), "--enable-api",
+                "--auth-token", token,
             ],
-            f"http://127.0.0.1:{config.rasa_port}/status",
+            f"http://127.0.0.1:{config.rasa_port}/status?token={token}",
         ),
         Service("gateway", [python, "-m", "gateway"], f"{config.gateway_url}/readyz"),
         *_booking_sandbox(config, python),
@@ -145,81 +148,81 @@ def _booking_sandbox(config: StackConfig, python: str) -> list[Service]:
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
+            return bool(response.status == 200)
     except (urllib.error.URLError, OSError):
         return False
 
 
-def _pipe_output(name: str, stream, sink) -> None:
-    for line in iter(stream.readline, b""):
-        sink.write(f"{name:>8} | {line.decode(errors='replace')}")
-        sink.flush()
-
-
 class Stack:
-    """The running processes of one Muni deployment."""
+    """The running processes of one Muni deployment.
 
-    def __init__(self, config: StackConfig, log_sink=sys.stdout) -> None:
+    `start` starts them and waits until each is ready; `supervise` then restarts any that
+    dies (ops/processes.py) until `stop`. Tests may pass their own `services`.
+    """
+
+    def __init__(
+        self,
+        config: StackConfig,
+        log_sink: TextSink = sys.stdout,
+        *,
+        services: Sequence[Service] | None = None,
+        policy: RestartPolicy = DEFAULT_POLICY,
+    ) -> None:
         self.config = config
-        self.log_sink = log_sink
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.sink = LineSink(log_sink)
+        self.policy = policy
+        self._services = services
+        self.children: Children | None = None
         self.resync: Resync | None = None
+
+    @property
+    def processes(self) -> dict[str, subprocess.Popen[bytes]]:
+        """The current process of each part (a restarted part has a new one)."""
+        return {} if self.children is None else self.children.processes
 
     def start(self, timeout_s: float = 240.0) -> None:
         env = environment(self.config)
-        for service in services(self.config):
-            process = subprocess.Popen(
-                service.argv,
-                cwd=self.config.root,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            self.processes[service.name] = process
-            threading.Thread(
-                target=_pipe_output, args=(service.name, process.stdout, self.log_sink), daemon=True
-            ).start()
+        parts = services(self.config, env["MUNI_SECRET_KEY"]) if self._services is None else self._services
+        self.children = Children(parts, cwd=self.config.root, env=env, sink=self.sink, policy=self.policy)
+        self.children.start_all()
         self.wait_ready(timeout_s)
-        python = self.config.root / ".venv" / "bin" / "python"
-        self.resync = Resync(ResyncSchedule.from_env(env, python), cwd=self.config.root, env=env, log_sink=self.log_sink)
-        self.resync.start()
+        if self._services is None:
+            python = self.config.root / ".venv" / "bin" / "python"
+            schedule = ResyncSchedule.from_env(env, python)
+            self.resync = Resync(schedule, cwd=self.config.root, env=env, log_sink=self.sink)
+            self.resync.start()
 
     def wait_ready(self, timeout_s: float) -> None:
+        """Wait until every part answers its ready URL; a part that exits first fails the start."""
+        assert self.children is not None, "start() first"
         deadline = time.monotonic() + timeout_s
-        pending = {s.name: s.ready_url for s in services(self.config)}
+        pending = {c.service.name: c.service.ready_url for c in self.children.children.values()}
         while pending:
             for name, url in list(pending.items()):
-                if self.processes[name].poll() is not None:
+                process = self.processes[name]
+                if process.poll() is not None:
                     raise RuntimeError(
-                        f"{name} exited with code {self.processes[name].returncode} before it was ready"
+                        f"{name} exited with code {process.returncode} before it was ready"
                         " (its output is above, prefixed with its name)"
                     )
-                if _answers(url):
+                if url is None or _answers(url):
                     del pending[name]
+            if not pending:
+                return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"not ready after {timeout_s:.0f}s: {', '.join(pending)}")
             time.sleep(0.5)
 
-    def first_exit(self) -> tuple[str, int]:
-        while True:
-            for name, process in self.processes.items():
-                if (code := process.poll()) is not None:
-                    return name, code
-            time.sleep(0.5)
+    def supervise(self) -> GaveUp | None:
+        """Restart parts that die until `stop` (None), or until one crash-loops (GaveUp)."""
+        assert self.children is not None, "start() first"
+        return self.children.supervise()
 
     def stop(self) -> None:
         if self.resync is not None:
             self.resync.stop()
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        if self.children is not None:
+            self.children.stop()
 
     def __enter__(self) -> Stack:
         try:
@@ -233,20 +236,50 @@ class Stack:
         self.stop()
 
 
-def main() -> int:
-    config = StackConfig.from_env()
-    stack = Stack(config)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+class _Stopped(Exception):
+    """SIGTERM arrived: stop like Ctrl-C does."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped
+
+
+def run(stack: Stack) -> int:
+    """Start the stack and keep it healthy until Ctrl-C or SIGTERM (0) or a crash loop (1)."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         stack.start()
-        print(f"\nMuni is ready: {config.gateway_url}  (chat API under /api/v1; Ctrl-C stops)\n", flush=True)
-        name, code = stack.first_exit()
-        print(f"{name} stopped with exit code {code}; stopping the rest", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
+        stack.sink.write_line(
+            f"\nMuni is ready: {stack.config.gateway_url}  (chat API under /api/v1; Ctrl-C stops)\n"
+        )
+        gave_up = stack.supervise()
+        return 0 if gave_up is None else 1
+    except (KeyboardInterrupt, _Stopped):
         return 0
+    except (RuntimeError, TimeoutError) as error:
+        stack.sink.write_line(f"{'muni':>8} | the stack did not start: {error}")
+        return 1
     finally:
+        # A second Ctrl-C or SIGTERM while the parts stop must not leave them running.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()
+        if stack.sink.broken:
+            _quiet_stdout()
+
+
+def _quiet_stdout() -> None:
+    """Our stdout is a closed pipe: point it at /dev/null so the interpreter's last flush is silent."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError):
+            continue
+
+
+def main() -> int:
+    return run(Stack(StackConfig.from_env()))
 
 
 if __name__ == "__main__":

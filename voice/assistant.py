@@ -12,7 +12,7 @@ import logging
 
 from aiohttp import web
 
-from conversation.service import Answer, Conversations
+from conversation.service import Answer, AssistantUnavailable, Conversations
 from conversation.state import CONVERSATIONS
 from voice.calls import CallLog, CallRecord
 from voice.state import CALLS, CONFIG, OPENINGS, TASKS
@@ -25,7 +25,11 @@ QUICK_CHECK_S = 0.25
 
 async def open_conversation(conversations: Conversations, calls: CallLog, call: CallRecord) -> str | None:
     """Start the call's conversation (channel voice); None when the assistant could not answer."""
-    conversation_id, opening = await conversations.start(call.municipality, "voice", None)
+    try:
+        conversation_id, opening = await conversations.start(call.municipality, "voice", None)
+    except AssistantUnavailable as error:
+        await calls.set_conversation(call.call_sid, error.conversation_id)
+        return None
     await calls.set_conversation(call.call_sid, conversation_id)
     return None if opening.source == "fallback" else conversation_id
 
@@ -70,6 +74,8 @@ async def ask(request: web.Request, call: CallRecord, message: str) -> Answer | 
         if conversation is None:
             return None
         answer = await asyncio.wait_for(conversations.reply(conversation, message), max(deadline - loop.time(), 0.01))
+    except AssistantUnavailable:
+        return None  # logged by the conversation service
     except TimeoutError:
         logger.warning("The assistant did not answer call %s within %.1f s", call.call_sid, limit)
         return None

@@ -10,7 +10,7 @@ from aiohttp import web
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from conversation.state import CLOCK
+from conversation.state import CLOCK, METRICS
 from muni.phones import is_e164
 from sms.sender import SmsError, SmsSender, phone_hash
 from voice.ivr import twiml_response
@@ -34,6 +34,8 @@ async def status(request: web.Request) -> web.Response:
     calls, now = request.app[CALLS], request.config_dict[CLOCK]()
     duration = str(form.get("CallDuration", ""))
     ended = await calls.update_status(call_sid, call_status, now, int(duration) if duration.isdigit() else None)
+    if ended:
+        request.config_dict[METRICS].call_ended(call_sid)
     caller = str(form.get("From", ""))
     if ended and call_status == "completed" and is_e164(caller):
         key = request.app[CONFIG].phone_hash_key

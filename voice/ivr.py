@@ -14,7 +14,7 @@ from aiohttp import web
 from twilio.twiml.voice_response import VoiceResponse
 
 from conversation.service import Answer
-from conversation.state import CLOCK
+from conversation.state import CLOCK, METRICS
 from sms.sender import SmsError, SmsSender
 from voice import assistant as assistant_service
 from voice.calls import CallRecord
@@ -49,7 +49,9 @@ async def incoming(request: web.Request) -> web.Response:
     form = await request.post()
     settings = request.config_dict[CONFIG].settings
     municipality = settings.municipality_for(str(form.get("To", "")))
-    await request.app[CALLS].start(_call_sid(form), municipality, request.config_dict[CLOCK]())
+    call_sid = _call_sid(form)
+    await request.app[CALLS].start(call_sid, municipality, request.config_dict[CLOCK]())
+    request.config_dict[METRICS].call_started(call_sid)
     return twiml_response(_menu(request, greeting=True))
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from aiohttp import web
 
 from conversation.log import ConversationRecord
-from conversation.service import Answer
-from conversation.state import CLOCK, CONVERSATIONS, DIRECTORY
+from conversation.service import Answer, AssistantUnavailable, Conversations
+from conversation.state import CLOCK, CONVERSATIONS, DIRECTORY, METRICS
 from muni.replies import CHANNELS
 from web.channels.security import require_allowed_origin
 from web.errors import ApiError
@@ -21,12 +21,17 @@ from web.wire import json_response
 MAX_TEXT_CHARS = 1000
 MAX_PAYLOAD_JSON_CHARS = 200
 _PAYLOAD = re.compile(r"/[a-z_]{1,64}(?P<entities>\{.*\})?", re.DOTALL)
+# Payloads every conversation may send without the bot offering them: a fresh greeting, starting
+# over (Rasa's own /restart), and the widget's "Tal med en medarbejder" (bot/domain/handoff.yml).
+# Any other payload must be one of the buttons the bot offered in this conversation.
+ALWAYS_ALLOWED_PAYLOADS = frozenset({"/greeting", "/restart", "/human_agent"})
 
 
 async def create_conversation(request: web.Request) -> web.Response:
     """POST /api/v1/conversations"""
     client = request.remote or "unknown"
     if not await request.app[LIMITERS].conversations.acquire(client):
+        request.app[METRICS].rate_limited.labels("conversations").inc()
         raise ApiError(429, "rate_limited", "For mange nye samtaler. Vent et øjeblik, og prøv igen.")
     body = await json_object(request)
     directory = request.app[DIRECTORY]
@@ -44,12 +49,18 @@ async def create_conversation(request: web.Request) -> web.Response:
     if topic is not None and (not isinstance(topic, str) or topic not in directory.topics):
         raise ApiError(400, "unknown_topic", "Emnet i feltet 'topic' findes ikke.")
 
-    conversation_id, answer = await request.app[CONVERSATIONS].start(municipality, channel, topic)
+    try:
+        conversation_id, answer = await request.app[CONVERSATIONS].start(municipality, channel, topic)
+        messages = answer.messages
+    except AssistantUnavailable as error:
+        # The conversation exists (recorded) even though the bot could not open it: its token
+        # works once the bot is back, and the opening tells the citizen how to reach a person.
+        conversation_id, messages = error.conversation_id, error.messages
     return json_response(
         {
             "conversation_id": conversation_id,
             "token": request.app[SIGNER].issue(conversation_id),
-            "messages": answer.messages,
+            "messages": messages,
         },
         status=201,
     )
@@ -59,11 +70,32 @@ async def post_message(request: web.Request) -> web.Response:
     """POST /api/v1/conversations/{id}/messages"""
     conversation = await authorised_conversation(request)
     if not await request.app[LIMITERS].messages.acquire(conversation.id):
+        request.app[METRICS].rate_limited.labels("messages").inc()
         raise ApiError(429, "rate_limited", "Du har skrevet mange beskeder på kort tid. Vent lidt, og prøv igen.")
 
-    message = citizen_message(await json_object(request))
-    answer = await request.app[CONVERSATIONS].reply(conversation, message)
+    conversations = request.app[CONVERSATIONS]
+    body = await json_object(request)
+    message = citizen_message(body)
+    if "payload" in body and not await _offered(conversations, conversation, message):
+        raise ApiError(
+            400,
+            "payload_not_offered",
+            "Den knap hører ikke til samtalen. Vælg en af de knapper, du har fået, eller skriv dit spørgsmål.",
+        )
+    try:
+        answer = await conversations.reply(conversation, message)
+    except AssistantUnavailable as error:
+        raise unavailable(error) from None
     return json_response(_answer_body(answer))
+
+
+def unavailable(error: AssistantUnavailable) -> ApiError:
+    """503 with the contact centre's phone and hours: what the citizen wrote is kept, they can try again."""
+    return ApiError(503, "assistant_unavailable", error.text)
+
+
+async def _offered(conversations: Conversations, conversation: ConversationRecord, payload: str) -> bool:
+    return payload in ALWAYS_ALLOWED_PAYLOADS or await conversations.was_offered(conversation, payload)
 
 
 async def authorised_conversation(request: web.Request) -> ConversationRecord:

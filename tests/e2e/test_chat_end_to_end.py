@@ -102,7 +102,26 @@ async def test_an_ambiguous_message_asks_did_you_mean_with_topic_buttons(chat: C
     assert (body["topic"], body["source"]) == ("housing_benefit", "guide")
 
 
-async def test_a_dead_rasa_still_gets_the_citizen_an_answer_and_loses_nothing(
+async def test_restart_starts_over_with_a_greeting_and_made_up_payloads_are_refused(chat: ChatClient) -> None:
+    conversation = await chat.start("aarhus")
+    assert (await chat.say(conversation, "hvad koster et pas")).status == 200
+
+    async def click(payload: str) -> tuple[int, dict[str, object]]:
+        async with chat.session.post(
+            f"{chat.base_url}/api/v1/conversations/{conversation[0]}/messages",
+            json={"payload": payload},
+            headers={"Authorization": f"Bearer {conversation[1]}"},
+        ) as response:
+            return response.status, await response.json()
+
+    status, body = await click("/restart")
+    assert status == 200, body
+    assert "Hej" in str(body["messages"]) and "teknisk fejl" not in str(body["messages"])
+    status, body = await click('/book_appointment{"service": "pas"}')
+    assert (status, body["error"]["code"]) == (400, "payload_not_offered")  # type: ignore[index]
+
+
+async def test_a_dead_rasa_gets_the_citizen_a_503_with_the_contact_centre_and_loses_nothing(
     chat: ChatClient, stack: Stack
 ) -> None:
     """Runs last in this module: it stops Rasa."""
@@ -110,9 +129,9 @@ async def test_a_dead_rasa_still_gets_the_citizen_an_answer_and_loses_nothing(
     stack.processes["rasa"].send_signal(signal.SIGKILL)
     stack.processes["rasa"].wait(timeout=10)
     turn = await chat.say(conversation, "hvornår har genbrugspladsen åbent")
-    assert turn.status == 200
-    assert (turn.topic, turn.source, turn.body["handoff"]) == (None, "fallback", True)
-    assert ContactCentre.load().phone in turn.body["messages"][0]["text"]
+    assert turn.status == 503
+    assert turn.body["error"]["code"] == "assistant_unavailable"
+    assert ContactCentre.load().phone in turn.body["error"]["message"]
     assert "hvornår har genbrugspladsen åbent" in _sqlite_dump(stack.config.var_dir / "muni.db")
     async with chat.session.get(f"{chat.base_url}/readyz") as response:
         assert response.status == 503

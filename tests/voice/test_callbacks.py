@@ -191,3 +191,16 @@ async def test_statistics_count_a_municipality_s_calls(client: Client) -> None:
     assert stats.mean_duration_s == 90.0
     elsewhere = await call_log(client).statistics("skive", OPEN - timedelta(days=1), OPEN + timedelta(days=1))
     assert elsewhere.calls == 0 and elsewhere.mean_score is None
+
+
+async def test_active_calls_are_a_metric(client: Client) -> None:
+    async def active() -> str:
+        text = await (await client.get("/metrics")).text()
+        return next(line for line in text.splitlines() if line.startswith("muni_voice_calls_active "))
+
+    await assistant_call(client)
+    await assistant_call(client, OTHER_CALL)
+    assert await active() == "muni_voice_calls_active 2.0"
+    assert await status(client, "completed") == 204
+    assert await status(client, "completed") == 204  # Twilio repeats: counted once
+    assert await active() == "muni_voice_calls_active 1.0"

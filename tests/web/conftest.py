@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestServer
 from conversation.directory import Directory
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from muni.keys import rasa_token
 from tests.support.postgres import postgres_url  # noqa: F401 (the fixture, for the tests of this package)
 from tests.web.support import NOW, SECRET, Client, ClientFactory, FakeContactCentre, FakeRasa
 
@@ -20,6 +21,7 @@ from tests.web.support import NOW, SECRET, Client, ClientFactory, FakeContactCen
 @pytest.fixture
 async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
     fake = FakeRasa()
+    fake.token = rasa_token(SECRET)
     server = TestServer(fake.app())
     await server.start_server()
     try:

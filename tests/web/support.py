@@ -78,6 +78,7 @@ class FakeRasa:
         self.status_code = 200
         self.health_code = 200
         self.knowledge: tuple[int, dict[str, Any]] = (200, {"status": "ok", "passages": 1200})
+        self.token: str | None = None  # when set, /status wants ?token= as Rasa's --auth-token does
         self._released = asyncio.Event()
 
     def release(self) -> None:
@@ -104,6 +105,8 @@ class FakeRasa:
         return web.json_response(self.reply(body))
 
     async def _status(self, request: web.Request) -> web.Response:
+        if self.token is not None and request.query.get("token") != self.token:
+            return web.json_response({"reason": "NotAuthenticated"}, status=401)
         if self.hang:
             await self._released.wait()
         return web.json_response({"model_file": self.model_file}, status=self.status_code)

@@ -162,14 +162,6 @@ async def test_text_of_exactly_1000_characters_is_accepted(client: Client, rasa:
     assert rasa.messages[-1] == "å" * 1000
 
 
-@pytest.mark.parametrize("payload", ["/passport", '/inform{"topic": "moving"}', "/appointment_booking{}"])
-async def test_valid_payloads_reach_rasa_unchanged(client: Client, rasa: FakeRasa, payload: str) -> None:
-    conversation = await start(client)
-    response = await say(client, conversation, payload=payload)
-    assert response.status == 200
-    assert rasa.messages[-1] == payload
-
-
 async def test_body_over_16_kb_is_413_json(client: Client, rasa: FakeRasa) -> None:
     conversation = await start(client)
     response = await say(client, conversation, text="a" * 17 * 1024)

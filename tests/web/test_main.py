@@ -98,7 +98,7 @@ async def test_the_gateway_serves_with_real_tenant_data_while_rasa_is_down(gatew
             json={"text": "mit cpr er 010190-1234"},
             headers={"Authorization": f"Bearer {opened['token']}"},
         ) as response:
-            assert response.status == 200
-            body = await response.json()
-    assert (body["source"], body["handoff"], body["topic"]) == ("fallback", True, None)
-    assert "kontaktcentret" in body["messages"][0]["text"]
+            assert response.status == 503
+            error = (await response.json())["error"]
+    assert error["code"] == "assistant_unavailable"
+    assert "kontaktcentret" in error["message"] and "kontaktcentret" in opened["messages"][0]["text"]

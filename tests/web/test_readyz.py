@@ -44,6 +44,15 @@ async def test_not_ready_without_a_loaded_model(
     assert body == {"status": "not_ready", "checks": {"rasa": reason, "actions": "ok", "index": "ok", "database": "ok"}}
 
 
+async def test_rasa_is_asked_with_its_token_and_a_wrong_one_is_not_ready(
+    make_client: ClientFactory, settings: GatewaySettings
+) -> None:
+    client = await make_client(settings=dataclasses.replace(settings, secret_key="another-secret-" + "x" * 30))
+    status, body = await readiness(client)
+    assert status == 503
+    assert body["checks"]["rasa"] == "HTTP 401"
+
+
 async def test_not_ready_when_rasa_is_unreachable(
     make_client: ClientFactory, settings: GatewaySettings, closed_port_url: str
 ) -> None:

@@ -45,7 +45,7 @@ async def test_personal_data_is_redacted_everywhere(
 
     response = await say(client, conversation, text=TEXT)
 
-    assert response.status == 200
+    assert response.status == (503 if failing else 200)
     sent = rasa.messages[-1]
     assert sent == "Mit cpr er [CPR], ring på [TELEFON] eller skriv til [EMAIL] om mit pas"
     assert_no_personal_data("the message to Rasa", repr(rasa.received))
@@ -57,9 +57,13 @@ async def test_personal_data_is_redacted_everywhere(
         assert any("[CPR]" in r.getMessage() for r in caplog.records), "the warning carries the redacted echo"
 
 
-async def test_personal_data_in_a_payload_is_redacted(client: Client, rasa: FakeRasa, database_path: Path) -> None:
+async def test_personal_data_in_a_made_up_payload_is_refused_and_kept_nowhere(
+    client: Client, rasa: FakeRasa, database_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     conversation = await start(client)
     response = await say(client, conversation, payload=f'/inform{{"email": "{EMAIL}"}}')
-    assert response.status == 200
-    assert rasa.messages[-1] == '/inform{"email": "[EMAIL]"}'
+    assert response.status == 400  # the bot never offered it (tests/web/test_payloads.py)
+    assert rasa.messages == ["/greeting"]
     assert_no_personal_data("the database", everything_stored(database_path))
+    assert_no_personal_data("the logs", "\n".join(r.getMessage() for r in caplog.records))

@@ -1,0 +1,104 @@
+"""`make run`'s supervisor stops cleanly (Ctrl-C, SIGTERM, its own output gone) and starts Rasa locked."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from muni.keys import rasa_token
+from ops.supervisor import ROOT, StackConfig, services
+
+# A stack of one part that talks a lot: what `make run` does, minus Muni.
+SUPERVISED = """
+import sys
+from pathlib import Path
+from ops.processes import Service
+from ops.supervisor import Stack, StackConfig, run
+
+talker = (
+    "import os, time\\nprint('pid', os.getpid(), flush=True)\\n"
+    "while True:\\n    print('x' * 80, flush=True)\\n    time.sleep(0.001)"
+)
+stack = Stack(StackConfig(var_dir=Path(sys.argv[1])), services=[Service("talker", [sys.executable, "-c", talker])])
+sys.exit(run(stack))
+"""
+
+
+def supervisor(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISED, str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, "MUNI_SECRET_KEY": "tests-" + "k" * 42, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 30
+    child_pid, ready = 0, False
+    while time.monotonic() < deadline:
+        line = process.stdout.readline().decode()
+        if "talker | pid" in line:
+            child_pid = int(line.split()[-1])
+        ready = ready or "Muni is ready" in line
+        if ready and child_pid:
+            return process, child_pid
+    process.kill()
+    pytest.fail("the supervisor did not get ready")
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_stopping_is_clean(tmp_path: Path, signum: signal.Signals) -> None:
+    process, child = supervisor(tmp_path)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert stderr.decode() == "", "no traceback, no 'Exception ignored'"
+    assert gone(child)
+
+
+def test_stopping_is_clean_when_its_own_output_is_a_closed_pipe(tmp_path: Path) -> None:
+    process, child = supervisor(tmp_path)
+    assert process.stdout is not None
+    process.stdout.close()  # the reader went away (`make run | head`, a closed terminal)
+    time.sleep(1.0)  # the talker keeps writing: the supervisor keeps draining it into nothing
+    assert process.poll() is None and not gone(child)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    assert process.stderr is not None
+    assert process.stderr.read().decode() == ""
+    assert gone(child)
+
+
+def test_rasa_is_started_with_its_token_and_checked_with_it(tmp_path: Path) -> None:
+    secret = "tests-" + "k" * 42
+    rasa = next(s for s in services(StackConfig(var_dir=tmp_path), secret) if s.name == "rasa")
+    token = rasa_token(secret)
+    assert rasa.argv[rasa.argv.index("--auth-token") + 1] == token
+    assert rasa.ready_url is not None and rasa.ready_url.endswith(f"/status?token={token}")
+    assert len(token) == 64 and token != rasa_token("another-" + "k" * 42)
+
+
+def test_muni_prints_the_rasa_token_for_operators(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from ops.cli import main
+
+    secret = "operators-" + "k" * 40
+    monkeypatch.setenv("MUNI_SECRET_KEY", secret)
+    assert main(["rasa-token"]) == 0
+    assert capsys.readouterr().out.strip() == rasa_token(secret)
+    monkeypatch.delenv("MUNI_SECRET_KEY")
+    assert main(["rasa-token"]) == 2
+    assert "MUNI_SECRET_KEY is required" in capsys.readouterr().err
