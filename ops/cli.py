@@ -1,4 +1,5 @@
-"""`muni` – the staff's command line: console users, and crawling, indexing and searching the websites' knowledge."""
+"""`muni` – the staff's command line: console users; crawling, indexing and searching the websites' knowledge;
+backing up and restoring the database and the index."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ def main(argv: list[str] | None = None) -> int:
     from crawler.cli import register as register_crawl
     from crawler.sources import CrawlStores
     from knowledge.index.cli import register as register_index
+    from ops.backup.cli import register as register_backup
 
     register_admin(commands)
     register_crawl(commands)
     register_index(commands, websites=CrawlStores)  # `muni index` reads what `muni crawl` stored
+    register_backup(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return int(args.handler(args) or 0)
