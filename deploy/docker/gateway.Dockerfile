@@ -35,12 +35,14 @@ RUN groupadd --system --gid 10001 muni \
     && chown muni:muni /var/lib/muni
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
-# The gateway's packages and what they read at run time (the tenant data is in knowledge/).
+# The gateway's packages and what they read at run time: the tenant data (knowledge/), the schema's
+# migrations (conversation/migrations, run as the gateway starts), the console's templates (admin/).
 COPY muni ./muni
 COPY conversation ./conversation
 COPY gateway ./gateway
 COPY web ./web
 COPY voice ./voice
+COPY admin ./admin
 COPY sms ./sms
 COPY booking ./booking
 COPY knowledge ./knowledge

@@ -29,10 +29,14 @@ def backup_database(database_url: str, staging: Path) -> dict[str, Any]:
     folder.mkdir()
     if url.get_backend_name() == "sqlite":
         _sqlite_backup(_sqlite_path(url), folder / "muni.sqlite")
-        details = {"kind": "sqlite", "sqlite": sqlite3.sqlite_version}
+        revision = _sqlite_revision(folder / "muni.sqlite")
+        details: dict[str, str | None] = {"kind": "sqlite", "sqlite": sqlite3.sqlite_version}
     else:
+        revision = asyncio.run(_postgres_revision(url))  # read first: the dump has it or a later one
         _pg_dump(url, folder / "muni.pgdump")
         details = {"kind": "postgresql", "pg_dump": _tool_version("pg_dump")}
+    # The gateway upgrades a restored database from this revision (conversation/migrations) as it starts.
+    details["schema_revision"] = revision
     return {"name": "database", "source": url.render_as_string(hide_password=True), **details,
             "files": describe_files(staging, folder)}
 
@@ -77,6 +81,15 @@ def _sqlite_backup(source: Path, copy: Path) -> None:
     ):
         live.backup(archived)
         archived.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+
+
+def _sqlite_revision(path: Path) -> str | None:
+    with closing(sqlite3.connect(path)) as connection:
+        try:
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.OperationalError:  # made before migrations existed
+            return None
+    return None if row is None else str(row[0])
 
 
 def _sqlite_tables(path: Path) -> list[str]:
@@ -148,14 +161,29 @@ def _pg_restore(url: URL, dump: Path) -> None:
     _run_pg(command, environment, f"pg_restore into {url.render_as_string(hide_password=True)}")
 
 
-async def _postgres_tables(url: URL) -> list[str]:
+async def _connect(url: URL) -> asyncpg.Connection:
     try:
-        connection = await asyncpg.connect(
+        return await asyncpg.connect(
             host=url.host, port=url.port, user=url.username, password=url.password, database=url.database,
             timeout=CONNECT_TIMEOUT_S,
         )
     except (OSError, TimeoutError, asyncpg.PostgresError) as error:
         raise BackupError(f"cannot connect to {url.render_as_string(hide_password=True)}: {error}") from None
+
+
+async def _postgres_revision(url: URL) -> str | None:
+    connection = await _connect(url)
+    try:
+        revision = await connection.fetchval("SELECT version_num FROM alembic_version")
+    except asyncpg.UndefinedTableError:  # made before migrations existed
+        return None
+    finally:
+        await connection.close()
+    return None if revision is None else str(revision)
+
+
+async def _postgres_tables(url: URL) -> list[str]:
+    connection = await _connect(url)
     try:
         rows = await connection.fetch(
             "SELECT table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"

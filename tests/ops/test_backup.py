@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from conversation.log import ConversationLog, ConversationRecord, TurnRecord
+from conversation.schema import head_revision, upgrade_database
 from knowledge.index.connection import snapshot_index, writable_index
 from knowledge.index.generations import Generations
 from knowledge.index.indexer import Indexer
@@ -38,7 +39,8 @@ Turns = list[list[tuple[str, str]]]
 async def add_conversations(database_url: str, first: int, count: int) -> None:
     engine = open_engine(database_url)
     try:
-        log = await ConversationLog.open(engine)
+        await upgrade_database(engine)
+        log = ConversationLog(engine)
         for n in range(first, first + count):
             await log.start_conversation(ConversationRecord(f"c-{n}", "odder", "web", STARTED))
             await log.add_turns(
@@ -54,7 +56,7 @@ async def add_conversations(database_url: str, first: int, count: int) -> None:
 async def conversations(database_url: str, count: int) -> Turns:
     engine = open_engine(database_url)
     try:
-        log = await ConversationLog.open(engine)
+        log = ConversationLog(engine)
         return [[(turn.role, turn.text) for turn in await log.turns(f"c-{n}")] for n in range(count)]
     finally:
         await engine.dispose()
@@ -165,6 +167,7 @@ async def test_the_manifest_says_what_when_which_versions_and_checksums(tmp_path
     assert {"python", "sqlite", "sqlalchemy", "qdrant-client"} <= set(manifest["versions"])
     database, index = manifest["parts"]
     assert database["kind"] == "sqlite" and index["kind"] == "none"
+    assert database["schema_revision"] == head_revision()
     for entry in database["files"]:
         assert entry["path"] in names and len(entry["sha256"]) == 64
     restore(settings, archive, only="index")  # a missing index restores as "none", touching nothing
@@ -195,9 +198,10 @@ async def test_postgresql_and_local_index_survive_a_wipe(tmp_path: Path, postgre
     build_index(settings.index, PAGES)
     before = await conversations(postgres_url, 3)
 
-    archive, manifest = backup(settings, tmp_path / "backup.tar.gz")
+    archive, manifest = await asyncio.to_thread(backup, settings, tmp_path / "backup.tar.gz")
 
     assert manifest["parts"][0]["kind"] == "postgresql"
+    assert manifest["parts"][0]["schema_revision"] == head_revision()
     assert "pg_dump (PostgreSQL)" in manifest["parts"][0]["pg_dump"]
     assert manifest["parts"][0]["source"] == make_url(postgres_url).render_as_string(hide_password=True)
     engine = open_engine(postgres_url)
