@@ -316,3 +316,14 @@ async def test_rasa_opens_and_uses_both_stores_on_real_servers(tmp_path: Path, p
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split()[-3:] == ["SQLTrackerStore", "RedisLockStore", "1"]
+
+
+def test_the_deployment_guide_names_every_secret_the_manifests_reference() -> None:
+    guide = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    for component in COMPONENTS:
+        for variable in env_of(component):
+            reference = variable.get("valueFrom", {}).get("secretKeyRef")
+            if reference:
+                assert f"`{reference['name']}`" in guide and reference["key"] in guide, reference
+    for entry in named("Ingress", "muni")["spec"]["tls"]:
+        assert f"`{entry['secretName']}`" in guide
