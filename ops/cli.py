@@ -1,4 +1,5 @@
-"""`muni` – the staff's command line: console users; crawl, index and search the websites' knowledge; operators' keys."""
+"""`muni` – the staff's command line: console users; crawling, indexing and searching the websites' knowledge;
+backing up and restoring the database and the index; operators' keys."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     from crawler.cli import register as register_crawl
     from crawler.sources import CrawlStores
     from knowledge.index.cli import register as register_index
+    from ops.backup.cli import register as register_backup
 
     register_admin(commands)
     register_crawl(commands)
     register_index(commands, websites=CrawlStores)  # `muni index` reads what `muni crawl` stored
+    register_backup(commands)
     token = commands.add_parser(
         "rasa-token",
         help="print the token Rasa's HTTP API requires (derived from MUNI_SECRET_KEY)",
