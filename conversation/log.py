@@ -25,10 +25,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from muni.clock import from_db, to_utc
-from muni.db import EXCLUDED, create_tables, upsert
+from muni.db import EXCLUDED, add_missing_columns, create_tables, upsert
 from muni.privacy import redact
 
 Role = Literal["citizen", "bot"]
+DEFAULT_LANGUAGE = "da"
 
 metadata = MetaData()
 
@@ -40,6 +41,8 @@ conversations = Table(
     Column("channel", String(16), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False, index=True),
     Column("topic", String(64), nullable=True),
+    # The language the citizen writes in (safety.language); added at open to databases made before it.
+    Column("language", String(8), nullable=False, server_default=DEFAULT_LANGUAGE),
 )
 
 turns = Table(
@@ -87,6 +90,7 @@ class ConversationRecord:
     channel: str
     started_at: datetime
     topic: str | None = None
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -119,8 +123,10 @@ class ConversationLog:
 
     @classmethod
     async def open(cls, engine: AsyncEngine) -> ConversationLog:
-        """The log on `engine`, with its tables created where missing."""
+        """The log on `engine`, with its tables created where missing and columns added where an older log lacks them."""
         await create_tables(engine, metadata)
+        for table in metadata.sorted_tables:
+            await add_missing_columns(engine, table)
         return cls(engine)
 
     async def ping(self) -> None:
@@ -137,7 +143,15 @@ class ConversationLog:
                     channel=conversation.channel,
                     started_at=to_utc(conversation.started_at),
                     topic=conversation.topic,
+                    language=conversation.language,
                 )
+            )
+
+    async def set_language(self, conversation_id: str, language: str) -> None:
+        """Keep the language the citizen now writes in for the rest of the conversation."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                conversations.update().where(conversations.c.id == conversation_id).values(language=language)
             )
 
     async def conversation(self, conversation_id: str) -> ConversationRecord | None:
@@ -151,6 +165,7 @@ class ConversationLog:
             channel=row.channel,
             started_at=from_db(row.started_at),
             topic=row.topic,
+            language=row.language,
         )
 
     async def add_turns(self, records: Sequence[TurnRecord]) -> None:

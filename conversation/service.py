@@ -1,11 +1,12 @@
-"""The work behind the chat API: redact, record, ask Rasa, record, answer (or fall back)."""
+"""The work behind the chat API: redact, record, screen for safety, ask Rasa, record, answer (or fall back)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from conversation.directory import Directory
 from conversation.fallback import fallback_messages
@@ -15,10 +16,16 @@ from muni.clock import Clock
 from muni.privacy import contact_details, redact
 from muni.replies import Message, Source
 from muni.sealed import METADATA_KEY, ContactSealer
+from safety.desk import SafetyDesk, Screened
 
 logger = logging.getLogger("muni.conversation.service")
 
 GREETING_INTENT = "/greeting"
+# A screened message reaches Rasa as this intent, never as the citizen's words: the tracker learns
+# that an emergency was answered (a booking form ends, as when Rasa itself classified one) while
+# the safety answer waits for Rasa at most TELL_RASA_S and never depends on it.
+EMERGENCY_INTENT = "/emergency"
+TELL_RASA_S = 1.5
 
 
 @dataclass(frozen=True)
@@ -39,12 +46,14 @@ class Conversations:
         directory: Directory,
         now: Clock,
         sealer: ContactSealer | None = None,
+        safety: SafetyDesk | None = None,
     ) -> None:
         self._log = log
         self._rasa = rasa
         self._directory = directory
         self._now = now
         self._sealer = sealer
+        self._safety = safety
 
     async def start(self, municipality: str, channel: str, topic: str | None) -> tuple[str, Answer]:
         """Open a conversation and return its id and the bot's opening (greeting or topic answer)."""
@@ -63,16 +72,73 @@ class Conversations:
         return await self._log.conversation(conversation_id)
 
     async def reply(self, conversation: ConversationRecord, citizen_text: str) -> Answer:
-        """Record what the citizen wrote (redacted) before anything downstream can fail, then answer."""
+        """Record what the citizen wrote (redacted) before anything downstream can fail, then answer.
+
+        Safety comes before understanding: an emergency or a crisis of life gets the safety
+        answer without Rasa being asked what the message means, and a language the assistant
+        does not answer in gets a notice of where to get help in it.
+        """
+        started = time.perf_counter()
         redacted = redact(citizen_text)
         await self._log.add_turns(
             [TurnRecord(conversation_id=conversation.id, at=self._now(), role="citizen", text=redacted)]
         )
         metadata: RasaMetadata = {"municipality": conversation.municipality, "channel": conversation.channel}
+        if self._safety is not None:
+            conversation = await self._follow_language(self._safety, conversation, redacted)
+            # Off the event loop: the embedding check is tens of milliseconds of CPU.
+            screened = await asyncio.to_thread(
+                self._safety.screen, redacted, conversation.language, conversation.municipality
+            )
+            if screened is not None:
+                return await self._answer_safety(self._safety, conversation, screened, metadata, started)
+            notice = self._safety.notice(conversation.language, self._directory.contact_centre.phone)
+            if notice is not None:
+                reply = BotReply(messages=[notice], topic=None, source="handoff", handoff=True)
+                await self._record(conversation, reply, round((time.perf_counter() - started) * 1000))
+                return Answer(messages=reply.messages, topic=None, source=reply.source, handoff=True)
         # A booking confirmation needs the contact detail itself; it travels sealed, never in clear.
         if self._sealer is not None and (contacts := contact_details(citizen_text)):
             metadata[METADATA_KEY] = self._sealer.seal(contacts[0])
         return await self._ask(conversation, redacted, metadata)
+
+    async def _follow_language(
+        self, safety: SafetyDesk, conversation: ConversationRecord, text: str
+    ) -> ConversationRecord:
+        """The conversation in the language the citizen now writes (kept when short or unsure; voice is Danish)."""
+        if conversation.channel == "voice":
+            return conversation  # the IVR hears Danish only: a transcript is never another language
+        language = safety.language(text, conversation.language)
+        if language == conversation.language:
+            return conversation
+        await self._log.set_language(conversation.id, language)
+        return replace(conversation, language=language)
+
+    async def _answer_safety(
+        self,
+        safety: SafetyDesk,
+        conversation: ConversationRecord,
+        screened: Screened,
+        metadata: RasaMetadata,
+        started: float,
+    ) -> Answer:
+        messages = list(screened.messages)
+        if (notice := safety.notice(conversation.language, self._directory.contact_centre.phone)) is not None:
+            messages.append(notice)
+        reply = BotReply(messages=messages, topic="emergency", source="safety", handoff=False)
+        logger.warning(
+            "Safety answer for conversation %s (%s): %s by %s",
+            conversation.id,
+            conversation.municipality,
+            screened.finding.category,
+            screened.finding.method,
+        )
+        await self._record(conversation, reply, round((time.perf_counter() - started) * 1000))
+        try:
+            await asyncio.wait_for(self._rasa.send(conversation.id, EMERGENCY_INTENT, metadata), TELL_RASA_S)
+        except (RasaUnavailable, TimeoutError) as error:
+            logger.warning("Rasa was not told of conversation %s's emergency: %s", conversation.id, error or "timeout")
+        return Answer(messages=reply.messages, topic=reply.topic, source=reply.source, handoff=reply.handoff)
 
     async def _ask(
         self, conversation: ConversationRecord, message: str, metadata: RasaMetadata | None = None

@@ -15,6 +15,7 @@ from gateway import health
 from gateway.settings import GatewaySettings
 from gateway.state import SETTINGS
 from muni.clock import Clock, utc_now
+from safety.desk import SafetyDesk
 from sms.sender import SmsSender, sms_sender
 from voice.app import mount_voice
 from voice.state import VoiceConfig
@@ -34,11 +35,12 @@ def create_app(
     conversation_limiter: RateLimiter | None = None,
     voice: VoiceConfig | None = None,
     sms: SmsSender | None = None,
+    safety: SafetyDesk | None = None,
 ) -> web.Application:
     """Build the gateway; nothing is opened until the application starts."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware])
     app[SETTINGS] = settings
-    add_conversation_core(app, settings.conversation, directory, now)
+    add_conversation_core(app, settings.conversation, directory, now, safety=safety)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     sender = sms_sender(settings.sms_settings) if sms is None else sms  # one SMS sender for every channel

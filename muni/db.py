@@ -8,10 +8,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table, event
+from sqlalchemy import Column, MetaData, Table, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
 
@@ -49,6 +49,53 @@ async def create_tables(engine: AsyncEngine, tables: MetaData) -> None:
     """Create the tables of `tables` that are missing."""
     async with engine.begin() as connection:
         await connection.run_sync(tables.create_all)
+
+
+async def add_missing_columns(engine: AsyncEngine, table: Table) -> list[str]:
+    """Add the columns of `table` that an existing database lacks; the names added.
+
+    create_all makes missing tables but never alters one, so a column added to a table
+    in a later version is added here, at open. Each such column must be nullable or
+    have a string server default, which fills the rows already there. Two processes
+    opening the same database at once: PostgreSQL's IF NOT EXISTS, and on SQLite the
+    loser's "duplicate column" is taken as done.
+    """
+
+    def missing(connection: Connection) -> list[Column[Any]]:
+        present = {column["name"] for column in inspect(connection).get_columns(table.name)}
+        return [column for column in table.columns if column.name not in present]
+
+    added: list[str] = []
+    async with engine.connect() as connection:
+        columns = await connection.run_sync(missing)
+    for column in columns:
+        statement = _add_column_sql(engine, table, column)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text(statement))
+        except DBAPIError as error:
+            if "duplicate column" not in str(error).lower():
+                raise
+        added.append(column.name)
+    return added
+
+
+def _add_column_sql(engine: AsyncEngine, table: Table, column: Column[Any]) -> str:
+    quote = engine.dialect.identifier_preparer.quote
+    sql_type = column.type.compile(dialect=engine.dialect)
+    clause = f"{quote(column.name)} {sql_type}"
+    default = column.server_default
+    if default is not None:
+        value = getattr(default, "arg", None)
+        if not isinstance(value, str):
+            raise ValueError(f"{table.name}.{column.name}: only a string server default can be added to existing rows")
+        clause += " DEFAULT '" + value.replace("'", "''") + "'"
+    if not column.nullable:
+        if default is None:
+            raise ValueError(f"{table.name}.{column.name}: a NOT NULL column added later needs a server default")
+        clause += " NOT NULL"
+    exists = " IF NOT EXISTS" if engine.dialect.name == "postgresql" else ""
+    return f"ALTER TABLE {quote(table.name)} ADD COLUMN{exists} {clause}"
 
 
 def insert(engine: AsyncEngine, table: Table) -> Insert:
