@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     loaded = rss_mb()
 
     cases = load_cases(DEFAULT_SET)
-    by_pattern, by_embedding, language = [], [], []
+    by_pattern: list[float] = []
+    by_embedding: list[float] = []
+    language: list[float] = []
     screen = Screen(Matcher.load(), None)
     for case in cases:
         text = redact(case.text)
