@@ -157,3 +157,16 @@ def test_a_malformed_patterns_file_is_refused_with_a_reason() -> None:
         Matcher.from_data({"categories": []})
     with pytest.raises(PatternError, match="empty"):
         Matcher.from_data({"categories": {"fire": {"da": ["brand |"]}}, "about_the_topic": {}})
+
+
+def test_the_safety_package_stays_pure() -> None:
+    """No web framework, no Rasa, no torch, no database in the screen (it runs inside the conversation core)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, safety.desk, safety.screen, safety.language, safety.answers, safety.embedding;"
+        "print(sorted(m for m in ('aiohttp', 'torch', 'rasa_sdk', 'qdrant_client', 'sqlalchemy') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.strip() == "[]"
