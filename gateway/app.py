@@ -18,6 +18,7 @@ from gateway import health, metrics
 from gateway.settings import GatewaySettings
 from gateway.state import SETTINGS
 from muni.clock import Clock, utc_now
+from safety.desk import SafetyDesk
 from sms.sender import SmsSender, sms_sender
 from voice.app import mount_voice
 from voice.state import VoiceConfig
@@ -38,6 +39,7 @@ def create_app(
     voice: VoiceConfig | None = None,
     sms: SmsSender | None = None,
     registry: CollectorRegistry | None = None,
+    safety: SafetyDesk | None = None,
 ) -> web.Application:
     """Build the gateway; nothing is opened until the application starts.
 
@@ -45,7 +47,9 @@ def create_app(
     """
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware])
     app[SETTINGS] = settings
-    add_conversation_core(app, settings.conversation, directory, now, Metrics(registry or CollectorRegistry()))
+    add_conversation_core(
+        app, settings.conversation, directory, now, Metrics(registry or CollectorRegistry()), safety=safety
+    )
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", metrics.metrics)

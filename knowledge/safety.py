@@ -1,7 +1,7 @@
 """Regional facts the emergency answer needs (knowledge/safety.yml)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -14,6 +14,8 @@ class SafetyLines:
     doctor_lines: dict[str, str]
     regions: dict[str, str]
     fallback_doctor_line: str
+    doctor_numbers: dict[str, str] = field(default_factory=dict)
+    fallback_doctor_number: str = "1813"
 
     @classmethod
     def load(cls, path: Path = SAFETY_PATH) -> SafetyLines:
@@ -22,6 +24,8 @@ class SafetyLines:
             doctor_lines=dict(data["doctor_lines"]),
             regions=dict(data["regions"]),
             fallback_doctor_line=data["fallback_doctor_line"],
+            doctor_numbers=dict(data.get("doctor_numbers") or {}),
+            fallback_doctor_number=data.get("fallback_doctor_number", "1813"),
         )
 
     def doctor_line(self, slug: str | None) -> str:
@@ -30,3 +34,10 @@ class SafetyLines:
         if region is None:
             return self.fallback_doctor_line
         return self.doctor_lines[region]
+
+    def doctor_number(self, slug: str | None) -> str:
+        """The same helpline as a number only (for answers in other languages than Danish)."""
+        region = self.regions.get(slug or "")
+        if region is None or region not in self.doctor_numbers:
+            return self.fallback_doctor_number
+        return self.doctor_numbers[region]

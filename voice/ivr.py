@@ -93,6 +93,8 @@ async def assistant(request: web.Request) -> web.Response:
     keypad = _keypad(answer)
     await request.app[CALLS].record_turn(call.call_sid, answer.topic, answer.handoff, keypad)
     spoken = [for_the_ear(message["text"]) for message in answer.messages]
+    if answer.source == "safety":
+        return twiml_response(await _safety_answer(request, call, spoken, answer.topic))
     if answer.handoff:
         # A hand-over answer is written for the chat ("ring til kontaktcentret …", the hours):
         # on the phone to_person says what applies, once. Other answers are read first.
@@ -208,6 +210,17 @@ async def to_person(
         speaker.ask(response, url(request, "menu"), [prompts("menu_closed")], hints=prompts("menu_hints"))
     speaker.say(response, prompts("goodbye"))
     response.hangup()
+    return response
+
+
+async def _safety_answer(request: web.Request, call: CallRecord, spoken: list[str], topic: str | None) -> VoiceResponse:
+    """An emergency: 112 always, the safety answer, then a person at once while the centre is open."""
+    prompts, speaker = request.app[PROMPTS], request.app[SPEAKER]
+    intro = " ".join([prompts("safety_112"), *spoken])
+    if request.config_dict[CONFIG].centre.status(request.config_dict[CLOCK]()).open:
+        return await to_person(request, call, assistant_ok=True, intro=intro, topic=topic)
+    response = VoiceResponse()
+    speaker.ask(response, url(request, "assistant"), [intro, prompts("assistant_next")], hints=prompts("assistant_hints"))
     return response
 
 

@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -65,11 +65,22 @@ def _tables(connection: Connection) -> set[str]:
     return set(inspect(connection).get_table_names())
 
 
+# What create_all made before migrations existed (revision 0001 is that schema).
+LEGACY_TABLES = frozenset({"conversations", "turns", "knowledge_gaps", "ratings", "sms_links", "voice_calls"})
+LATER_COLUMNS = (("conversations", "language"),)  # added by revision 0004
+
+
 async def make_legacy_database(engine: AsyncEngine, metadata: list[MetaData]) -> None:
-    """A database as the gateway left it before migrations: create_all, no alembic_version."""
+    """A database as the gateway left it before migrations: create_all, no alembic_version.
+
+    Only the tables and columns that gateway knew: later revisions' additions are left out.
+    """
     async with engine.begin() as connection:
         for tables in metadata:
-            await connection.run_sync(tables.create_all)
+            legacy = [table for table in tables.sorted_tables if table.name in LEGACY_TABLES]
+            await connection.run_sync(lambda sync, tables=tables, legacy=legacy: tables.create_all(sync, tables=legacy))
+        for table, column in LATER_COLUMNS:
+            await connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         await connection.execute(
             conversation_log.conversations.insert().values(
                 id="c-1", municipality="aarhus", channel="web", started_at=T0, topic="passport"
