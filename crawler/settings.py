@@ -8,12 +8,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from muni.env import SettingsError
+from muni.paths import in_var
+
 USER_AGENT = "MuniBot/0.1 (+https://github.com/muni-assistant/muni; kontakt: crawler@muni-assistant.dk)"
 ROBOTS_TOKEN = "MuniBot"  # the product token robots.txt groups are matched against
-
-
-class SettingsError(ValueError):
-    """A crawler setting in the environment is missing or bad; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -53,10 +52,10 @@ class CrawlSettings:
     workers: int = 0  # CPU worker processes for extraction; 0 = os.cpu_count()
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, repo_root: Path | None = None) -> CrawlSettings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> CrawlSettings:
+        """MUNI_CRAWL_DIR (default var/crawl, muni.paths) and MUNI_CRAWL_*; SettingsError names a bad one."""
         env = os.environ if env is None else env
-        root = repo_root if repo_root is not None else Path(__file__).resolve().parent.parent
-        store_dir = Path(env.get("MUNI_CRAWL_DIR") or root / "var" / "crawl")
+        store_dir = in_var(env, "MUNI_CRAWL_DIR", "crawl")
         limits = CrawlLimits()
         overrides: dict[str, Any] = {}
         for name, kind in (

@@ -9,6 +9,7 @@ import os
 import sys
 
 from muni import env
+from muni.env import SettingsError
 from muni.keys import rasa_token
 
 
@@ -35,16 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     token.set_defaults(handler=_print_rasa_token)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    return int(args.handler(args) or 0)
+    try:
+        return int(args.handler(args) or 0)
+    except SettingsError as error:  # a missing or bad variable: one line that names it, no traceback
+        print(f"muni: {error}", file=sys.stderr)
+        return 2
 
 
 def _print_rasa_token(args: argparse.Namespace) -> int:
-    try:
-        secret = env.secret_key(os.environ)
-    except env.SettingsError as error:
-        print(f"muni: {error}", file=sys.stderr)
-        return 2
-    print(rasa_token(secret))
+    print(rasa_token(env.secret_key(os.environ)))
     return 0
 
 

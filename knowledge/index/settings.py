@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.index.errors import IndexSettingsError
-
-ROOT = Path(__file__).resolve().parents[2]
+from muni.paths import in_var
 
 # Calibrated by `python -m knowledge.index.calibrate` (knowledge/index/calibration.yml: 42 in-scope and
 # 22 out-of-scope questions over 20 municipalities' guides and citizen phrases, multilingual-e5-small).
@@ -58,8 +57,8 @@ class IndexSettings:
         if not collection.replace("_", "").replace("-", "").isalnum():
             raise IndexSettingsError(f"MUNI_INDEX_COLLECTION: letters, digits, - and _ only, got {collection!r}")
         return cls(
-            index_dir=Path(env.get("MUNI_INDEX_DIR") or ROOT / "var" / "index"),
-            crawl_dir=Path(env.get("MUNI_CRAWL_DIR") or ROOT / "var" / "crawl"),
+            index_dir=in_var(env, "MUNI_INDEX_DIR", "index"),
+            crawl_dir=in_var(env, "MUNI_CRAWL_DIR", "crawl"),
             qdrant_url=url,
             qdrant_api_key=key,
             collection=collection,

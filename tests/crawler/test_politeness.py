@@ -104,7 +104,7 @@ def test_settings_from_the_environment(tmp_path: Path) -> None:
     assert settings.store_path("aarhus") == tmp_path / "aarhus.sqlite"
     assert settings.limits.max_pages == 10
     assert settings.limits.min_delay_s == 1.0 and not settings.limits.allow_loopback  # polite and safe by default
-    assert CrawlSettings.from_env({}, repo_root=tmp_path).store_dir == tmp_path / "var" / "crawl"
+    assert CrawlSettings.from_env({"MUNI_VAR_DIR": str(tmp_path / "var")}).store_dir == tmp_path / "var" / "crawl"
     with pytest.raises(SettingsError, match="MUNI_CRAWL_MIN_DELAY_S"):
         CrawlSettings.from_env({"MUNI_CRAWL_MIN_DELAY_S": "hurtigt"})
 
