@@ -105,7 +105,9 @@ class GuideLibrary:
             line = f"Borgerservice (citizen service) in {municipality.name}: phone {phone.text()}"
         else:
             line = f"Borgerservice i {municipality.name}: tlf. {phone.text()}"
-        if hours is not None:
+        if hours is not None and english and hours.english is None:
+            line += f" (opening hours in Danish: {hours.text()})"
+        elif hours is not None:
             line += f" ({hours.text(language, prose=self.variables['citizen_service_hours'].prose)})"
         line += f" – {'see also' if english else 'se også'} {municipality.website_url}"
         if phone.demo or (hours is not None and hours.demo):
