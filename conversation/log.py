@@ -19,13 +19,16 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
     select,
     text,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from muni.clock import from_db, to_utc
 from muni.db import EXCLUDED, create_tables, upsert
+from muni.languages import DEFAULT_LANGUAGE
 from muni.privacy import redact
 
 Role = Literal["citizen", "bot"]
@@ -40,6 +43,9 @@ conversations = Table(
     Column("channel", String(16), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False, index=True),
     Column("topic", String(64), nullable=True),
+    # The conversation's language ("da", "en", ...); NULL in rows written before the column existed,
+    # read as Danish. Added to existing databases by add_missing_columns().
+    Column("language", String(8), nullable=True, default=DEFAULT_LANGUAGE),
 )
 
 turns = Table(
@@ -87,6 +93,7 @@ class ConversationRecord:
     channel: str
     started_at: datetime
     topic: str | None = None
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,25 @@ class KnowledgeGap:
     count: int
 
 
+# Columns added after a table was first created: (table, column, its SQL definition). create_all
+# makes missing tables only, so an existing database gets these by ALTER TABLE ... ADD COLUMN, a
+# change SQLite and PostgreSQL both make without rewriting the rows (nullable, no default needed).
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("conversations", "language", "VARCHAR(8)"),)
+
+
+def _column_names(connection: Connection, table: str) -> set[str]:
+    return {column["name"] for column in inspect(connection).get_columns(table)}
+
+
+async def add_missing_columns(engine: AsyncEngine) -> None:
+    """Add the columns of ADDED_COLUMNS that an existing database lacks; safe to run at every start."""
+    async with engine.begin() as connection:
+        for table, column, definition in ADDED_COLUMNS:
+            present = await connection.run_sync(_column_names, table)
+            if column not in present:
+                await connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {definition}"))
+
+
 class ConversationLog:
     """Async access to the log, on the process's one engine (SQLite by default, PostgreSQL by URL)."""
 
@@ -121,6 +147,7 @@ class ConversationLog:
     async def open(cls, engine: AsyncEngine) -> ConversationLog:
         """The log on `engine`, with its tables created where missing."""
         await create_tables(engine, metadata)
+        await add_missing_columns(engine)
         return cls(engine)
 
     async def ping(self) -> None:
@@ -137,6 +164,7 @@ class ConversationLog:
                     channel=conversation.channel,
                     started_at=to_utc(conversation.started_at),
                     topic=conversation.topic,
+                    language=conversation.language,
                 )
             )
 
@@ -151,6 +179,7 @@ class ConversationLog:
             channel=row.channel,
             started_at=from_db(row.started_at),
             topic=row.topic,
+            language=row.language or DEFAULT_LANGUAGE,
         )
 
     async def add_turns(self, records: Sequence[TurnRecord]) -> None:

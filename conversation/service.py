@@ -12,6 +12,7 @@ from conversation.fallback import fallback_messages
 from conversation.log import ConversationLog, ConversationRecord, TurnRecord
 from conversation.rasa import BotReply, RasaClient, RasaMetadata, RasaUnavailable
 from muni.clock import Clock
+from muni.languages import DEFAULT_LANGUAGE
 from muni.privacy import contact_details, redact
 from muni.replies import Message, Source
 from muni.sealed import METADATA_KEY, ContactSealer
@@ -46,14 +47,17 @@ class Conversations:
         self._now = now
         self._sealer = sealer
 
-    async def start(self, municipality: str, channel: str, topic: str | None) -> tuple[str, Answer]:
-        """Open a conversation and return its id and the bot's opening (greeting or topic answer)."""
+    async def start(
+        self, municipality: str, channel: str, topic: str | None, language: str = DEFAULT_LANGUAGE
+    ) -> tuple[str, Answer]:
+        """Open a conversation in `language` and return its id and the bot's opening (greeting or topic answer)."""
         conversation = ConversationRecord(
             id=str(uuid.uuid4()),
             municipality=municipality,
             channel=channel,
             started_at=self._now(),
             topic=topic,
+            language=language,
         )
         await self._log.start_conversation(conversation)
         opening = f"/{topic}" if topic is not None else GREETING_INTENT
@@ -68,7 +72,7 @@ class Conversations:
         await self._log.add_turns(
             [TurnRecord(conversation_id=conversation.id, at=self._now(), role="citizen", text=redacted)]
         )
-        metadata: RasaMetadata = {"municipality": conversation.municipality, "channel": conversation.channel}
+        metadata = self._metadata(conversation)
         # A booking confirmation needs the contact detail itself; it travels sealed, never in clear.
         if self._sealer is not None and (contacts := contact_details(citizen_text)):
             metadata[METADATA_KEY] = self._sealer.seal(contacts[0])
@@ -79,7 +83,7 @@ class Conversations:
     ) -> Answer:
         started = time.perf_counter()
         if metadata is None:
-            metadata = {"municipality": conversation.municipality, "channel": conversation.channel}
+            metadata = self._metadata(conversation)
         try:
             reply = await self._rasa.send(conversation.id, message, metadata)
             if not reply.messages:
@@ -92,7 +96,7 @@ class Conversations:
                 error,
             )
             reply = BotReply(
-                messages=fallback_messages(self._directory.contact_centre, self._now()),
+                messages=fallback_messages(self._directory.contact_centre, self._now(), conversation.language),
                 topic=None,
                 source="fallback",
                 handoff=True,
@@ -100,6 +104,14 @@ class Conversations:
         latency_ms = round((time.perf_counter() - started) * 1000)
         await self._record(conversation, reply, latency_ms)
         return Answer(messages=reply.messages, topic=reply.topic, source=reply.source, handoff=reply.handoff)
+
+    @staticmethod
+    def _metadata(conversation: ConversationRecord) -> RasaMetadata:
+        return {
+            "municipality": conversation.municipality,
+            "channel": conversation.channel,
+            "language": conversation.language,
+        }
 
     async def _record(self, conversation: ConversationRecord, reply: BotReply, latency_ms: int) -> None:
         at = self._now()

@@ -10,9 +10,10 @@ from aiohttp import web
 
 from conversation.service import Answer
 from conversation.state import CONVERSATIONS, DIRECTORY
+from muni.languages import DEFAULT_LANGUAGE, LANGUAGES
 from muni.replies import CHANNELS
 from web.channels.security import require_allowed_origin
-from web.errors import ApiError
+from web.errors import REQUEST_LANGUAGE, ApiError
 from web.state import LIMITERS, SIGNER
 from web.wire import json_response
 
@@ -23,26 +24,51 @@ _PAYLOAD = re.compile(r"/[a-z_]{1,64}(?P<entities>\{.*\})?", re.DOTALL)
 
 async def create_conversation(request: web.Request) -> web.Response:
     """POST /api/v1/conversations"""
+    body = await json_object(request)
+    language = body.get("language", DEFAULT_LANGUAGE)
+    if not isinstance(language, str) or language not in LANGUAGES:
+        raise ApiError(
+            400,
+            "invalid_language",
+            "Feltet 'language' skal være en af: " + ", ".join(sorted(LANGUAGES)) + ".",
+            english="The field 'language' must be one of: " + ", ".join(sorted(LANGUAGES)) + ".",
+        )
+    request[REQUEST_LANGUAGE] = language  # errors from here on in the conversation's language
     client = request.remote or "unknown"
     if not await request.app[LIMITERS].conversations.acquire(client):
-        raise ApiError(429, "rate_limited", "For mange nye samtaler. Vent et øjeblik, og prøv igen.")
-    body = await json_object(request)
+        raise ApiError(
+            429,
+            "rate_limited",
+            "For mange nye samtaler. Vent et øjeblik, og prøv igen.",
+            english="Too many new conversations. Please wait a moment and try again.",
+        )
     directory = request.app[DIRECTORY]
 
     municipality = body.get("municipality")
     if not isinstance(municipality, str) or not municipality:
-        raise ApiError(400, "invalid_municipality", "Feltet 'municipality' skal være en kommunes id.")
+        raise ApiError(
+            400,
+            "invalid_municipality",
+            "Feltet 'municipality' skal være en kommunes id.",
+            english="The field 'municipality' must be a municipality's id.",
+        )
     if municipality not in directory.municipalities:
         raise ApiError(404, "unknown_municipality", "Kommunen findes ikke i Muni.")
     require_allowed_origin(request, municipality)
     channel = body.get("channel")
     if not isinstance(channel, str) or channel not in CHANNELS:
-        raise ApiError(400, "invalid_channel", "Feltet 'channel' skal være en af: " + ", ".join(sorted(CHANNELS)) + ".")
+        channels = ", ".join(sorted(CHANNELS))
+        raise ApiError(
+            400,
+            "invalid_channel",
+            f"Feltet 'channel' skal være en af: {channels}.",
+            english=f"The field 'channel' must be one of: {channels}.",
+        )
     topic = body.get("topic")
     if topic is not None and (not isinstance(topic, str) or topic not in directory.topics):
         raise ApiError(400, "unknown_topic", "Emnet i feltet 'topic' findes ikke.")
 
-    conversation_id, answer = await request.app[CONVERSATIONS].start(municipality, channel, topic)
+    conversation_id, answer = await request.app[CONVERSATIONS].start(municipality, channel, topic, language)
     return json_response(
         {
             "conversation_id": conversation_id,
@@ -63,9 +89,15 @@ async def post_message(request: web.Request) -> web.Response:
     conversation = await conversations.find(conversation_id)
     if conversation is None:
         raise ApiError(404, "unknown_conversation", "Samtalen findes ikke.")
+    request[REQUEST_LANGUAGE] = conversation.language
     require_allowed_origin(request, conversation.municipality)
     if not await request.app[LIMITERS].messages.acquire(conversation_id):
-        raise ApiError(429, "rate_limited", "Du har skrevet mange beskeder på kort tid. Vent lidt, og prøv igen.")
+        raise ApiError(
+            429,
+            "rate_limited",
+            "Du har skrevet mange beskeder på kort tid. Vent lidt, og prøv igen.",
+            english="You have written many messages in a short time. Please wait a little and try again.",
+        )
 
     message = citizen_message(await json_object(request))
     answer = await conversations.reply(conversation, message)
@@ -91,7 +123,10 @@ def citizen_message(body: dict[str, Any]) -> str:
         raise ApiError(400, "empty_text", "Beskeden er tom. Skriv dit spørgsmål.")
     if len(text) > MAX_TEXT_CHARS:
         raise ApiError(
-            400, "text_too_long", f"Beskeden er for lang (højst {MAX_TEXT_CHARS} tegn). Prøv at skrive kortere."
+            400,
+            "text_too_long",
+            f"Beskeden er for lang (højst {MAX_TEXT_CHARS} tegn). Prøv at skrive kortere.",
+            english=f"The message is too long (at most {MAX_TEXT_CHARS} characters). Please write it shorter.",
         )
     return text
 
@@ -102,6 +137,8 @@ def _payload(payload: Any) -> str:
         "invalid_payload",
         "Feltet 'payload' skal være '/intent' eventuelt efterfulgt af et JSON-objekt (højst "
         f"{MAX_PAYLOAD_JSON_CHARS} tegn).",
+        english="The field 'payload' must be '/intent', optionally followed by a JSON object (at most "
+        f"{MAX_PAYLOAD_JSON_CHARS} characters).",
     )
     if not isinstance(payload, str):
         raise invalid

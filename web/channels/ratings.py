@@ -7,7 +7,7 @@ from aiohttp import web
 from conversation.state import CLOCK, CONVERSATIONS, LOG
 from web.channels.security import require_allowed_origin
 from web.chat import bearer_token, json_object
-from web.errors import ApiError
+from web.errors import REQUEST_LANGUAGE, ApiError
 from web.state import SIGNER
 from web.wire import json_response
 
@@ -20,6 +20,7 @@ async def rate_conversation(request: web.Request) -> web.Response:
     conversation = await request.app[CONVERSATIONS].find(conversation_id)
     if conversation is None:
         raise ApiError(404, "unknown_conversation", "Samtalen findes ikke.")
+    request[REQUEST_LANGUAGE] = conversation.language
     require_allowed_origin(request, conversation.municipality)
     score = (await json_object(request)).get("score")
     # bool is an int in Python: `true` is not a score.
