@@ -15,6 +15,7 @@ SPACY_DA  := build/spacy_da
 E5        := build/multilingual-e5-small
 MODEL     := models/muni.tar.gz
 EVAL      ?= ../shared/eval/dev_questions.yml
+EVAL_EN   ?= bench/data/english_eval.yml
 
 BOT_SOURCES := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null)
 
@@ -27,7 +28,7 @@ help:
 	@echo "make run    – set up everything and start Muni on embedded defaults (http://127.0.0.1:8080)"
 	@echo "make test   – set up and run the whole test suite (with make lint first)"
 	@echo "make lint   – import-linter contracts (ARCHITECTURE.md), ruff and mypy"
-	@echo "make eval   – the safety screen's recall and false alarms, then the assistant on $(EVAL) through the chat API"
+	@echo "make eval   – the safety screen's recall and false alarms, then the assistant on $(EVAL) and in English on $(EVAL_EN) through the chat API"
 	@echo "make bench  – 20 concurrent conversations through the chat API, latency figures"
 	@echo "make bench-voice – 30 concurrent phone calls through the signed voice webhooks, p95/p99"
 	@echo "make bench-booking – 50 concurrent bookings against the booking sandbox: p95 per turn, no double booking"
@@ -112,10 +113,11 @@ lint: $(VENV)/.installed
 test: setup browser $(AXE) lint
 	$(PY) -m pytest
 
-# The safety screen first, in-process (recall and false alarms on bench/data/safety_eval.yml), then the assistant.
+# The safety screen first, in-process (recall and false alarms on bench/data/safety_eval.yml), then the
+# assistant: the Danish questions, then the English ones (conversations started in English), on one stack.
 eval: setup $(INDEX)
 	$(PY) -m bench.safety_eval
-	$(PY) -m bench.eval $(EVAL)
+	$(PY) -m bench.eval $(EVAL) $(EVAL_EN)
 
 bench: setup
 	$(PY) -m bench.chat

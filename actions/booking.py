@@ -20,7 +20,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.replies import library, municipality_slug, prompts, report, say
+from actions.replies import conversation_language, library, municipality_slug, prompts, report, say
 from actions.settings import action_settings
 from booking import Booking, BookingError, BookingPort, BookingUnavailable, Slot, SlotTaken
 from booking.connect import open_booking
@@ -41,6 +41,8 @@ FORM_SLOTS = (
 )
 PortOpener = Callable[[str], AbstractAsyncContextManager[BookingPort]]
 _BRING = re.compile(r"[^.]*\bmedbring\w*[^.]*\.", re.IGNORECASE)
+_BRING_EN = re.compile(r"[^.]*\bbring\b[^.]*\.", re.IGNORECASE)
+ENGLISH_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # A button sends "/appointment_booking{"answer": …}" (the chat API takes only intent payloads);
 # the form reads the answer as if it were typed.
 _BUTTON = re.compile(r"^/\w+(\{.*\})$", re.DOTALL)
@@ -75,41 +77,59 @@ def reset_events() -> list[dict[str, Any]]:
     return [SlotSet(name, None) for name in (*FORM_SLOTS, "booking_mode")]
 
 
-def local_value(slug: str, name: str) -> str:
+def local_value(slug: str, name: str, language: str = "da") -> str:
     municipality = library().municipality(slug)
     value = library().resolve(name, municipality)
-    return value.text() if value is not None else municipality.website_url
+    if value is None:
+        return municipality.website_url
+    return value.text(language, prose=library().variables[name].prose)
 
 
-def what_to_bring(service_id: str, slug: str) -> str:
-    """The 'Medbring …' sentences of the service's guide, else a general line."""
+def what_to_bring(service_id: str, slug: str, language: str = "da") -> str:
+    """The 'Medbring …' ('Bring …') sentences of the service's guide, else a general line."""
     try:
-        text = library().answer(service_id, slug).text
+        text = library().answer(service_id, slug, language).text
     except UnknownTopic:
         text = ""
-    found = [match.group(0).strip() for match in _BRING.finditer(text)]
-    return " ".join(found) if found else prompts()["booking_bring_default"]["text"]
+    found = [match.group(0).strip() for match in (_BRING_EN if language == "en" else _BRING).finditer(text)]
+    return " ".join(found) if found else prompts(language)["booking_bring_default"]["text"]
 
 
-def service_name(service_id: str | None) -> str:
+def service_name(service_id: str | None, language: str = "da") -> str:
+    """The service as named inside a sentence: 'pas', or in English 'passport' (but 'MitID')."""
+    english = language == "en"
     topic = library().topics.get(service_id or "")
-    return topic.title.lower() if topic else "dit ærinde"
+    if topic is None:
+        return "your errand" if english else "dit ærinde"
+    if not english:
+        return topic.title.lower()
+    guide = library().guides.get(topic.id)
+    title = guide.in_language("en").title if guide is not None else topic.title
+    return title[:1].lower() + title[1:] if title[1:2].islower() else title
 
 
-def booking_answer(dispatcher: CollectingDispatcher, *, sandbox: bool = False) -> None:
+def slot_time(moment: datetime, language: str = "da") -> str:
+    """'tirsdag 24/11 kl. 10.20', or in English 'Tuesday 24/11 at 10:20'."""
+    if language != "en":
+        return danish_time(moment)
+    moment = moment.astimezone(COPENHAGEN)
+    return f"{ENGLISH_WEEKDAYS[moment.weekday()]} {moment.day}/{moment.month} at {moment:%H:%M}"
+
+
+def booking_answer(dispatcher: CollectingDispatcher, *, sandbox: bool = False, language: str = "da") -> None:
     if sandbox:
-        say(dispatcher, "booking_sandbox")
+        say(dispatcher, "booking_sandbox", language)
     report(dispatcher, topic=TOPIC, source="booking")
 
 
-def unavailable(dispatcher: CollectingDispatcher, slug: str, error: BookingError) -> None:
+def unavailable(dispatcher: CollectingDispatcher, slug: str, error: BookingError, language: str = "da") -> None:
     """The scripted answer when the booking API fails: book on the web or by phone."""
     logger.warning("booking API failed for %s: %s", slug, error)
     booking_url = local_value(slug, "booking_url")
-    say(dispatcher, "booking_unavailable", booking_url=booking_url,
+    say(dispatcher, "booking_unavailable", language, booking_url=booking_url,
         phone=local_value(slug, "citizen_service_phone"))
-    report(dispatcher, topic=TOPIC, source="fallback", handoff=True,
-           links=[{"title": "Bestil tid i Borgerservice", "url": booking_url}])
+    title = "Book a time at Borgerservice" if language == "en" else "Bestil tid i Borgerservice"
+    report(dispatcher, topic=TOPIC, source="fallback", handoff=True, links=[{"title": title, "url": booking_url}])
 
 
 async def release_hold(port: BookingPort, hold_id: str | None) -> None:
@@ -134,11 +154,12 @@ class ActionStartBooking(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         slug = municipality_slug(tracker) or ""
+        language = conversation_language(tracker)
         municipality = library().municipalities.get(slug)
         if municipality is None or not municipality.booking_enabled:
-            answer = library().answer(TOPIC, slug) if municipality else None
+            answer = library().answer(TOPIC, slug, language) if municipality else None
             if answer is None:
-                say(dispatcher, "booking_stop_outside")
+                say(dispatcher, "booking_stop_outside", language)
                 report(dispatcher, topic=TOPIC, source="fallback")
             else:
                 dispatcher.utter_message(text=answer.text)
@@ -174,14 +195,15 @@ class ActionStopBooking(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        language = conversation_language(tracker)
         if tracker.get_slot("booking_mode") is None:
-            say(dispatcher, "booking_stop_outside")
+            say(dispatcher, "booking_stop_outside", language)
             report(dispatcher, topic=None, source="conversation")
             return []
         if hold_id := tracker.get_slot("booking_hold"):
             async with self.open_port(municipality_slug(tracker) or "") as port:
                 await release_hold(port, hold_id)
-        say(dispatcher, "booking_stopped")
+        say(dispatcher, "booking_stopped", language)
         report(dispatcher, topic=TOPIC, source="booking")
         return reset_events()
 
@@ -199,22 +221,23 @@ class ActionFinishBooking(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         slug = municipality_slug(tracker) or ""
+        language = conversation_language(tracker)
         hold_id = tracker.get_slot("booking_hold")
         async with self.open_port(slug) as port:
             if failure := tracker.get_slot("booking_failed"):
                 await release_hold(port, hold_id)
-                unavailable(dispatcher, slug, BookingUnavailable(failure))
+                unavailable(dispatcher, slug, BookingUnavailable(failure), language)
                 return reset_events()
             try:
                 return await self._finish(dispatcher, tracker, port, slug)
             except SlotTaken:
                 # The hold expired and someone took the time: back to the form for new times.
-                say(dispatcher, "booking_slot_taken")
+                say(dispatcher, "booking_slot_taken", language)
                 return [SlotSet("booking_slot", None), SlotSet("booking_hold", None),
                         SlotSet("booking_offered", None), FollowupAction("booking_form")]
             except BookingError as error:
                 await release_hold(port, hold_id)
-                unavailable(dispatcher, slug, error)
+                unavailable(dispatcher, slug, error, language)
                 return reset_events()
 
     async def _finish(
@@ -222,43 +245,47 @@ class ActionFinishBooking(Action):
     ) -> list[dict[str, Any]]:
         mode, hold_id, reference = (tracker.get_slot(n) for n in ("booking_mode", "booking_hold", "booking_reference"))
         key = f"muni-{tracker.sender_id}-{hold_id}"
+        language = conversation_language(tracker)
         if mode == "cancel":
             booking = await port.lookup(reference)
             if tracker.get_slot("booking_confirmed") != "yes":
-                say(dispatcher, "booking_kept")
+                say(dispatcher, "booking_kept", language)
             else:
                 booking = await port.cancel(reference)
-                say(dispatcher, "booking_cancelled", service=service_name(booking.service_id),
-                    when=danish_time(booking.start), reference=booking.reference)
-            booking_answer(dispatcher, sandbox=booking.sandbox)
+                say(dispatcher, "booking_cancelled", language, service=service_name(booking.service_id, language),
+                    when=slot_time(booking.start, language), reference=booking.reference)
+            booking_answer(dispatcher, sandbox=booking.sandbox, language=language)
             return reset_events()
         if mode == "move":
             booking = await port.move(reference, hold_id, key)
-            say(dispatcher, "booking_moved", when=danish_time(booking.start),
+            say(dispatcher, "booking_moved", language, when=slot_time(booking.start, language),
                 location=await self._location_name(port, booking), reference=booking.reference)
-            booking_answer(dispatcher, sandbox=booking.sandbox)
+            booking_answer(dispatcher, sandbox=booking.sandbox, language=language)
             return reset_events()
         contact = sealer().unseal(tracker.get_slot("booking_contact") or "")
         if contact is None:
             raise BookingUnavailable("the sealed contact could not be opened")
         booking = await port.confirm(hold_id, tracker.get_slot("booking_name"), contact, key)
-        await self._confirmed(dispatcher, port, booking, slug, "e-mail" if "@" in contact else "sms")
+        await self._confirmed(dispatcher, port, booking, slug, "e-mail" if "@" in contact else "sms", language)
         return reset_events()
 
     async def _location_name(self, port: BookingPort, booking: Booking) -> str:
         return next((loc.name for loc in await port.locations() if loc.id == booking.location_id), "Borgerservice")
 
     async def _confirmed(
-        self, dispatcher: CollectingDispatcher, port: BookingPort, booking: Booking, slug: str, channel: str
+        self, dispatcher: CollectingDispatcher, port: BookingPort, booking: Booking, slug: str, channel: str,
+        language: str = "da",
     ) -> None:
         location = next((loc for loc in await port.locations() if loc.id == booking.location_id), None)
+        service = service_name(booking.service_id, language)
         say(
-            dispatcher, "booking_confirmed",
-            service=service_name(booking.service_id).capitalize(), when=danish_time(booking.start),
+            dispatcher, "booking_confirmed", language,
+            service=service[:1].upper() + service[1:], when=slot_time(booking.start, language),
             location=location.name if location else "Borgerservice", address=location.address if location else "",
-            reference=booking.reference, contact=f"dig på {channel}", bring=what_to_bring(booking.service_id, slug),
+            reference=booking.reference, contact=f"you by {channel}" if language == "en" else f"dig på {channel}",
+            bring=what_to_bring(booking.service_id, slug, language),
         )
-        booking_answer(dispatcher, sandbox=booking.sandbox)
+        booking_answer(dispatcher, sandbox=booking.sandbox, language=language)
 
 
 def offered_slots(tracker: Tracker) -> list[Slot]:

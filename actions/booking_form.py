@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.booking import PortOpener, local_value, offered_slots, service_name, spoken, today
-from actions.replies import municipality_slug, say
+from actions.replies import conversation_language, municipality_slug, say
 from booking import BookingError, BookingNotFound, SlotTaken
 from booking.connect import open_booking
 from booking.dates import DateProblem, NoDate, PastDate, When, closed_reason, parse_when
@@ -36,6 +36,11 @@ from muni.sealed import METADATA_KEY
 NEW_SLOTS = ["booking_service", "booking_when", "booking_slot", "booking_name", "booking_contact"]
 MOVE_SLOTS = ["booking_reference", "booking_when", "booking_slot"]
 CANCEL_SLOTS = ["booking_reference", "booking_confirmed"]
+def _say(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values: str) -> None:
+    """say() in the conversation's language."""
+    say(dispatcher, key, conversation_language(tracker), **values)
+
+
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '.-]+[^\W\d_]+)+$")
 Result = dict[str, Any]
 
@@ -69,7 +74,7 @@ class ValidateBookingForm(FormValidationAction):
             return {"booking_service": None, **self._failed(error)}
         service = service_from_text(spoken(value), [s.id for s in services])
         if service is None:
-            say(dispatcher, "booking_unknown_service")
+            _say(dispatcher, tracker, "booking_unknown_service")
         return {"booking_service": service}
 
     async def validate_booking_when(
@@ -84,13 +89,13 @@ class ValidateBookingForm(FormValidationAction):
         try:
             when = when or parse_when(text, today(self.clock()))
         except PastDate as past:
-            say(dispatcher, "booking_past", day=f"{past.day.day}/{past.day.month}")
+            _say(dispatcher, tracker, "booking_past", day=f"{past.day.day}/{past.day.month}")
             return empty
         except DateProblem:
-            say(dispatcher, "booking_no_date")
+            _say(dispatcher, tracker, "booking_no_date")
             return empty
         if when.first == when.last and (reason := closed_reason(when.first)):
-            say(dispatcher, "booking_closed", day=f"{when.first.day}/{when.first.month}", reason=reason)
+            _say(dispatcher, tracker, "booking_closed", day=f"{when.first.day}/{when.first.month}", reason=reason)
             return empty
         service = tracker.get_slot("booking_service")
         if service is None:  # asked again once the service is known
@@ -102,13 +107,18 @@ class ValidateBookingForm(FormValidationAction):
             return {**empty, **self._failed(error)}
         offers = choose_offers(slots, when)
         if when.at is not None and outside_opening_hours(when.at, slots):
-            hours = local_value(municipality_slug(tracker) or "", "citizen_service_hours")
-            say(dispatcher, "booking_outside_hours", time=when.at.strftime("%H.%M"), hours=hours)
+            hours = local_value(municipality_slug(tracker) or "", "citizen_service_hours", conversation_language(tracker))
+            _say(dispatcher, tracker, "booking_outside_hours", time=when.at.strftime("%H.%M"), hours=hours)
             offers = choose_offers(slots, When(when.first, when.last, when.part))
         if not offers:
-            period = f"d. {when.first.day}/{when.first.month}" if when.first == when.last else (
-                f"mellem {when.first.day}/{when.first.month} og {when.last.day}/{when.last.month}")
-            say(dispatcher, "booking_no_times", service=service_name(service), period=period)
+            english = conversation_language(tracker) == "en"
+            first, last = f"{when.first.day}/{when.first.month}", f"{when.last.day}/{when.last.month}"
+            if when.first == when.last:
+                period = f"on {first}" if english else f"d. {first}"
+            else:
+                period = f"between {first} and {last}" if english else f"mellem {first} og {last}"
+            service_text = service_name(service, conversation_language(tracker))
+            _say(dispatcher, tracker, "booking_no_times", service=service_text, period=period)
             return empty
         return {"booking_when": when.encode(), "booking_offered": [encode_slot(s) for s in offers], "booking_slot": None}
 
@@ -121,9 +131,9 @@ class ValidateBookingForm(FormValidationAction):
             try:
                 parse_when(text, today(self.clock()))
             except NoDate:
-                if "anden dag" in text.lower() or "andre tider" in text.lower():
+                if any(words in text.lower() for words in ("anden dag", "andre tider", "another day", "other times")):
                     return {"booking_when": None, "booking_offered": None, "booking_slot": None}
-                say(dispatcher, "booking_pick_slot")
+                _say(dispatcher, tracker, "booking_pick_slot")
                 return {"booking_slot": None}
             except DateProblem:
                 pass
@@ -134,7 +144,7 @@ class ValidateBookingForm(FormValidationAction):
                 try:
                     hold = await port.hold(slot)
                 except SlotTaken:
-                    say(dispatcher, "booking_slot_taken")
+                    _say(dispatcher, tracker, "booking_slot_taken")
                     when = When.decode(tracker.get_slot("booking_when") or "")
                     refreshed = await port.slots(slot.service_id, when.first, when.last) if when else []
                     offers = choose_offers(refreshed, when) if when else []
@@ -151,10 +161,10 @@ class ValidateBookingForm(FormValidationAction):
     ) -> Result:
         name = " ".join(spoken(value).split())
         if CPR_PLACEHOLDER in name:
-            say(dispatcher, "booking_cpr")
+            _say(dispatcher, tracker, "booking_cpr")
             return {"booking_name": None}
         if not (_NAME.match(name) and 3 <= len(name) <= 80):
-            say(dispatcher, "booking_bad_name")
+            _say(dispatcher, tracker, "booking_bad_name")
             return {"booking_name": None}
         return {"booking_name": name}
 
@@ -164,15 +174,15 @@ class ValidateBookingForm(FormValidationAction):
         text = spoken(value)
         sealed = (tracker.latest_message.get("metadata") or {}).get(METADATA_KEY)
         if CPR_PLACEHOLDER in text:
-            say(dispatcher, "booking_cpr")
+            _say(dispatcher, tracker, "booking_cpr")
         elif sealed and (PHONE_PLACEHOLDER in text or EMAIL_PLACEHOLDER in text):
             return {"booking_contact": sealed}  # only the sealed token is kept
         elif "@" in text:
-            say(dispatcher, "booking_bad_email")
+            _say(dispatcher, tracker, "booking_bad_email")
         elif re.search(r"\d", text):
-            say(dispatcher, "booking_bad_phone")
+            _say(dispatcher, tracker, "booking_bad_phone")
         else:
-            say(dispatcher, "booking_no_contact")
+            _say(dispatcher, tracker, "booking_no_contact")
         return {"booking_contact": None}
 
     async def validate_booking_reference(
@@ -180,7 +190,7 @@ class ValidateBookingForm(FormValidationAction):
     ) -> Result:
         reference = find_reference(spoken(value))
         if reference is None:
-            say(dispatcher, "booking_no_reference")
+            _say(dispatcher, tracker, "booking_no_reference")
             return {"booking_reference": None}
         try:
             async with self.open_port(municipality_slug(tracker) or "") as port:
@@ -190,7 +200,7 @@ class ValidateBookingForm(FormValidationAction):
         except BookingError as error:
             return {"booking_reference": None, **self._failed(error)}
         if booking is None or booking.status != "confirmed":
-            say(dispatcher, "booking_unknown_reference", reference=reference)
+            _say(dispatcher, tracker, "booking_unknown_reference", reference=reference)
             return {"booking_reference": None}
         return {"booking_reference": reference, "booking_service": booking.service_id}
 
@@ -199,7 +209,7 @@ class ValidateBookingForm(FormValidationAction):
     ) -> Result:
         answer = yes_or_no(spoken(value))
         if answer is None:
-            say(dispatcher, "booking_yes_or_no")
+            _say(dispatcher, tracker, "booking_yes_or_no")
             return {"booking_confirmed": None}
         return {"booking_confirmed": "yes" if answer else "no"}
 

@@ -6,7 +6,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.replies import municipality_name, municipality_slug, report, say
+from actions.replies import conversation_language, municipality_name, municipality_slug, report, say
 
 CONVERSATION_INTENTS = ("greeting", "goodbye", "thanks", "bot_challenge")
 
@@ -21,6 +21,8 @@ class ActionConverse(Action):
         intent = tracker.get_intent_of_latest_message()
         if intent not in CONVERSATION_INTENTS:
             intent = "greeting"
-        say(dispatcher, intent, municipality_name=municipality_name(municipality_slug(tracker)))
+        language = conversation_language(tracker)
+        name = municipality_name(municipality_slug(tracker), language)
+        say(dispatcher, intent, language, municipality_name=name)
         report(dispatcher, topic=intent, source="conversation")
         return []

@@ -19,7 +19,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guides import answer_guide
 from actions.handoff import offer_human
-from actions.replies import municipality_name, municipality_slug, prompts, report, say
+from actions.replies import (
+    conversation_language,
+    library,
+    municipality_name,
+    municipality_slug,
+    prompts,
+    report,
+    say,
+)
 from actions.website import KnowledgeSearch, answer_web, best_passage, retriever
 from knowledge import load_topics
 from muni.clock import utc_now
@@ -33,9 +41,10 @@ def _failed_before(tracker: Tracker) -> bool:
     return (tracker.get_slot("failed_turns") or 0) >= 1
 
 
-def candidate_topics(tracker: Tracker) -> list[tuple[str, str]]:
-    """(topic id, Danish title) of the likeliest answerable topics, best first."""
+def candidate_topics(tracker: Tracker, language: str = "da") -> list[tuple[str, str]]:
+    """(topic id, title) of the likeliest answerable topics, best first; the English guide's title for "en"."""
     topics = load_topics()
+    guides = library().guides
     candidates = []
     for ranked in tracker.latest_message.get("intent_ranking") or []:
         topic = topics.get(ranked.get("name", ""))
@@ -43,7 +52,9 @@ def candidate_topics(tracker: Tracker) -> list[tuple[str, str]]:
             continue
         if ranked.get("confidence", 0.0) < MIN_CANDIDATE_CONFIDENCE:
             break
-        candidates.append((topic.id, topic.title))
+        guide = guides.get(topic.id)
+        title = guide.in_language(language).title if guide is not None else topic.title
+        candidates.append((topic.id, title))
         if len(candidates) == MAX_CANDIDATES:
             break
     return candidates
@@ -56,15 +67,17 @@ async def answer_from_knowledge(
     hit = await best_passage(tracker, knowledge)
     if hit is None:
         return None
+    language = conversation_language(tracker)
     if hit.kind == "guide" and hit.topic:
-        return answer_guide(dispatcher, hit.topic, hit.municipality)
-    return answer_web(dispatcher, hit, hit.municipality)
+        return answer_guide(dispatcher, hit.topic, hit.municipality, language)
+    return answer_web(dispatcher, hit, hit.municipality, language)
 
 
 def give_up(dispatcher: CollectingDispatcher, tracker: Tracker, now: datetime) -> list[dict[str, Any]]:
     """The second failed turn in a row: say so honestly and offer a human."""
-    say(dispatcher, "give_up")
-    offer_human(dispatcher, municipality_slug(tracker), now, topic=None, source="fallback")
+    language = conversation_language(tracker)
+    say(dispatcher, "give_up", language)
+    offer_human(dispatcher, municipality_slug(tracker), now, topic=None, source="fallback", language=language)
     return [SlotSet("failed_turns", 0)]
 
 
@@ -100,13 +113,14 @@ class ActionClarify(FallbackAction):
         return "action_clarify"
 
     def first_failure(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-        candidates = candidate_topics(tracker)
+        language = conversation_language(tracker)
+        candidates = candidate_topics(tracker, language)
         if not candidates:
-            say(dispatcher, "rephrase")
+            say(dispatcher, "rephrase", language)
             return
         buttons = [{"title": title, "payload": f"/{topic}"} for topic, title in candidates]
-        buttons.append({"title": "Tal med en medarbejder", "payload": "/human_agent"})
-        dispatcher.utter_message(text=prompts()["clarify"]["text"], buttons=buttons)
+        buttons.append({"title": prompts(language)["human_button"]["text"], "payload": "/human_agent"})
+        dispatcher.utter_message(text=prompts(language)["clarify"]["text"], buttons=buttons)
 
 
 class ActionOutOfScope(FallbackAction):
@@ -114,4 +128,6 @@ class ActionOutOfScope(FallbackAction):
         return "action_out_of_scope"
 
     def first_failure(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-        say(dispatcher, "out_of_scope", municipality_name=municipality_name(municipality_slug(tracker)))
+        language = conversation_language(tracker)
+        name = municipality_name(municipality_slug(tracker), language)
+        say(dispatcher, "out_of_scope", language, municipality_name=name)

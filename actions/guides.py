@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import offer_human
-from actions.replies import library, municipality_slug, report
+from actions.replies import conversation_language, library, municipality_slug, report
 from actions.website import KnowledgeSearch, answer_web, better_web_passage, retriever
 from knowledge import UnknownMunicipality, UnknownTopic
 from muni.clock import utc_now
@@ -30,17 +30,19 @@ class ActionAnswerGuide(Action):
         topic = tracker.get_intent_of_latest_message() or ""
         slug = municipality_slug(tracker)
         if (hit := await better_web_passage(tracker, topic, self.knowledge)) is not None:
-            return answer_web(dispatcher, hit, hit.municipality)
-        return answer_guide(dispatcher, topic, slug)
+            return answer_web(dispatcher, hit, hit.municipality, conversation_language(tracker))
+        return answer_guide(dispatcher, topic, slug, conversation_language(tracker))
 
 
-def answer_guide(dispatcher: CollectingDispatcher, topic: str | None, slug: str | None) -> list[dict[str, Any]]:
-    """The municipality's guide for topic, or a way to a human if there is none."""
+def answer_guide(
+    dispatcher: CollectingDispatcher, topic: str | None, slug: str | None, language: str = "da"
+) -> list[dict[str, Any]]:
+    """The municipality's guide for topic in `language`, or a way to a human if there is none."""
     try:
-        answer = library().answer(topic or "", slug or "")
+        answer = library().answer(topic or "", slug or "", language)
     except (UnknownMunicipality, UnknownTopic) as error:
         logger.warning("no guide for topic %s in municipality %s: %s", topic, slug, error)
-        offer_human(dispatcher, slug, utc_now(), topic=None, source="fallback")
+        offer_human(dispatcher, slug, utc_now(), topic=None, source="fallback", language=language)
         return [SlotSet("failed_turns", 0)]
     dispatcher.utter_message(text=answer.text)
     report(

@@ -18,10 +18,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge import ContactCentre, GuideLibrary
 from knowledge.safety import SafetyLines
+from muni.languages import Language, answer_language
 from muni.replies import Link, Source, muni_meta
 
 PROMPTS_PATH = Path(__file__).with_name("prompts.yml")
+PROMPTS_EN_PATH = Path(__file__).with_name("prompts_en.yml")
 UNKNOWN_MUNICIPALITY_NAME = "kommunen"
+UNKNOWN_MUNICIPALITY_NAME_EN = "the municipality"
 
 
 @functools.cache
@@ -40,8 +43,20 @@ def safety_lines() -> SafetyLines:
 
 
 @functools.cache
-def prompts() -> Mapping[str, Any]:
-    return yaml.safe_load(PROMPTS_PATH.read_text(encoding="utf-8"))
+def prompts(language: str = "da") -> Mapping[str, Any]:
+    """The prompts in English for "en", else in Danish (the default for every other language)."""
+    path = PROMPTS_EN_PATH if language == "en" else PROMPTS_PATH
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def conversation_language(tracker: Tracker) -> Language:
+    """The language to answer in: "en" when the gateway's metadata says so (latest turn first), else "da"."""
+    language = (tracker.latest_message.get("metadata") or {}).get("language")
+    if not language:
+        for event in reversed(tracker.events):
+            if event.get("event") == "user" and (language := (event.get("metadata") or {}).get("language")):
+                break
+    return answer_language(language)
 
 
 def municipality_slug(tracker: Tracker) -> str | None:
@@ -55,14 +70,16 @@ def municipality_slug(tracker: Tracker) -> str | None:
     return None
 
 
-def municipality_name(slug: str | None) -> str:
+def municipality_name(slug: str | None, language: str = "da") -> str:
     municipality = library().municipalities.get(slug or "")
-    return municipality.name if municipality else UNKNOWN_MUNICIPALITY_NAME
+    if municipality is not None:
+        return municipality.name
+    return UNKNOWN_MUNICIPALITY_NAME_EN if language == "en" else UNKNOWN_MUNICIPALITY_NAME
 
 
-def say(dispatcher: CollectingDispatcher, key: str, **values: str) -> None:
-    """Utter the prompt ``key`` from prompts.yml with its {names} filled in."""
-    prompt = prompts()[key]
+def say(dispatcher: CollectingDispatcher, key: str, language: str = "da", **values: str) -> None:
+    """Utter the prompt ``key`` from prompts.yml (prompts_en.yml for "en") with its {names} filled in."""
+    prompt = prompts(language)[key]
     dispatcher.utter_message(text=prompt["text"].format(**values), buttons=prompt.get("buttons", []))
 
 

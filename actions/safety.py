@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.replies import municipality_slug, report, safety_lines, say
+from actions.replies import conversation_language, municipality_slug, report, safety_lines, say
 
 
 class ActionEmergency(Action):
@@ -17,7 +17,9 @@ class ActionEmergency(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        say(dispatcher, "emergency", doctor_line=safety_lines().doctor_line(municipality_slug(tracker)))
+        language = conversation_language(tracker)
+        doctor_line = safety_lines().doctor_line(municipality_slug(tracker), language)
+        say(dispatcher, "emergency", language, doctor_line=doctor_line)
         report(
             dispatcher,
             topic="emergency",

@@ -182,11 +182,13 @@ def _question(tracker: Tracker) -> tuple[str | None, str]:
     return slug, question
 
 
-def answer_web(dispatcher: CollectingDispatcher, hit: Hit, slug: str) -> list[dict[str, Any]]:
+def answer_web(dispatcher: CollectingDispatcher, hit: Hit, slug: str, language: str = "da") -> list[dict[str, Any]]:
+    """A passage of the municipality's website, quoted as it stands, introduced in `language`."""
     say(
         dispatcher,
         "web_answer",
-        municipality_name=municipality_name(slug),
+        language,
+        municipality_name=municipality_name(slug, language),
         title=hit.title,
         extract=extract(hit.text),
     )

@@ -40,10 +40,11 @@ class ChatClient:
         self.session = session
         self.base_url = base_url.rstrip("/")
 
-    async def start(self, municipality: str, channel: str = "api") -> tuple[str, str]:
-        async with self.session.post(
-            f"{self.base_url}/api/v1/conversations", json={"municipality": municipality, "channel": channel}
-        ) as response:
+    async def start(self, municipality: str, channel: str = "api", language: str | None = None) -> tuple[str, str]:
+        body: dict[str, str] = {"municipality": municipality, "channel": channel}
+        if language is not None:
+            body["language"] = language
+        async with self.session.post(f"{self.base_url}/api/v1/conversations", json=body) as response:
             body = await response.json()
             if response.status != 201:
                 raise RuntimeError(f"could not start a conversation: {response.status} {body}")
@@ -68,18 +69,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gateway(url: str | None = None) -> Iterator[str]:
-    """The URL of a running gateway: the one given, or a whole stack started for the run."""
+def gateway(url: str | None = None, model: Path | None = None) -> Iterator[str]:
+    """The URL of a running gateway: the one given, or a whole stack started for the run (on `model`)."""
     if url:
         yield url
         return
-    with measurement_stack() as config:
+    with measurement_stack(model=model) as config:
         yield config.gateway_url
 
 
 @contextlib.contextmanager
-def measurement_stack(extra_env: Mapping[str, str] | None = None) -> Iterator[StackConfig]:
-    """A whole stack on free ports and a throwaway folder, for one measurement (plus extra_env)."""
+def measurement_stack(
+    extra_env: Mapping[str, str] | None = None, model: Path | None = None
+) -> Iterator[StackConfig]:
+    """A whole stack on free ports and a throwaway folder, for one measurement (plus extra_env; on `model`)."""
     with tempfile.TemporaryDirectory(prefix="muni-") as var_dir:
         gateway_port = free_port()
         config = StackConfig(
@@ -88,6 +91,7 @@ def measurement_stack(extra_env: Mapping[str, str] | None = None) -> Iterator[St
             rasa_port=free_port(),
             actions_port=free_port(),
             booking_sandbox_port=free_port(),
+            **({"model": model} if model is not None else {}),
             extra_env={
                 "MUNI_SECRET_KEY": os.environ.get("MUNI_SECRET_KEY", "x" * 48),
                 # Measurements come from one address at a rate no citizen reaches.

@@ -3,7 +3,10 @@
 Format (shared/eval/*.yml): ``questions: [{municipality, topic, text}]``; one
 fresh conversation per question. A question whose topic is ``out_of_scope``
 passes only when the answer's source is ``fallback`` or ``handoff``; any
-other question passes when the answer names its topic.
+other question passes when the answer names its topic. A file may say
+``language: en`` (bench/data/english_eval.yml): its conversations are then
+started in that language. Several files are scored on one stack, each reported
+on its own.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ class Question:
     municipality: str
     topic: str
     text: str
+    language: str | None = None  # None: the API's default (Danish)
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,8 @@ class Scored:
 
 def load_questions(path: Path) -> list[Question]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [Question(q["municipality"], q["topic"], q["text"]) for q in data["questions"]]
+    language = data.get("language")
+    return [Question(q["municipality"], q["topic"], q["text"], language) for q in data["questions"]]
 
 
 async def score(base_url: str, questions: list[Question], concurrency: int = 4) -> list[Scored]:
@@ -62,7 +67,7 @@ async def score(base_url: str, questions: list[Question], concurrency: int = 4) 
 
         async def one(question: Question) -> Scored:
             async with limit:
-                conversation = await client.start(question.municipality)
+                conversation = await client.start(question.municipality, language=question.language)
                 return Scored(question, await client.say(conversation, question.text))
 
         return list(await asyncio.gather(*(one(q) for q in questions)))
@@ -97,13 +102,18 @@ def report(results: list[Scored]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", type=Path, help="evaluation file (questions: [{municipality, topic, text}])")
+    parser.add_argument(
+        "files", type=Path, nargs="+", help="evaluation files (questions: [{municipality, topic, text}])"
+    )
     parser.add_argument("--url", help="a running gateway; without it a whole stack is started for the run")
+    parser.add_argument("--model", type=Path, help="the Rasa model the started stack uses (default models/muni.tar.gz)")
     args = parser.parse_args(argv)
-    questions = load_questions(args.file)
-    with gateway(args.url) as base_url:
-        results = asyncio.run(score(base_url, questions))
-    print(report(results))
+    files = [(path, load_questions(path)) for path in args.files]
+    with gateway(args.url, args.model) as base_url:
+        for path, questions in files:
+            results = asyncio.run(score(base_url, questions))
+            language = questions[0].language if questions and questions[0].language else "da"
+            print(f"\n== {path} (language: {language}, {len(questions)} questions)\n{report(results)}", flush=True)
     return 0
 
 

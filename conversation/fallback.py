@@ -1,4 +1,4 @@
-"""The scripted message when the bot cannot answer at all: a way to a human, in plain Danish."""
+"""The scripted message when the bot cannot answer at all: a way to a human, in plain Danish (or English)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,23 @@ from conversation.directory import ContactCentreInfo
 from muni.replies import Message
 
 
-def fallback_messages(centre: ContactCentreInfo, at: datetime) -> list[Message]:
-    """Apologise and give the contact centre's phone, opening hours and whether it is open now."""
-    return [
-        {
-            "text": (
-                "Beklager, den digitale assistent kan ikke svare dig lige nu på grund af en teknisk fejl. "
-                f"Du kan ringe til kontaktcentret på {centre.phone}.\n"
-                f"{centre.status_text(at)}\n"
-                f"Åbningstider: {centre.hours_text()}"
-            )
-        }
-    ]
+def fallback_messages(centre: ContactCentreInfo, at: datetime, language: str = "da") -> list[Message]:
+    """Apologise and give the contact centre's phone, opening hours and whether it is open now.
+
+    In English for a conversation in English; in Danish for every other language.
+    """
+    if language == "en":
+        text = (
+            "Sorry, I cannot answer you right now because of a technical fault. "
+            f"You can call the contact centre on {centre.phone}.\n"
+            f"{centre.status_text(at, 'en')}\n"
+            f"Opening hours: {centre.hours_text(language='en')}"
+        )
+    else:
+        text = (
+            "Beklager, den digitale assistent kan ikke svare dig lige nu på grund af en teknisk fejl. "
+            f"Du kan ringe til kontaktcentret på {centre.phone}.\n"
+            f"{centre.status_text(at)}\n"
+            f"Åbningstider: {centre.hours_text()}"
+        )
+    return [{"text": text}]

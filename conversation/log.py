@@ -27,11 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from muni.clock import from_db, to_utc
 from muni.db import EXCLUDED, insert, upsert
+from muni.languages import DEFAULT_LANGUAGE
 from muni.privacy import redact
 
 Role = Literal["citizen", "bot"]
 MAX_PAYLOAD_CHARS = 512
-DEFAULT_LANGUAGE = "da"
 
 metadata = MetaData()
 
@@ -43,7 +43,7 @@ conversations = Table(
     Column("channel", String(16), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False, index=True),
     Column("topic", String(64), nullable=True),
-    # The language the citizen writes in (safety.language); added at open to databases made before it.
+    # The language the citizen writes in (safety.language, or chosen in the widget); revision 0004.
     Column("language", String(8), nullable=False, server_default=DEFAULT_LANGUAGE),
 )
 
@@ -180,7 +180,7 @@ class ConversationLog:
             started_at=from_db(row.started_at),
             topic=row.topic,
             last_turn_at=None if row.last_turn_at is None else from_db(row.last_turn_at),
-            language=row.language,
+            language=row.language or DEFAULT_LANGUAGE,
         )
 
     async def add_turns(self, records: Sequence[TurnRecord], offered: Sequence[str] = ()) -> None:

@@ -20,6 +20,9 @@ MAX_ERROR_SNIPPET = 200
 class RasaMetadata(TypedDict, total=False):
     municipality: str
     channel: str
+    # The conversation's language ("da", "en", ...; muni/languages.py): the actions answer in
+    # English for "en" and in Danish otherwise. "da" where nothing set it.
+    language: str
     # A phone number or e-mail address the citizen wrote, sealed (muni/sealed.py):
     # the text itself reaches Rasa redacted.
     sealed_contact: str

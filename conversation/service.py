@@ -14,6 +14,7 @@ from conversation.log import ConversationLog, ConversationRecord, TurnRecord
 from conversation.metrics import Metrics
 from conversation.rasa import BotReply, RasaClient, RasaMetadata, RasaUnavailable
 from muni.clock import Clock
+from muni.languages import DEFAULT_LANGUAGE
 from muni.privacy import contact_details, redact
 from muni.replies import Message, Source
 from muni.sealed import METADATA_KEY, ContactSealer
@@ -78,8 +79,10 @@ class Conversations:
         self._metrics = metrics
         self._safety = safety
 
-    async def start(self, municipality: str, channel: str, topic: str | None) -> tuple[str, Answer]:
-        """Open a conversation and return its id and the bot's opening (greeting or topic answer).
+    async def start(
+        self, municipality: str, channel: str, topic: str | None, language: str = DEFAULT_LANGUAGE
+    ) -> tuple[str, Answer]:
+        """Open a conversation in `language` and return its id and the bot's opening (greeting or topic answer).
 
         Raise AssistantUnavailable (the conversation is recorded) when the bot cannot answer.
         """
@@ -89,6 +92,7 @@ class Conversations:
             channel=channel,
             started_at=self._now(),
             topic=topic,
+            language=language,
         )
         await self._log.start_conversation(conversation)
         if self._metrics is not None:
@@ -121,9 +125,10 @@ class Conversations:
         await self._log.add_turns(
             [TurnRecord(conversation_id=conversation.id, at=self._now(), role="citizen", text=redacted)]
         )
-        metadata: RasaMetadata = {"municipality": conversation.municipality, "channel": conversation.channel}
         if self._safety is not None:
             conversation = await self._follow_language(self._safety, conversation, redacted)
+        metadata = self._metadata(conversation)
+        if self._safety is not None:
             # Off the event loop: the embedding check is tens of milliseconds of CPU.
             screened = await asyncio.to_thread(
                 self._safety.screen, redacted, conversation.language, conversation.municipality
@@ -195,7 +200,7 @@ class Conversations:
         """The bot's answer to `message`; an answer without text is a failure unless `silent_ok`."""
         started = time.perf_counter()
         if metadata is None:
-            metadata = {"municipality": conversation.municipality, "channel": conversation.channel}
+            metadata = self._metadata(conversation)
         try:
             reply = await self._rasa.send(conversation.id, message, metadata)
             if not reply.messages and not silent_ok:
@@ -208,7 +213,7 @@ class Conversations:
                 error,
             )
             scripted = BotReply(
-                messages=fallback_messages(self._directory.contact_centre, self._now()),
+                messages=fallback_messages(self._directory.contact_centre, self._now(), conversation.language),
                 topic=None,
                 source="fallback",
                 handoff=True,
@@ -225,6 +230,14 @@ class Conversations:
     def _count(self, conversation: ConversationRecord, reply: BotReply, started: float) -> None:
         if self._metrics is not None:
             self._metrics.turn(conversation.channel, reply.source, reply.handoff, time.perf_counter() - started)
+
+    @staticmethod
+    def _metadata(conversation: ConversationRecord) -> RasaMetadata:
+        return {
+            "municipality": conversation.municipality,
+            "channel": conversation.channel,
+            "language": conversation.language,
+        }
 
     async def _record(self, conversation: ConversationRecord, reply: BotReply, latency_ms: int) -> None:
         at = self._now()

@@ -21,6 +21,11 @@ DANISH_MONTHS = (
     "januar", "februar", "marts", "april", "maj", "juni",
     "juli", "august", "september", "oktober", "november", "december",
 )  # fmt: skip
+ENGLISH_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ENGLISH_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 # How far ahead to look for the next opening; a longer closure is reported as unknown.
 SEARCH_DAYS = 60
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -49,6 +54,10 @@ class EarlyClosing:
     @property
     def label(self) -> str:
         return f"{self.day}. {DANISH_MONTHS[self.month - 1]}"
+
+    @property
+    def label_en(self) -> str:
+        return f"{self.day} {ENGLISH_MONTHS[self.month - 1]}"
 
 
 @dataclass(frozen=True)
@@ -93,9 +102,11 @@ class ContactCentre:
                 return OpeningStatus(open=True, closes_at=closes, next_open=None)
         return OpeningStatus(open=False, closes_at=None, next_open=self._next_open(local))
 
-    def status_text(self, at: datetime) -> str:
-        """A Danish sentence: open now until when, or closed and when it opens again."""
+    def status_text(self, at: datetime, language: str = "da") -> str:
+        """A sentence (Danish, or English for "en"): open now until when, or closed and when it opens again."""
         status = self.status(at)
+        if language == "en":
+            return _status_english(status, self.local_time(at).date())
         if status.closes_at is not None:
             return f"Kontaktcentret har åbent nu (til kl. {_clock(status.closes_at)})."
         if status.next_open is None:
@@ -103,19 +114,23 @@ class ContactCentre:
         when = _relative_day(self.local_time(at).date(), status.next_open.date())
         return f"Kontaktcentret har lukket nu. Vi åbner igen {when} kl. {_clock(status.next_open)}."
 
-    def hours_lines(self, at: datetime | None = None) -> tuple[str, ...]:
-        """Danish lines: the week, the early-closing days, closed dates (from `at` on, if given)."""
-        lines = [_capitalise(", ".join(_weekly_parts(self.weekly))) + "."]
-        lines.extend(_early_closing_lines(self.early_closings))
+    def hours_lines(self, at: datetime | None = None, language: str = "da") -> tuple[str, ...]:
+        """Lines (Danish, or English for "en"): the week, the early-closing days, closed dates (from `at` on)."""
+        english = language == "en"
+        lines = [_capitalise(", ".join(_weekly_parts(self.weekly, english))) + "."]
+        lines.extend(_early_closing_lines(self.early_closings, english))
         first = None if at is None else self.local_time(at).date()
         closed = sorted(day for day in self.closed_dates if first is None or day >= first)
-        if closed:
+        if closed and english:
+            days = [f"{day.day} {ENGLISH_MONTHS[day.month - 1]} {day.year}" for day in closed]
+            lines.append(f"Also closed: {_join(days, 'and')}.")
+        elif closed:
             days = [f"{day.day}. {DANISH_MONTHS[day.month - 1]} {day.year}" for day in closed]
             lines.append(f"Desuden lukket: {_join(days)}.")
         return tuple(lines)
 
-    def hours_text(self, at: datetime | None = None) -> str:
-        return "\n".join(self.hours_lines(at))
+    def hours_text(self, at: datetime | None = None, language: str = "da") -> str:
+        return "\n".join(self.hours_lines(at, language))
 
     def local_time(self, at: datetime) -> datetime:
         aware = at.replace(tzinfo=UTC) if at.tzinfo is None else at
@@ -214,31 +229,50 @@ def _parse_date(raw: Any, where: str) -> date:
         raise KnowledgeDataError(f"{where}: {raw!r} is not a YYYY-MM-DD date") from exc
 
 
-def _weekly_parts(weekly: tuple[Hours | None, ...]) -> list[str]:
+def _status_english(status: OpeningStatus, today: date) -> str:
+    if status.closes_at is not None:
+        return f"The contact centre is open now (until {_clock(status.closes_at, ':')})."
+    if status.next_open is None:
+        return "The contact centre is closed now."
+    when = _relative_day_english(today, status.next_open.date())
+    return f"The contact centre is closed now. We open again {when} at {_clock(status.next_open, ':')}."
+
+
+def _weekly_parts(weekly: tuple[Hours | None, ...], english: bool = False) -> list[str]:
     groups: list[list[int]] = []
     for index, hours in enumerate(weekly):
         if groups and weekly[groups[-1][0]] == hours:
             groups[-1].append(index)
         else:
             groups.append([index])
-    return [f"{_day_span(group)} {_hours_span(weekly[group[0]])}" for group in groups]
+    return [f"{_day_span(group, english)} {_hours_span(weekly[group[0]], english)}" for group in groups]
 
 
-def _day_span(group: list[int]) -> str:
-    names = [DANISH_DAYS[index] for index in group]
+def _day_span(group: list[int], english: bool = False) -> str:
+    names = [(ENGLISH_DAYS if english else DANISH_DAYS)[index] for index in group]
     if len(names) <= 2:
-        return " og ".join(names)
+        return (" and " if english else " og ").join(names)
     return f"{names[0]}–{names[-1]}"
 
 
-def _hours_span(hours: Hours | None) -> str:
-    return "lukket" if hours is None else f"{_short(hours.opens)}–{_short(hours.closes)}"
+def _hours_span(hours: Hours | None, english: bool = False) -> str:
+    if hours is None:
+        return "closed" if english else "lukket"
+    if english:
+        return f"{_clock(hours.opens, ':')}–{_clock(hours.closes, ':')}"
+    return f"{_short(hours.opens)}–{_short(hours.closes)}"
 
 
-def _early_closing_lines(rules: Iterable[EarlyClosing]) -> list[str]:
+def _early_closing_lines(rules: Iterable[EarlyClosing], english: bool = False) -> list[str]:
     groups: dict[tuple[time, bool], list[str]] = {}
     for rule in rules:
-        groups.setdefault((rule.closes, rule.weekdays_only), []).append(rule.label)
+        groups.setdefault((rule.closes, rule.weekdays_only), []).append(rule.label_en if english else rule.label)
+    if english:
+        return [
+            f"On {_join(labels, 'and')} the contact centre closes at {_clock(closes, ':')}"
+            f"{' on weekdays' if weekdays else ''}."
+            for (closes, weekdays), labels in groups.items()
+        ]
     return [
         f"{_join(labels)} lukker kontaktcentret kl. {_short(closes)}{' på hverdage' if weekdays else ''}."
         for (closes, weekdays), labels in groups.items()
@@ -255,16 +289,27 @@ def _relative_day(today: date, day: date) -> str:
     return name if days < 7 else f"{name} den {day.day}. {DANISH_MONTHS[day.month - 1]}"
 
 
-def _clock(moment: datetime | time) -> str:
-    return f"{moment.hour}.{moment.minute:02d}"
+def _relative_day_english(today: date, day: date) -> str:
+    days = (day - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    name = ENGLISH_DAYS[day.weekday()]
+    return f"on {name}" if days < 7 else f"on {name} {day.day} {ENGLISH_MONTHS[day.month - 1]}"
+
+
+def _clock(moment: datetime | time, separator: str = ".") -> str:
+    """8.00 in Danish; 8:00 with separator ':' (English)."""
+    return f"{moment.hour}{separator}{moment.minute:02d}"
 
 
 def _short(moment: time) -> str:
     return str(moment.hour) if moment.minute == 0 else _clock(moment)
 
 
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} og {items[-1]}"
+def _join(items: list[str], conjunction: str = "og") -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
 
 
 def _capitalise(text: str) -> str:

@@ -78,12 +78,11 @@ class GuideLibrary:
         municipality = self.municipality(slug)
         return topic_id in municipality.guides or topic_id in self.guides
 
-    def answer(self, topic_id: str, slug: str) -> Answer:
-        """The guide for the topic, rendered with the municipality's values."""
+    def answer(self, topic_id: str, slug: str, language: str = "da") -> Answer:
+        """The guide for the topic, rendered with the municipality's values, in English for "en"."""
         guide = self.guide(topic_id, slug)
         municipality = self.municipality(slug)
-        labels = {name: variable.label for name, variable in self.variables.items()}
-        return render(guide, municipality, self._lookup(municipality), labels)
+        return render(guide, municipality, self._lookup(municipality, language), self.variables, language)
 
     def resolve(self, name: str, municipality: Municipality) -> Value | None:
         """A variable's value: built-in, else the municipality's, else the national default."""
@@ -92,30 +91,38 @@ class GuideLibrary:
     def website_url(self, slug: str) -> str:
         return self.municipality(slug).website_url
 
-    def contact_line(self, slug: str) -> str:
-        """One Danish line on how to reach the municipality's citizen service."""
+    def contact_line(self, slug: str, language: str = "da") -> str:
+        """One line on how to reach the municipality's citizen service (Danish, or English for "en")."""
         municipality = self.municipality(slug)
         phone = self.resolve("citizen_service_phone", municipality)
         hours = self.resolve("citizen_service_hours", municipality)
+        english = language == "en"
         if phone is None:
+            if english:
+                return f"See the contact details for {municipality.name} on {municipality.website_url}"
             return f"Se kontaktoplysninger for {municipality.name} på {municipality.website_url}"
-        line = f"Borgerservice i {municipality.name}: tlf. {phone.text()}"
-        if hours is not None:
-            line += f" ({hours.text()})"
-        line += f" – se også {municipality.website_url}"
+        if english:
+            line = f"Borgerservice (citizen service) in {municipality.name}: phone {phone.text()}"
+        else:
+            line = f"Borgerservice i {municipality.name}: tlf. {phone.text()}"
+        if hours is not None and english and hours.english is None:
+            line += f" (opening hours in Danish: {hours.text()})"
+        elif hours is not None:
+            line += f" ({hours.text(language, prose=self.variables['citizen_service_hours'].prose)})"
+        line += f" – {'see also' if english else 'se også'} {municipality.website_url}"
         if phone.demo or (hours is not None and hours.demo):
-            line += " (demo-data)"
+            line += " (demo data)" if english else " (demo-data)"
         return line
 
-    def _lookup(self, municipality: Municipality) -> Lookup:
-        fixed = self._builtins(municipality)
+    def _lookup(self, municipality: Municipality, language: str = "da") -> Lookup:
+        fixed = self._builtins(municipality, language)
 
         def lookup(name: str) -> Value | None:
             return fixed.get(name) or municipality.variables.get(name) or self.national.get(name)
 
         return lookup
 
-    def _builtins(self, municipality: Municipality) -> dict[str, Value]:
+    def _builtins(self, municipality: Municipality, language: str = "da") -> dict[str, Value]:
         centre = self.contact_centre
         return {
             "municipality_name": Value(municipality.name),
@@ -123,5 +130,5 @@ class GuideLibrary:
             "slug": Value(municipality.slug),
             "code": Value(str(municipality.code)),
             "contact_centre_phone": Value(centre.phone, centre.phone_demo),
-            "contact_centre_hours": Value(" ".join(centre.hours_lines())),
+            "contact_centre_hours": Value(" ".join(centre.hours_lines(language=language))),
         }

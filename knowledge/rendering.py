@@ -8,10 +8,13 @@ from dataclasses import dataclass
 
 from knowledge.templates import Guide, fill, placeholders
 from knowledge.tenants import Municipality
-from knowledge.values import Value
+from knowledge.values import Value, Variable
 
 GAPS_LOG = logging.getLogger("muni.knowledge.gaps")
 DEMO_NOTICE = "(Nogle af oplysningerne her er demo-data – tjek altid kommunens hjemmeside eller borger.dk.)"
+DEMO_NOTICE_EN = (
+    "(Some of this information is demo data – always check the municipality's website or borger.dk.)"
+)
 
 Lookup = Callable[[str], Value | None]
 
@@ -34,9 +37,16 @@ class Answer:
     missing: tuple[str, ...]
 
 
-def render(guide: Guide, municipality: Municipality, lookup: Lookup, labels: Mapping[str, str]) -> Answer:
-    """Fill a guide's templates; a line or link with a missing variable is left out."""
-    renderer = _Renderer(lookup)
+def render(
+    guide: Guide,
+    municipality: Municipality,
+    lookup: Lookup,
+    variables: Mapping[str, Variable],
+    language: str = "da",
+) -> Answer:
+    """Fill a guide's templates in `language` ("en", else Danish); a line or link with a missing variable is left out."""
+    guide = guide.in_language(language)
+    renderer = _Renderer(lookup, variables, language)
     lines = [text for text in map(renderer.fill, guide.lines) if text is not None]
     links = []
     for template in guide.links:
@@ -51,9 +61,10 @@ def render(guide: Guide, municipality: Municipality, lookup: Lookup, labels: Map
             name,
         )
     if renderer.missing:
-        lines.append(missing_notice([labels.get(name, name) for name in renderer.missing], municipality))
+        labels = [variables[name].label_in(language) if name in variables else name for name in renderer.missing]
+        lines.append(missing_notice(labels, municipality, language))
     if renderer.demo:
-        lines.append(DEMO_NOTICE)
+        lines.append(DEMO_NOTICE_EN if language == "en" else DEMO_NOTICE)
     return Answer(
         topic=guide.topic,
         title=guide.title,
@@ -64,8 +75,13 @@ def render(guide: Guide, municipality: Municipality, lookup: Lookup, labels: Map
     )
 
 
-def missing_notice(labels: list[str], municipality: Municipality) -> str:
-    """The Danish line that tells where to find what the guide could not say."""
+def missing_notice(labels: list[str], municipality: Municipality, language: str = "da") -> str:
+    """The line that tells where to find what the guide could not say."""
+    if language == "en":
+        return (
+            f"Some local details ({join_english(labels)}) are not available here – "
+            f"see {municipality.name}'s website: {municipality.website_url}"
+        )
     return (
         f"Nogle lokale oplysninger ({join_danish(labels)}) har vi ikke her – "
         f"se {municipality.possessive_name} hjemmeside: {municipality.website_url}"
@@ -79,11 +95,20 @@ def join_danish(items: list[str]) -> str:
     return f"{', '.join(items[:-1])} og {items[-1]}"
 
 
+def join_english(items: list[str]) -> str:
+    """['a', 'b', 'c'] -> 'a, b and c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 class _Renderer:
     """Collects, across one answer, which variables were missing and whether demo data was used."""
 
-    def __init__(self, lookup: Lookup) -> None:
+    def __init__(self, lookup: Lookup, variables: Mapping[str, Variable], language: str) -> None:
         self._lookup = lookup
+        self._variables = variables
+        self._language = language
         self.missing: list[str] = []
         self.demo = False
 
@@ -101,4 +126,8 @@ class _Renderer:
         if absent:
             return None
         self.demo = self.demo or any(value.demo for value in values.values())
-        return fill(template, {name: value.text() for name, value in values.items()})
+        return fill(template, {name: self._text(name, value) for name, value in values.items()})
+
+    def _text(self, name: str, value: Value) -> str:
+        variable = self._variables.get(name)
+        return value.text(self._language, prose=variable is not None and variable.prose)

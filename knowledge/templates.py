@@ -37,6 +37,12 @@ class Guide:
     title: str
     lines: tuple[str, ...]
     links: tuple[LinkTemplate, ...] = ()
+    # The same guide written in English (the file's `en:` section); None only on that English guide.
+    english: Guide | None = None
+
+    def in_language(self, language: str) -> Guide:
+        """The guide to render for a conversation in `language`: English for "en", else this one."""
+        return self.english if language == "en" and self.english is not None else self
 
     def variables(self) -> frozenset[str]:
         texts = [*self.lines, *(link.title for link in self.links), *(link.url for link in self.links)]
@@ -44,13 +50,33 @@ class Guide:
 
 
 def parse_guide(data: Any, topic: str, known_variables: Iterable[str], where: str) -> Guide:
-    """Build a Guide from its YAML mapping, rejecting unknown variables and stray braces."""
+    """Build a Guide and its English version (`en:`) from YAML, rejecting unknown variables and stray braces.
+
+    Both languages must use exactly the same variables: a citizen gets the same local facts in
+    either, and a value a municipality lacks is missing from both.
+    """
+    known = frozenset(known_variables)
+    danish = _parse_one(data, topic, known, where, {"en"})
+    if "en" not in data:
+        raise KnowledgeDataError(f"{where}: no English version (an 'en:' section with title, lines and links)")
+    english = _parse_one(data["en"], topic, known, f"{where}: en", set())
+    if english.variables() != danish.variables():
+        only_danish = sorted(danish.variables() - english.variables())
+        only_english = sorted(english.variables() - danish.variables())
+        raise KnowledgeDataError(
+            f"{where}: the Danish and English versions must use the same variables; "
+            f"only in Danish: {only_danish}, only in English: {only_english}"
+        )
+    return Guide(danish.topic, danish.title, danish.lines, danish.links, english=english)
+
+
+def _parse_one(data: Any, topic: str, known: frozenset[str], where: str, extra_keys: set[str]) -> Guide:
     if not isinstance(data, dict):
         raise KnowledgeDataError(f"{where}: expected a mapping")
     declared = data.get("topic", topic)
     if declared != topic:
         raise KnowledgeDataError(f"{where}: topic {declared!r} does not match {topic!r}")
-    unknown = set(data) - {"topic", "title", "lines", "links"}
+    unknown = set(data) - {"topic", "title", "lines", "links"} - extra_keys
     if unknown:
         raise KnowledgeDataError(f"{where}: unknown keys {sorted(unknown)}")
     lines = require(data, "lines", list, where)
@@ -65,7 +91,7 @@ def parse_guide(data: Any, topic: str, known_variables: Iterable[str], where: st
             for index, item in enumerate(data.get("links") or [])
         ),
     )
-    _check_templates(guide, frozenset(known_variables), where)
+    _check_templates(guide, known, where)
     return guide
 
 

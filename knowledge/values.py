@@ -1,4 +1,10 @@
-"""Variables a guide can use, their values, and how values are written in Danish."""
+"""Variables a guide can use, their values, and how values are written in Danish and in English.
+
+Prose values (a variable declared `prose: true`, e.g. how to collect a passport) are Danish
+sentences. A tenant may give the English sentence beside it (`{value: ..., en: ...}`); where it
+does not, an English answer shows the Danish sentence as it stands, marked "(in Danish)", rather
+than leave the fact out or translate it by machine.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from knowledge.errors import KnowledgeDataError
 
 Scalar = str | int | float
 SCOPES = frozenset({"builtin", "national", "local"})
+IN_DANISH_MARK = "(in Danish)"
 
 
 @dataclass(frozen=True)
@@ -20,18 +27,35 @@ class Value:
 
     value: Scalar
     demo: bool = False
+    english: str | None = None  # a prose value's English sentence, where the tenant wrote one
 
-    def text(self) -> str:
-        return format_value(self.value)
+    def text(self, language: str = "da", prose: bool = False) -> str:
+        """The value as written in an answer in `language` (see the module's rule for prose)."""
+        if language != "en":
+            return format_value(self.value)
+        if self.english is not None:
+            return self.english
+        if prose:
+            return f"{format_value(self.value)} {IN_DANISH_MARK}"
+        return format_english(self.value)
 
 
 @dataclass(frozen=True)
 class Variable:
-    """A declared variable: label is the Danish name shown when its value is missing."""
+    """A declared variable: label (label_en) is the name shown when its value is missing.
+
+    prose: its values are Danish sentences (not names, numbers, phones or addresses), so an
+    English answer needs the tenant's English version or marks the Danish one.
+    """
 
     name: str
     label: str
     scope: str
+    label_en: str = ""
+    prose: bool = False
+
+    def label_in(self, language: str) -> str:
+        return self.label_en if language == "en" and self.label_en else self.label
 
 
 def format_value(value: Scalar) -> str:
@@ -47,16 +71,35 @@ def format_value(value: Scalar) -> str:
     return value
 
 
-def parse_value(raw: Any, where: str) -> Value:
-    """Accept a plain scalar (verified) or {value: ..., demo: true|false}."""
+def format_english(value: Scalar) -> str:
+    """Write a value for an English text: 1234 -> '1,234', 559.4 -> '559.40'; texts as they are."""
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a guide value")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return value
+
+
+def parse_value(raw: Any, where: str, prose: bool = False) -> Value:
+    """Accept a plain scalar (verified) or {value: ..., demo: true|false, en: ...} (en: prose only)."""
     if isinstance(raw, dict):
-        unknown = set(raw) - {"value", "demo"}
+        unknown = set(raw) - {"value", "demo", "en"}
         if unknown:
             raise KnowledgeDataError(f"{where}: unknown keys {sorted(unknown)}")
         demo = raw.get("demo", False)
         if not isinstance(demo, bool):
             raise KnowledgeDataError(f"{where}: 'demo' must be true or false")
-        return Value(_scalar(raw.get("value"), where), demo)
+        english = raw.get("en")
+        if english is not None:
+            if not prose:
+                raise KnowledgeDataError(f"{where}: 'en' is only for prose variables (prose: true in variables.yml)")
+            if not isinstance(english, str) or not english.strip():
+                raise KnowledgeDataError(f"{where}: 'en' must be a non-empty text")
+        return Value(_scalar(raw.get("value"), where), demo, english)
     return Value(_scalar(raw, where))
 
 
@@ -76,9 +119,20 @@ def load_variables(path: Path) -> dict[str, Variable]:
         where = f"{path}: variables.{name}"
         if not isinstance(entry, dict):
             raise KnowledgeDataError(f"{where}: expected a mapping")
-        variable = Variable(name, require(entry, "label", str, where), require(entry, "scope", str, where))
+        unknown = set(entry) - {"label", "label_en", "scope", "prose"}
+        if unknown:
+            raise KnowledgeDataError(f"{where}: unknown keys {sorted(unknown)}")
+        variable = Variable(
+            name,
+            require(entry, "label", str, where),
+            require(entry, "scope", str, where),
+            label_en=require(entry, "label_en", str, where),
+            prose=entry.get("prose", False),
+        )
         if variable.scope not in SCOPES:
             raise KnowledgeDataError(f"{where}: unknown scope {variable.scope!r}")
+        if not isinstance(variable.prose, bool):
+            raise KnowledgeDataError(f"{where}: 'prose' must be true or false")
         variables[name] = variable
     return variables
 
@@ -103,7 +157,7 @@ def parse_values(
             raise KnowledgeDataError(
                 f"{where}: {name!r} is a {variable.scope} variable and cannot be set here"
             )
-        values[name] = parse_value(item, f"{where}.{name}")
+        values[name] = parse_value(item, f"{where}.{name}", prose=variable.prose)
     return values
 
 

@@ -11,9 +11,10 @@ from aiohttp import web
 from conversation.log import ConversationRecord
 from conversation.service import Answer, AssistantUnavailable, Conversations
 from conversation.state import CLOCK, CONVERSATIONS, DIRECTORY, METRICS
+from muni.languages import DEFAULT_LANGUAGE, LANGUAGES
 from muni.replies import CHANNELS
 from web.channels.security import require_allowed_origin
-from web.errors import ApiError
+from web.errors import REQUEST_LANGUAGE, ApiError
 from web.state import LIMITERS, SIGNER
 from web.tokens import expired
 from web.wire import json_response
@@ -29,28 +30,53 @@ ALWAYS_ALLOWED_PAYLOADS = frozenset({"/greeting", "/restart", "/human_agent"})
 
 async def create_conversation(request: web.Request) -> web.Response:
     """POST /api/v1/conversations"""
+    body = await json_object(request)
+    language = body.get("language", DEFAULT_LANGUAGE)
+    if not isinstance(language, str) or language not in LANGUAGES:
+        raise ApiError(
+            400,
+            "invalid_language",
+            "Feltet 'language' skal være en af: " + ", ".join(sorted(LANGUAGES)) + ".",
+            english="The field 'language' must be one of: " + ", ".join(sorted(LANGUAGES)) + ".",
+        )
+    request[REQUEST_LANGUAGE] = language  # errors from here on in the conversation's language
     client = request.remote or "unknown"
     if not await request.app[LIMITERS].conversations.acquire(client):
         request.app[METRICS].rate_limited.labels("conversations").inc()
-        raise ApiError(429, "rate_limited", "For mange nye samtaler. Vent et øjeblik, og prøv igen.")
-    body = await json_object(request)
+        raise ApiError(
+            429,
+            "rate_limited",
+            "For mange nye samtaler. Vent et øjeblik, og prøv igen.",
+            english="Too many new conversations. Please wait a moment and try again.",
+        )
     directory = request.app[DIRECTORY]
 
     municipality = body.get("municipality")
     if not isinstance(municipality, str) or not municipality:
-        raise ApiError(400, "invalid_municipality", "Feltet 'municipality' skal være en kommunes id.")
+        raise ApiError(
+            400,
+            "invalid_municipality",
+            "Feltet 'municipality' skal være en kommunes id.",
+            english="The field 'municipality' must be a municipality's id.",
+        )
     if municipality not in directory.municipalities:
         raise ApiError(404, "unknown_municipality", "Kommunen findes ikke i Muni.")
     require_allowed_origin(request, municipality)
     channel = body.get("channel")
     if not isinstance(channel, str) or channel not in CHANNELS:
-        raise ApiError(400, "invalid_channel", "Feltet 'channel' skal være en af: " + ", ".join(sorted(CHANNELS)) + ".")
+        channels = ", ".join(sorted(CHANNELS))
+        raise ApiError(
+            400,
+            "invalid_channel",
+            f"Feltet 'channel' skal være en af: {channels}.",
+            english=f"The field 'channel' must be one of: {channels}.",
+        )
     topic = body.get("topic")
     if topic is not None and (not isinstance(topic, str) or topic not in directory.topics):
         raise ApiError(400, "unknown_topic", "Emnet i feltet 'topic' findes ikke.")
 
     try:
-        conversation_id, answer = await request.app[CONVERSATIONS].start(municipality, channel, topic)
+        conversation_id, answer = await request.app[CONVERSATIONS].start(municipality, channel, topic, language)
         messages = answer.messages
     except AssistantUnavailable as error:
         # The conversation exists (recorded) even though the bot could not open it: its token
@@ -71,7 +97,12 @@ async def post_message(request: web.Request) -> web.Response:
     conversation = await authorised_conversation(request)
     if not await request.app[LIMITERS].messages.acquire(conversation.id):
         request.app[METRICS].rate_limited.labels("messages").inc()
-        raise ApiError(429, "rate_limited", "Du har skrevet mange beskeder på kort tid. Vent lidt, og prøv igen.")
+        raise ApiError(
+            429,
+            "rate_limited",
+            "Du har skrevet mange beskeder på kort tid. Vent lidt, og prøv igen.",
+            english="You have written many messages in a short time. Please wait a little and try again.",
+        )
 
     conversations = request.app[CONVERSATIONS]
     body = await json_object(request)
@@ -106,11 +137,13 @@ async def authorised_conversation(request: web.Request) -> ConversationRecord:
     conversation = await request.app[CONVERSATIONS].find(conversation_id)
     if conversation is None:
         raise ApiError(404, "unknown_conversation", "Samtalen findes ikke.")
+    request[REQUEST_LANGUAGE] = conversation.language  # errors from here on in the conversation's language
     if expired(conversation.last_active_at, request.app[CLOCK]()):
         raise ApiError(
             401,
             "token_expired",
             "Adgangsnøglen er udløbet, fordi der ikke er skrevet i samtalen i 24 timer. Start en ny samtale.",
+            english="This conversation's key has expired: nothing was written in it for 24 hours. Start a new one.",
         )
     require_allowed_origin(request, conversation.municipality)
     return conversation
@@ -135,7 +168,10 @@ def citizen_message(body: dict[str, Any]) -> str:
         raise ApiError(400, "empty_text", "Beskeden er tom. Skriv dit spørgsmål.")
     if len(text) > MAX_TEXT_CHARS:
         raise ApiError(
-            400, "text_too_long", f"Beskeden er for lang (højst {MAX_TEXT_CHARS} tegn). Prøv at skrive kortere."
+            400,
+            "text_too_long",
+            f"Beskeden er for lang (højst {MAX_TEXT_CHARS} tegn). Prøv at skrive kortere.",
+            english=f"The message is too long (at most {MAX_TEXT_CHARS} characters). Please write it shorter.",
         )
     return text
 
@@ -146,6 +182,8 @@ def _payload(payload: Any) -> str:
         "invalid_payload",
         "Feltet 'payload' skal være '/intent' eventuelt efterfulgt af et JSON-objekt (højst "
         f"{MAX_PAYLOAD_JSON_CHARS} tegn).",
+        english="The field 'payload' must be '/intent', optionally followed by a JSON object (at most "
+        f"{MAX_PAYLOAD_JSON_CHARS} characters).",
     )
     if not isinstance(payload, str):
         raise invalid

@@ -15,9 +15,19 @@ PACKAGE_DIR = REPO_ROOT / "knowledge"
 SHARED_DIR = REPO_ROOT.parent / "shared"
 
 
-def guide(*lines: str, links: list[dict[str, str]] | None = None, title: str = "Pas") -> dict[str, Any]:
-    """A guide mapping as it is written in guides/<topic>.yml."""
-    return {"title": title, "lines": list(lines), "links": links or []}
+def guide(
+    *lines: str,
+    links: list[dict[str, str]] | None = None,
+    title: str = "Pas",
+    en: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A guide mapping as it is written in guides/<topic>.yml; the English version mirrors the lines unless given."""
+    english = en if en is not None else {
+        "title": f"EN {title}",
+        "lines": [f"EN {line}" for line in lines],
+        "links": [{"title": f"EN {link['title']}", "url": link["url"]} for link in links or []],
+    }
+    return {"title": title, "lines": list(lines), "links": links or [], "en": english}
 
 
 def write_root(

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -26,7 +27,10 @@ def running_stack(var_dir: Path, env: Mapping[str, str] | None = None) -> Iterat
     A stack that fails to start fails the test with the end of its output.
     """
     gateway_port = free_port()
+    # MUNI_TEST_MODEL runs the stack on another trained model (one trained into a folder of one's own).
+    model = os.environ.get("MUNI_TEST_MODEL")
     config = StackConfig(
+        **({"model": Path(model)} if model else {}),
         var_dir=var_dir,
         gateway_port=gateway_port,
         rasa_port=free_port(),

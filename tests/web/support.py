@@ -18,6 +18,7 @@ SECRET = "test-secret-key-0123456789-abcdefghij"
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 CONTACT_PHONE = "70 20 30 40"
 CONTACT_HOURS = "mandag-torsdag 8-20, fredag 8-16, søndag 16-20"
+CONTACT_HOURS_EN = "Monday-Thursday 8:00-20:00, Friday 8:00-16:00, Sunday 16:00-20:00"
 
 Client = TestClient[web.Request, web.Application]
 ClientFactory = Callable[..., Awaitable[Client]]
@@ -28,12 +29,12 @@ class FakeContactCentre:
     phone: str = CONTACT_PHONE
     asked_at: list[datetime] = field(default_factory=list)
 
-    def hours_text(self) -> str:
-        return CONTACT_HOURS
+    def hours_text(self, at: datetime | None = None, language: str = "da") -> str:
+        return CONTACT_HOURS_EN if language == "en" else CONTACT_HOURS
 
-    def status_text(self, at: datetime) -> str:
+    def status_text(self, at: datetime, language: str = "da") -> str:
         self.asked_at.append(at)
-        return "Kontaktcentret har åbent nu."
+        return "The contact centre is open now." if language == "en" else "Kontaktcentret har åbent nu."
 
 
 def bot_text(text: str, **extra: Any) -> dict[str, Any]:

@@ -82,6 +82,29 @@ async def test_the_chat_page_carries_the_municipality_topic_and_channel(client: 
     assert dict(odd.tags)["main"]["data-channel"] == "web"
 
 
+@pytest.mark.parametrize(("query", "language"), [("?lang=en", "en"), ("", "da"), ("?lang=de", "da"), ("?lang=<b>", "da")])
+async def test_the_chat_page_opens_in_the_language_asked_for(client: Client, query: str, language: str) -> None:
+    page = parse(await (await client.get(f"/widget/aarhus{query}")).text())
+    root = dict(page.tags)["main"]
+
+    assert ("html", {"lang": language}) in page.tags
+    assert root["data-language"] == language
+    text = "".join(page.text)
+    if language == "en":
+        assert "Aarhus Kommune – digital assistant" in text and "The assistant needs JavaScript" in text
+    else:
+        assert "Aarhus Kommune – digital assistent" in text and "Assistenten kræver JavaScript" in text
+
+
+async def test_the_chat_ui_has_a_labelled_language_choice_and_sends_the_language(client: Client) -> None:
+    source = await (await client.get("/static/chat.js")).text()
+
+    assert 'el("select", { id: "muni-lang"' in source and 'el("label", { "for": "muni-lang" })' in source
+    assert 'el("option", { value: "en", lang: "en" }, "English")' in source
+    assert "language: lang" in source, "a conversation is started in the chosen language"
+    assert "document.documentElement.lang = lang" in source
+
+
 @pytest.mark.parametrize(
     ("path", "offers_start"),
     [("/start/aarhus/no_such_topic", True), ("/start/no-such-town/passport", False), ("/widget/nowhere", False)],

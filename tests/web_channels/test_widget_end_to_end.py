@@ -150,6 +150,38 @@ def test_a_citizen_asks_follows_a_button_asks_for_a_person_and_rates(world: Worl
     page.close()
 
 
+def test_a_citizen_switches_to_english_and_gets_english_answers(world: World, browser: Any) -> None:
+    page = browser.new_page()
+    page.goto(world.municipality + "/borger/pas")
+    page.get_by_role("button", name=LAUNCHER).click()
+    frame = widget_frame(page)
+    assert wait_for_bot(frame, 1)[0].startswith("Aarhus Kommune: Hej!")
+
+    choice = frame.get_by_label("Sprog / Language")
+    choice.focus()
+    choice.select_option("en")  # a real <select>: keyboard and screen readers can use it
+    frame.wait_for_function("() => document.documentElement.lang === 'en'")
+    frame.wait_for_function("() => [...document.querySelectorAll('.msg.bot')].some(m => m.lang === 'en')")
+    greeting = bot_messages(frame)
+    assert len(greeting) == 1, "the Danish conversation gave way to a new one in English"
+    assert "Hello! I am Muni, Aarhus Kommune's digital assistant." in greeting[0]
+    assert frame.get_by_role("button", name="Talk to a person").count() == 1
+    assert frame.get_by_label("Write your question").count() == 1
+
+    frame.get_by_label("Write your question").fill("how much does a passport cost")
+    frame.get_by_label("Write your question").press("Enter")
+    answer = wait_for_bot(frame, 2)[-1]
+    assert "You order a passport at Borgerservice" in answer and "DKK" in answer, answer
+
+    # The choice holds when the citizen moves on to another page of the site.
+    page.goto(world.municipality + "/borger/flytning")
+    frame = widget_frame(page)
+    frame.wait_for_function("() => document.querySelectorAll('.msg.bot').length >= 2")
+    assert frame.evaluate("document.documentElement.lang") == "en"
+    assert frame.get_by_label("Sprog / Language").input_value() == "en"
+    page.close()
+
+
 def test_the_widget_appears_only_on_the_pages_the_municipality_chose(world: World, browser: Any) -> None:
     page = browser.new_page()
     page.goto(world.municipality + "/om-kommunen/historie")
@@ -239,6 +271,11 @@ def test_axe_finds_no_wcag_21_aa_violation_in_the_widget_or_the_full_page(
     wait_for_bot(page.main_frame, 1)
     page.get_by_role("button", name="Bedøm samtalen").click()
     assert axe_violations(page) == []
+    english = context.new_page()  # a new tab: no Danish conversation kept in its sessionStorage
+    english.goto(world.gateway + "/start/aarhus/passport?via=sms&lang=en")
+    wait_for_bot(english.main_frame, 1)
+    assert english.evaluate("document.documentElement.lang") == "en"
+    assert axe_violations(english) == []
     page.goto(world.gateway + "/start/aarhus/nope")
     assert axe_violations(page) == []
     context.close()

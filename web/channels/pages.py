@@ -17,6 +17,19 @@ from web.wire import json_response
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 _ASSETS = {"chat.js": "text/javascript", "chat.css": "text/css", "embed.js": "text/javascript"}
 _VIA = frozenset({"web", "sms", "qr"})
+# ?lang=en opens the assistant in English (a link on a municipality's English pages, the widget's
+# choice); anything else is Danish. The widget lets the citizen change it.
+_PAGE_LANGUAGES = frozenset({"da", "en"})
+_TITLE = {"da": "digital assistent", "en": "digital assistant"}
+_NOSCRIPT = {
+    "da": "Assistenten kræver JavaScript. Du kan også ringe til Den Digitale Hotline på {phone}.",
+    "en": "The assistant needs JavaScript. You can also call Den Digitale Hotline (the contact centre) on {phone}.",
+}
+
+
+def _language(request: web.Request) -> str:
+    language = request.query.get("lang", "da")
+    return language if language in _PAGE_LANGUAGES else "da"
 
 
 @functools.cache
@@ -97,6 +110,7 @@ def _chat_page(
     directory = request.app[DIRECTORY]
     name = directory.municipalities[slug]
     domains = (embedding.website, *request.app[SETTINGS].channels.link_domains)
+    language = _language(request)
     data = {
         "municipality": slug,
         "name": name,
@@ -105,19 +119,20 @@ def _chat_page(
         "channel": channel,
         "embedded": "1" if embedded else "",
         "link-domains": " ".join(domains),
+        "language": language,
     }
     attributes = " ".join(f'data-{key}="{html.escape(value)}"' for key, value in data.items())
-    title = f"{name} – digital assistent"
-    if topic is not None:
+    title = f"{name} – {_TITLE[language]}"
+    if topic is not None and language == "da":
         title = f"{directory.topic_titles.get(topic, topic)} – {title}"
+    noscript = _NOSCRIPT[language].format(phone=html.escape(directory.contact_centre.phone))
     body = (
         f'<main id="muni" class="{"embedded" if embedded else "full"}" {attributes}>'
-        f"<noscript><p>Assistenten kræver JavaScript. Du kan også ringe til Den Digitale Hotline på "
-        f"{html.escape(directory.contact_centre.phone)}.</p></noscript></main>"
+        f"<noscript><p>{noscript}</p></noscript></main>"
         '<script src="/static/chat.js" defer></script>'
     )
     ancestors = allowed_origins(request.app, slug) if embedded else ()
-    return _html(title, body, status=200, policy=page_policy(ancestors))
+    return _html(title, body, status=200, policy=page_policy(ancestors), language=language)
 
 
 def _not_found(request: web.Request, *, slug: str | None) -> web.Response:
@@ -139,9 +154,9 @@ def _not_found(request: web.Request, *, slug: str | None) -> web.Response:
     return _html("Siden findes ikke – Muni", body, status=404, policy=page_policy(()))
 
 
-def _html(title: str, body: str, *, status: int, policy: str) -> web.Response:
+def _html(title: str, body: str, *, status: int, policy: str, language: str = "da") -> web.Response:
     document = (
-        '<!doctype html><html lang="da"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title>"
         '<link rel="stylesheet" href="/static/chat.css"></head>'

@@ -8,6 +8,28 @@
   var domains = (d.linkDomains || "").split(" ").filter(Boolean);
   var storeKey = "muni:" + d.municipality + ":" + (d.topic || "");
   var state = load() || { id: null, token: null, log: [], rated: false };
+  // The conversation's language: da or en. The page may ask for one (?lang=en); a running
+  // conversation keeps its own. Changing it starts a new conversation in the new language.
+  var TEXT = {
+    da: {
+      title: " – digital assistent", log: "Samtale", question: "Skriv dit spørgsmål", send: "Send",
+      person: "Tal med en medarbejder", rate: "Bedøm samtalen", choices: "Svarmuligheder", you: "Dig: ",
+      legend: "Hvor tilfreds er du med hjælpen? 1 er meget utilfreds, 9 er meget tilfreds.",
+      sendRating: "Send bedømmelse", pick: "Vælg et tal fra 1 til 9.", thanks: "Tak for din bedømmelse.",
+      newWindow: " (åbner i et nyt vindue)", error: "Der skete en fejl. Prøv igen om lidt.",
+      writing: " skriver …", starting: "Starter samtalen …", switched: "Ny samtale på dansk."
+    },
+    en: {
+      title: " – digital assistant", log: "Conversation", question: "Write your question", send: "Send",
+      person: "Talk to a person", rate: "Rate the conversation", choices: "Choices", you: "You: ",
+      legend: "How satisfied are you with the help? 1 is very dissatisfied, 9 is very satisfied.",
+      sendRating: "Send rating", pick: "Choose a number from 1 to 9.", thanks: "Thank you for your rating.",
+      newWindow: " (opens in a new window)", error: "Something went wrong. Please try again shortly.",
+      writing: " is writing …", starting: "Starting the conversation …", switched: "New conversation in English."
+    }
+  };
+  var lang = state.id ? (TEXT[state.language] ? state.language : "da") : (TEXT[d.language] ? d.language : "da");
+  function t(key) { return TEXT[lang][key]; }
   root.style.setProperty("--c", d.colour);
 
   function el(tag, attrs, text) {
@@ -40,7 +62,7 @@
     var href = safeUrl(raw);
     if (!href) return document.createTextNode(title === raw ? raw : title + " (" + raw + ")");
     var a = el("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, title);
-    a.appendChild(el("span", { "class": "sr" }, " (åbner i et nyt vindue)"));
+    a.appendChild(el("span", { "class": "sr" }, t("newWindow")));
     return a;
   }
 
@@ -61,29 +83,78 @@
   // --- layout ---------------------------------------------------------------------------------
   // In the frame, embed.js's bar shows the name and the close button: the heading is for screen readers.
   var header = el("header", { "class": d.embedded ? "head sr" : "head" });
-  header.appendChild(el("h1", {}, d.name + " – digital assistent"));
-  var log = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-label": "Samtale", tabindex: "0" });
+  var heading = el("h1");
+  header.appendChild(heading);
+  var log = el("div", { "class": "log", role: "log", "aria-live": "polite", tabindex: "0" });
   var status = el("p", { "class": "status", role: "status" });
   var form = el("form", { "class": "ask" });
   var input = el("textarea", { id: "muni-q", name: "q", rows: "2", maxlength: "1000", required: "" });
-  var send = el("button", { type: "submit" }, "Send");
-  form.appendChild(el("label", { "for": "muni-q" }, "Skriv dit spørgsmål"));
+  var send = el("button", { type: "submit" });
+  var questionLabel = el("label", { "for": "muni-q" });
+  form.appendChild(questionLabel);
   var row = el("div", { "class": "row" });
   row.appendChild(input);
   row.appendChild(send);
   form.appendChild(row);
   var tools = el("div", { "class": "tools" });
-  var person = el("button", { type: "button", "class": "ghost" }, "Tal med en medarbejder");
-  var rateBtn = el("button", { type: "button", "class": "ghost" }, "Bedøm samtalen");
+  var person = el("button", { type: "button", "class": "ghost" });
+  var rateBtn = el("button", { type: "button", "class": "ghost" });
   tools.appendChild(person);
   tools.appendChild(rateBtn);
+  tools.appendChild(buildLanguageChoice());
+  var legend = el("legend");
+  var sendRating = el("button", { type: "submit" });
   var rating = buildRating();
   [header, log, status, rating, form, tools].forEach(function (node) { root.appendChild(node); });
+  label();
+
+  // A real <select> with a visible label in both languages: keyboard and screen readers know it.
+  function buildLanguageChoice() {
+    var box = el("div", { "class": "lang" });
+    var caption = el("label", { "for": "muni-lang" });
+    caption.appendChild(el("span", { lang: "da" }, "Sprog"));
+    caption.appendChild(document.createTextNode(" / "));
+    caption.appendChild(el("span", { lang: "en" }, "Language"));
+    var select = el("select", { id: "muni-lang", name: "language" });
+    select.appendChild(el("option", { value: "da", lang: "da" }, "Dansk"));
+    select.appendChild(el("option", { value: "en", lang: "en" }, "English"));
+    select.value = lang;
+    select.addEventListener("change", function () { switchTo(select.value); });
+    box.appendChild(caption);
+    box.appendChild(select);
+    return box;
+  }
+
+  // Every text of the interface, in the current language; the page's lang follows.
+  function label() {
+    document.documentElement.lang = lang;
+    root.lang = lang;
+    heading.textContent = d.name + t("title");
+    log.setAttribute("aria-label", t("log"));
+    questionLabel.textContent = t("question");
+    send.textContent = t("send");
+    person.textContent = t("person");
+    rateBtn.textContent = t("rate");
+    legend.textContent = t("legend");
+    sendRating.textContent = t("sendRating");
+  }
+
+  function switchTo(language) {
+    if (!TEXT[language] || language === lang) return;
+    lang = language;
+    state = { id: null, token: null, log: [], rated: false, language: lang };
+    save();
+    while (log.firstChild) log.removeChild(log.firstChild);
+    rating.hidden = true;
+    rateBtn.hidden = false;
+    label();
+    start(t("switched"));
+  }
 
   function buildRating() {
     var box = el("form", { "class": "rating", hidden: "" });
     var set = el("fieldset");
-    set.appendChild(el("legend", {}, "Hvor tilfreds er du med hjælpen? 1 er meget utilfreds, 9 er meget tilfreds."));
+    set.appendChild(legend);
     var scale = el("div", { "class": "scale" });
     for (var i = 1; i <= 9; i++) {
       var id = "muni-score-" + i;
@@ -93,17 +164,17 @@
       scale.appendChild(option);
     }
     set.appendChild(scale);
-    set.appendChild(el("button", { type: "submit" }, "Send bedømmelse"));
+    set.appendChild(sendRating);
     box.appendChild(set);
     box.addEventListener("submit", function (event) {
       event.preventDefault();
       var chosen = box.querySelector("input:checked");
-      if (!chosen) { say("Vælg et tal fra 1 til 9."); return; }
+      if (!chosen) { say(t("pick")); return; }
       api("/api/v1/conversations/" + state.id + "/rating", { score: Number(chosen.value) }).then(function () {
         state.rated = true;
         box.hidden = true;
         rateBtn.hidden = true;
-        show({ who: "note", text: "Tak for din bedømmelse." });
+        show({ who: "note", text: t("thanks") });
         input.focus();
       }, failed);
     });
@@ -112,9 +183,9 @@
 
   // --- messages --------------------------------------------------------------------------------
   function show(entry, fromStore) {
-    if (!fromStore) { state.log.push(entry); save(); }
-    var item = el("div", { "class": "msg " + entry.who });
-    var who = { bot: d.name + ": ", citizen: "Dig: ", note: "" }[entry.who];
+    if (!fromStore) { entry.lang = entry.lang || lang; state.log.push(entry); save(); }
+    var item = el("div", { "class": "msg " + entry.who, lang: entry.lang || lang });
+    var who = { bot: d.name + ": ", citizen: t("you"), note: "" }[entry.who];
     if (who) item.appendChild(el("span", { "class": "sr" }, who));
     entry.text.split("\n").forEach(function (line) { if (line) item.appendChild(textWithLinks(line)); });
     if (entry.links && entry.links.length) {
@@ -123,7 +194,7 @@
       item.appendChild(list);
     }
     if (entry.buttons && entry.buttons.length && !fromStore) {
-      var group = el("div", { "class": "choices", role: "group", "aria-label": "Svarmuligheder" });
+      var group = el("div", { "class": "choices", role: "group", "aria-label": t("choices") });
       entry.buttons.forEach(function (b) {
         var button = el("button", { type: "button" }, b.title);
         button.addEventListener("click", function () { group.remove(); ask({ payload: b.payload }, b.title); });
@@ -141,7 +212,7 @@
 
   function failed(error) {
     status.textContent = "";
-    show({ who: "note", text: (error && error.message) || "Der skete en fejl. Prøv igen om lidt." });
+    show({ who: "note", text: (error && error.message) || t("error") });
   }
 
   function api(path, body) {
@@ -150,7 +221,7 @@
     return fetch(path, { method: "POST", headers: headers, body: JSON.stringify(body), credentials: "omit" })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
-          if (!response.ok) throw new Error((data.error && data.error.message) || "Der skete en fejl.");
+          if (!response.ok) throw new Error((data.error && data.error.message) || t("error"));
           return data;
         });
       });
@@ -167,7 +238,7 @@
   function ask(body, shown) {
     if (!state.id) return;
     show({ who: "citizen", text: shown });
-    status.textContent = d.name + " skriver …";
+    status.textContent = d.name + t("writing");
     send.disabled = true;
     api("/api/v1/conversations/" + state.id + "/messages", body).then(answered, function (error) {
       send.disabled = false;
@@ -175,13 +246,14 @@
     });
   }
 
-  function start() {
-    var body = { municipality: d.municipality, channel: d.channel || "web" };
+  function start(note) {
+    var body = { municipality: d.municipality, channel: d.channel || "web", language: lang };
     if (d.topic) body.topic = d.topic;
-    status.textContent = "Starter samtalen …";
+    status.textContent = note ? note + " " + t("starting") : t("starting");
     api("/api/v1/conversations", body).then(function (data) {
       state.id = data.conversation_id;
       state.token = data.token;
+      state.language = lang;
       save();
       answered(data);
     }, failed);
@@ -197,7 +269,7 @@
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
-  person.addEventListener("click", function () { ask({ payload: "/human_agent" }, "Tal med en medarbejder"); });
+  person.addEventListener("click", function () { ask({ payload: "/human_agent" }, t("person")); });
   rateBtn.addEventListener("click", function () {
     rating.hidden = false;
     rating.querySelector("input").focus();
