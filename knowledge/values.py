@@ -9,6 +9,7 @@ from typing import Any
 
 from knowledge._yaml import read_mapping, require
 from knowledge.errors import KnowledgeDataError
+from knowledge.kinds import InvalidValue, Kind, check
 
 Scalar = str | int | float
 SCOPES = frozenset({"builtin", "national", "local"})
@@ -27,11 +28,16 @@ class Value:
 
 @dataclass(frozen=True)
 class Variable:
-    """A declared variable: label is the Danish name shown when its value is missing."""
+    """A declared variable: label is the Danish name shown when its value is missing; kind says what fits."""
 
     name: str
     label: str
     scope: str
+    kind: Kind = Kind.TEXT
+
+    def check(self, raw: object) -> Scalar:
+        """The value in normal form, or InvalidValue with a Danish message saying what is wrong."""
+        return check(self.kind, raw)
 
 
 def format_value(value: Scalar) -> str:
@@ -76,7 +82,15 @@ def load_variables(path: Path) -> dict[str, Variable]:
         where = f"{path}: variables.{name}"
         if not isinstance(entry, dict):
             raise KnowledgeDataError(f"{where}: expected a mapping")
-        variable = Variable(name, require(entry, "label", str, where), require(entry, "scope", str, where))
+        unknown = set(entry) - {"label", "type", "scope"}
+        if unknown:
+            raise KnowledgeDataError(f"{where}: unknown keys {sorted(unknown)}")
+        kind = require(entry, "type", str, where)
+        if kind not in {k.value for k in Kind}:
+            raise KnowledgeDataError(f"{where}: unknown type {kind!r}; one of {sorted(k.value for k in Kind)}")
+        variable = Variable(
+            name, require(entry, "label", str, where), require(entry, "scope", str, where), Kind(kind)
+        )
         if variable.scope not in SCOPES:
             raise KnowledgeDataError(f"{where}: unknown scope {variable.scope!r}")
         variables[name] = variable
@@ -103,7 +117,11 @@ def parse_values(
             raise KnowledgeDataError(
                 f"{where}: {name!r} is a {variable.scope} variable and cannot be set here"
             )
-        values[name] = parse_value(item, f"{where}.{name}")
+        value = parse_value(item, f"{where}.{name}")
+        try:
+            values[name] = Value(variable.check(value.value), value.demo)
+        except InvalidValue as error:
+            raise KnowledgeDataError(f"{where}.{name}: {error}") from None
     return values
 
 
