@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from knowledge._yaml import read_mapping
 from knowledge.contact_centre import ContactCentre
 from knowledge.errors import KnowledgeDataError, UnknownMunicipality, UnknownTopic
+from knowledge.local_values import PublishedValues
 from knowledge.rendering import Answer, Lookup, render
 from knowledge.templates import Guide, parse_guide
 from knowledge.tenants import Municipality, load_municipalities
@@ -31,6 +32,8 @@ class GuideLibrary:
     guides: Mapping[str, Guide]
     municipalities: Mapping[str, Municipality]
     contact_centre: ContactCentre
+    # What municipalities published in the console; replaced whole by a Follower while serving.
+    published: PublishedValues = field(default_factory=PublishedValues, compare=False)
 
     @classmethod
     def load(cls, root: Path | None = None) -> GuideLibrary:
@@ -78,12 +81,16 @@ class GuideLibrary:
         municipality = self.municipality(slug)
         return topic_id in municipality.guides or topic_id in self.guides
 
-    def answer(self, topic_id: str, slug: str) -> Answer:
-        """The guide for the topic, rendered with the municipality's values."""
+    def answer(self, topic_id: str, slug: str, *, values: Mapping[str, Value] | None = None) -> Answer:
+        """The guide for the topic, rendered with the municipality's values.
+
+        `values` stands in for the municipality's published values (the console's preview of a
+        change); None: those published now.
+        """
         guide = self.guide(topic_id, slug)
         municipality = self.municipality(slug)
         labels = {name: variable.label for name, variable in self.variables.items()}
-        return render(guide, municipality, self._lookup(municipality), labels)
+        return render(guide, municipality, self._lookup(municipality, values), labels)
 
     def resolve(self, name: str, municipality: Municipality) -> Value | None:
         """A variable's value: built-in, else the municipality's, else the national default."""
@@ -107,11 +114,17 @@ class GuideLibrary:
             line += " (demo-data)"
         return line
 
-    def _lookup(self, municipality: Municipality) -> Lookup:
+    def _lookup(self, municipality: Municipality, values: Mapping[str, Value] | None = None) -> Lookup:
         fixed = self._builtins(municipality)
+        published = self.published.of(municipality.slug) if values is None else values
 
         def lookup(name: str) -> Value | None:
-            return fixed.get(name) or municipality.variables.get(name) or self.national.get(name)
+            return (
+                fixed.get(name)
+                or published.get(name)
+                or municipality.variables.get(name)
+                or self.national.get(name)
+            )
 
         return lookup
 
