@@ -39,6 +39,12 @@ GET_ROUTES = {
     "second factor": Route("GET", "/admin/account/second-factor"),
     "login page": Route("GET", "/admin/login"),
     "unknown page": Route("GET", "/admin/nothing-here"),
+    "own content": Route("GET", "/admin/m/aarhus/content"),
+    "other content": Route("GET", "/admin/m/skive/content"),
+    "own preview": Route("GET", "/admin/m/aarhus/content/preview?topic=passport"),
+    "other preview": Route("GET", "/admin/m/skive/content/preview?topic=passport"),
+    "own content history": Route("GET", "/admin/m/aarhus/content/history"),
+    "other content history": Route("GET", "/admin/m/skive/content/history"),
 }
 POST_ROUTES = {
     "create user in own": Route(
@@ -60,6 +66,32 @@ POST_ROUTES = {
     "deactivate other user": Route("POST", "/admin/users/{other_user}/deactivate"),
     "deactivate own user": Route("POST", "/admin/users/{own_user}/deactivate"),
     "wrong code for own second factor": Route("POST", "/admin/account/second-factor", (("secret", SECRET), ("code", "000000"))),
+    "publish in own": Route("POST", "/admin/m/aarhus/content/passport_photo_price", (("value", "135"), ("action", "publish"))),
+    "preview in own": Route("POST", "/admin/m/aarhus/content/passport_photo_price", (("value", "140"), ("action", "preview"))),
+    "invalid value in own": Route("POST", "/admin/m/aarhus/content/passport_photo_price", (("value", "gratis"),)),
+    "publish in other": Route("POST", "/admin/m/skive/content/passport_photo_price", (("value", "135"),)),
+    "revert in own": Route("POST", "/admin/m/aarhus/content/history/{own_change}/revert"),
+    "revert in other": Route("POST", "/admin/m/skive/content/history/{other_change}/revert"),
+    "revert other's change through own": Route("POST", "/admin/m/aarhus/content/history/{other_change}/revert"),
+}
+CONTENT_READ = ("own content", "other content", "own preview", "other preview", "own content history", "other content history")
+CONTENT_WRITE = (
+    "publish in own", "preview in own", "invalid value in own", "publish in other", "revert in own", "revert in other"
+)  # fmt: skip
+OWN_CONTENT_ONLY = {
+    "own content": 200,
+    "other content": 403,
+    "own preview": 200,
+    "other preview": 403,
+    "own content history": 200,
+    "other content history": 403,
+    "publish in own": 303,
+    "preview in own": 200,
+    "invalid value in own": 400,
+    "publish in other": 403,
+    "revert in own": 303,
+    "revert in other": 403,
+    "revert other's change through own": 404,
 }
 
 # Status per route for each role (None: not logged in). 302/303 are redirects.
@@ -82,6 +114,11 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 303,
         "deactivate own user": 303,
         "wrong code for own second factor": 400,
+        **{name: 200 for name in CONTENT_READ},
+        **{name: 303 for name in CONTENT_WRITE},
+        "preview in own": 200,
+        "invalid value in own": 400,
+        "revert other's change through own": 404,
     },
     Role.MUNICIPALITY_ADMIN: {
         "home": 302,
@@ -101,6 +138,7 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 403,
         "deactivate own user": 303,
         "wrong code for own second factor": 400,
+        **OWN_CONTENT_ONLY,
     },
     Role.CONTENT_EDITOR: {
         "home": 302,
@@ -120,6 +158,7 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 403,
         "deactivate own user": 403,
         "wrong code for own second factor": 400,
+        **OWN_CONTENT_ONLY,
     },
     Role.AGENT: {
         "home": 200,
@@ -139,6 +178,9 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 403,
         "deactivate own user": 403,
         "wrong code for own second factor": 400,
+        **{name: 200 for name in CONTENT_READ},  # agents answer for every municipality: they read, never change
+        **{name: 403 for name in CONTENT_WRITE},
+        "revert other's change through own": 403,
     },
     None: {
         **{name: 303 for name in GET_ROUTES},
@@ -162,7 +204,12 @@ async def _seed(console: Client) -> dict[str, int]:
     await stores(console).audit.record(
         "user.created", SKIVE_GAP_AT, actor_id=other.id, municipality="skive", target_user_id=other.id
     )
-    return {"own_user": own.id, "other_user": other.id}
+    content = stores(console).content
+    secret = "hemmelig_skive_variabel: hent passet"
+    skive = await content.publish("skive", "passport_pickup", secret, SKIVE_GAP_AT, actor_id=other.id)
+    aarhus = await content.publish("aarhus", "passport_pickup", "Hent passet i Dokk1.", SKIVE_GAP_AT, actor_id=own.id)
+    assert skive is not None and aarhus is not None
+    return {"own_user": own.id, "other_user": other.id, "own_change": aarhus.id, "other_change": skive.id}
 
 
 async def _as(console: Client, role: Role | None) -> None:
