@@ -15,7 +15,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from admin import accounts, content, login, pages
+from admin import accounts, content, content_csv, login, pages
 from admin.audit import AuditLog
 from admin.guard import check_csrf, load_session
 from admin.inactivity import expire_inactive
@@ -122,6 +122,10 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
     router.add_get("/", pages.home)
     router.add_get("/m/{slug}/", pages.municipality)
     router.add_get("/m/{slug}/content", content.content_page)
+    router.add_get("/m/{slug}/content.csv", content_csv.export_csv)
+    router.add_get("/m/{slug}/content/import", content_csv.import_form)
+    router.add_post("/m/{slug}/content/import", content_csv.check_import)
+    router.add_post("/m/{slug}/content/import/confirm", content_csv.confirm_import)
     router.add_get("/m/{slug}/content/preview", content.preview_topic)
     router.add_post(r"/m/{slug}/content/{variable:[a-z][a-z0-9_]*}", content.change_value)
     router.add_get("/m/{slug}/content/history", content.history_page)

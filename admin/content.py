@@ -20,7 +20,8 @@ from knowledge import Answer, UnknownMunicipality, Value, Variable
 from knowledge.kinds import MAX_TEXT, InvalidValue, Scalar
 
 
-def _municipality(request: web.Request, user: User) -> str:
+def municipality_slug(request: web.Request, user: User) -> str:
+    """The slug of a municipality whose content `user` may read; 404 or 403 otherwise."""
     slug = request.match_info["slug"]
     if slug not in request.config_dict[DIRECTORY].municipalities:
         raise web.HTTPNotFound()
@@ -66,13 +67,13 @@ async def _content_page(
 async def content_page(request: web.Request) -> web.Response:
     """GET /admin/m/{slug}/content – the values per topic, each with its status and (for editors) a form."""
     user = current_user(request)
-    return await _content_page(request, user, _municipality(request, user))
+    return await _content_page(request, user, municipality_slug(request, user))
 
 
 async def preview_topic(request: web.Request) -> web.Response:
     """GET /admin/m/{slug}/content/preview?topic=… – what a citizen is told on the topic now."""
     user = current_user(request)
-    slug = _municipality(request, user)
+    slug = municipality_slug(request, user)
     library = guide_library()
     topic = request.query.get("topic", "")
     if topic not in library.topics or not library.has_guide(topic, slug):
@@ -94,7 +95,7 @@ async def preview_topic(request: web.Request) -> web.Response:
 async def change_value(request: web.Request) -> web.Response:
     """POST /admin/m/{slug}/content/{variable} – `action=preview` shows before and after; `publish` publishes."""
     user = current_user(request)
-    slug = _municipality(request, user)
+    slug = municipality_slug(request, user)
     if not may_edit_content(user, slug):
         raise forbid()
     library = guide_library()
@@ -154,7 +155,7 @@ async def _preview_change(request: web.Request, slug: str, variable: Variable, v
 async def history_page(request: web.Request) -> web.Response:
     """GET /admin/m/{slug}/content/history – every change, newest first, with a revert button."""
     user = current_user(request)
-    slug = _municipality(request, user)
+    slug = municipality_slug(request, user)
     library = guide_library()
     changes = await request.app[STORES].content.history(slug)
     return render(
@@ -179,7 +180,7 @@ def _shown(value: Scalar | None) -> str:
 async def revert_change(request: web.Request) -> web.Response:
     """POST /admin/m/{slug}/content/history/{id}/revert – put back the value from before the change (audited)."""
     user = current_user(request)
-    slug = _municipality(request, user)
+    slug = municipality_slug(request, user)
     if not may_edit_content(user, slug):
         raise forbid()
     store = request.app[STORES].content

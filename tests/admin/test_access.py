@@ -45,7 +45,12 @@ GET_ROUTES = {
     "other preview": Route("GET", "/admin/m/skive/content/preview?topic=passport"),
     "own content history": Route("GET", "/admin/m/aarhus/content/history"),
     "other content history": Route("GET", "/admin/m/skive/content/history"),
+    "own content export": Route("GET", "/admin/m/aarhus/content.csv"),
+    "other content export": Route("GET", "/admin/m/skive/content.csv"),
+    "own import form": Route("GET", "/admin/m/aarhus/content/import"),
+    "other import form": Route("GET", "/admin/m/skive/content/import"),
 }
+IMPORTED = (("csv", "variabel;vaerdi\npassport_photo_price;140\n"),)
 POST_ROUTES = {
     "create user in own": Route(
         "POST",
@@ -73,7 +78,13 @@ POST_ROUTES = {
     "revert in own": Route("POST", "/admin/m/aarhus/content/history/{own_change}/revert"),
     "revert in other": Route("POST", "/admin/m/skive/content/history/{other_change}/revert"),
     "revert other's change through own": Route("POST", "/admin/m/aarhus/content/history/{other_change}/revert"),
+    "check import in own": Route("POST", "/admin/m/aarhus/content/import", IMPORTED),
+    "check import in other": Route("POST", "/admin/m/skive/content/import", IMPORTED),
+    "confirm import in own": Route("POST", "/admin/m/aarhus/content/import/confirm", IMPORTED),
+    "confirm import in other": Route("POST", "/admin/m/skive/content/import/confirm", IMPORTED),
 }
+IMPORT_OWN = {"own import form": 200, "check import in own": 200, "confirm import in own": 303}
+IMPORT_OTHER = {"other import form": 403, "check import in other": 403, "confirm import in other": 403}
 CONTENT_READ = ("own content", "other content", "own preview", "other preview", "own content history", "other content history")
 CONTENT_WRITE = (
     "publish in own", "preview in own", "invalid value in own", "publish in other", "revert in own", "revert in other"
@@ -92,6 +103,10 @@ OWN_CONTENT_ONLY = {
     "revert in own": 303,
     "revert in other": 403,
     "revert other's change through own": 404,
+    "own content export": 200,
+    "other content export": 403,
+    **IMPORT_OWN,
+    **IMPORT_OTHER,
 }
 
 # Status per route for each role (None: not logged in). 302/303 are redirects.
@@ -119,6 +134,12 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "preview in own": 200,
         "invalid value in own": 400,
         "revert other's change through own": 404,
+        "own content export": 200,
+        "other content export": 200,
+        **IMPORT_OWN,
+        "other import form": 200,
+        "check import in other": 200,
+        "confirm import in other": 303,
     },
     Role.MUNICIPALITY_ADMIN: {
         "home": 302,
@@ -181,6 +202,9 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         **{name: 200 for name in CONTENT_READ},  # agents answer for every municipality: they read, never change
         **{name: 403 for name in CONTENT_WRITE},
         "revert other's change through own": 403,
+        "own content export": 200,
+        "other content export": 200,
+        **{name: 403 for name in (*IMPORT_OWN, *IMPORT_OTHER)},
     },
     None: {
         **{name: 303 for name in GET_ROUTES},

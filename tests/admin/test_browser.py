@@ -231,5 +231,14 @@ def test_local_content_pages_pass_axe_and_work_with_the_keyboard(gateway: str, b
     assert "Offentliggjort" in page.content()
     found["topic preview"] = _scan(page, f"{gateway}/admin/m/aarhus/content/preview?topic=passport", "Pasfoto")
     found["history"] = _scan(page, f"{gateway}/admin/m/aarhus/content/history", "87 13 13 13")
+    found["import"] = _scan(page, f"{gateway}/admin/m/aarhus/content/import", "CSV-fil")
+    page.set_input_files(
+        "#csv-file",
+        files=[{"name": "v.csv", "mimeType": "text/csv", "buffer": b"variabel;vaerdi\npassport_photo_price;gratis\n"}],
+    )
+    with page.expect_navigation():
+        page.click("text=Kontrollér filen")
+    assert "er ikke et beløb" in page.content()
+    found["import report"] = axe_violations(page)
     assert {name: v for name, v in found.items() if v} == {}
     context.close()
