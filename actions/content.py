@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from actions.replies import library
 from actions.settings import action_settings
-from knowledge.local_values import Follower, LocalValueStore
+from knowledge.local_values import LocalValueStore
+from knowledge.published import Follower
 from muni.db import open_engine
 
 

@@ -15,7 +15,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from admin import accounts, content, content_csv, login, pages
+from admin import accounts, content, content_csv, guides, login, pages
 from admin.audit import AuditLog
 from admin.guard import check_csrf, load_session
 from admin.inactivity import expire_inactive
@@ -130,6 +130,9 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
     router.add_post(r"/m/{slug}/content/{variable:[a-z][a-z0-9_]*}", content.change_value)
     router.add_get("/m/{slug}/content/history", content.history_page)
     router.add_post(r"/m/{slug}/content/history/{change_id:\d+}/revert", content.revert_change)
+    router.add_get("/m/{slug}/guides", guides.guide_list)
+    router.add_get(r"/m/{slug}/guides/{topic:[a-z][a-z0-9_]*}", guides.guide_form)
+    router.add_post(r"/m/{slug}/guides/{topic:[a-z][a-z0-9_]*}", guides.change_guide)
     router.add_get("/users", accounts.user_list)
     router.add_post("/users", accounts.create_user)
     router.add_post(r"/users/{user_id:\d+}/deactivate", accounts.deactivate_user)

@@ -14,7 +14,7 @@ from aiohttp import web
 from admin.state import STORES
 from knowledge import GuideLibrary, Value, Variable
 from knowledge.kinds import Kind
-from knowledge.local_values import to_values
+from knowledge.published import to_values
 
 
 @functools.cache

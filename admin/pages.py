@@ -36,6 +36,7 @@ class NavItem:
 MUNICIPALITY_PAGES = (
     ("Forside", ""),
     ("Lokalt indhold", "content"),
+    ("Egne vejledninger", "guides"),
     ("Agenter og SMS", None),
     ("Integrationer", None),
     ("Statistik", None),

@@ -20,7 +20,8 @@ from pathlib import Path
 from actions.settings import DEFAULT_CONTENT_POLL_S
 from conversation.schema import upgrade_database
 from knowledge import GuideLibrary
-from knowledge.local_values import Follower, LocalValueStore
+from knowledge.local_values import LocalValueStore
+from knowledge.published import Follower
 from muni.db import open_engine
 
 SLUG, TOPIC, VARIABLE = "aarhus", "passport", "passport_photo_price"

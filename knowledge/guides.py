@@ -10,7 +10,7 @@ from types import MappingProxyType
 from knowledge._yaml import read_mapping
 from knowledge.contact_centre import ContactCentre
 from knowledge.errors import KnowledgeDataError, UnknownMunicipality, UnknownTopic
-from knowledge.local_values import PublishedValues
+from knowledge.published import PublishedValues
 from knowledge.rendering import Answer, Lookup, render
 from knowledge.templates import Guide, parse_guide
 from knowledge.tenants import Municipality, load_municipalities
@@ -68,10 +68,14 @@ class GuideLibrary:
         except KeyError:
             raise UnknownMunicipality(slug) from None
 
-    def guide(self, topic_id: str, slug: str) -> Guide:
-        """The municipality's own guide for the topic if it has one, else the shared guide."""
+    def guide(self, topic_id: str, slug: str, *, guides: Mapping[str, Guide] | None = None) -> Guide:
+        """The municipality's own guide for the topic if it has one, else the shared guide.
+
+        Its own: written in the console (`guides` stands in for those, for a preview), else in its tenant file.
+        """
         municipality = self.municipality(slug)
-        guide = municipality.guides.get(topic_id) or self.guides.get(topic_id)
+        own = self.published.guides_of(slug) if guides is None else guides
+        guide = own.get(topic_id) or municipality.guides.get(topic_id) or self.guides.get(topic_id)
         if guide is None:
             raise UnknownTopic(topic_id)
         return guide
@@ -79,15 +83,23 @@ class GuideLibrary:
     def has_guide(self, topic_id: str, slug: str) -> bool:
         """Whether answer() can answer this topic for this municipality."""
         municipality = self.municipality(slug)
-        return topic_id in municipality.guides or topic_id in self.guides
+        own = self.published.guides_of(slug)
+        return topic_id in own or topic_id in municipality.guides or topic_id in self.guides
 
-    def answer(self, topic_id: str, slug: str, *, values: Mapping[str, Value] | None = None) -> Answer:
+    def answer(
+        self,
+        topic_id: str,
+        slug: str,
+        *,
+        values: Mapping[str, Value] | None = None,
+        guides: Mapping[str, Guide] | None = None,
+    ) -> Answer:
         """The guide for the topic, rendered with the municipality's values.
 
-        `values` stands in for the municipality's published values (the console's preview of a
-        change); None: those published now.
+        `values` and `guides` stand in for what the municipality published (the console's
+        preview of a change); None: what is published now.
         """
-        guide = self.guide(topic_id, slug)
+        guide = self.guide(topic_id, slug, guides=guides)
         municipality = self.municipality(slug)
         labels = {name: variable.label for name, variable in self.variables.items()}
         return render(guide, municipality, self._lookup(municipality, values), labels)

@@ -8,21 +8,17 @@ action server does that on its own, and a publish reaches all of them within one
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from knowledge.kinds import InvalidValue, Scalar
-from knowledge.values import Value, Variable
+from knowledge.kinds import Scalar
 from muni.clock import from_db, to_utc
 
 logger = logging.getLogger("muni.knowledge.local_values")
@@ -50,6 +46,17 @@ local_value_changes = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("actor_id", Integer, nullable=True),
     Column("reverts", Integer, nullable=True),  # the change this one undid
+)
+
+local_guides = Table(
+    "local_guides",
+    metadata,
+    Column("municipality", String(64), primary_key=True),
+    Column("topic", String(64), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("lines", Text, nullable=False),  # JSON: the guide's lines, with {variable} placeholders
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", Integer, nullable=True),
 )
 
 content_version = Table(
@@ -162,6 +169,40 @@ class LocalValueStore:
             row = (await connection.execute(select(local_value_changes).where(local_value_changes.c.id == change_id))).first()
         return None if row is None else _change(row._mapping)
 
+    async def guides(self, municipality: str | None = None) -> dict[str, dict[str, tuple[str, list[str]]]]:
+        """slug -> topic -> (title, lines) of the guides municipalities wrote in the console."""
+        query = select(local_guides.c.municipality, local_guides.c.topic, local_guides.c.title, local_guides.c.lines)
+        if municipality is not None:
+            query = query.where(local_guides.c.municipality == municipality)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        found: dict[str, dict[str, tuple[str, list[str]]]] = {}
+        for slug, topic, title, lines in rows:
+            found.setdefault(slug, {})[topic] = (title, [str(line) for line in json.loads(lines)])
+        return found
+
+    async def publish_guide(
+        self, municipality: str, topic: str, guide: tuple[str, list[str]] | None, at: datetime, *, actor_id: int | None
+    ) -> tuple[str, list[str]] | None:
+        """Set (or for None remove) a municipality's own guide for a topic; the guide it replaced."""
+        key = (local_guides.c.municipality == municipality) & (local_guides.c.topic == topic)
+        async with self._engine.begin() as connection:
+            row = (await connection.execute(select(local_guides.c.title, local_guides.c.lines).where(key))).first()
+            await connection.execute(local_guides.delete().where(key))
+            if guide is not None:
+                await connection.execute(
+                    local_guides.insert().values(
+                        municipality=municipality,
+                        topic=topic,
+                        title=guide[0],
+                        lines=json.dumps(guide[1], ensure_ascii=False),
+                        updated_at=to_utc(at),
+                        updated_by=actor_id,
+                    )
+                )
+            await _bump(connection)
+        return None if row is None else (row[0], [str(line) for line in json.loads(row[1])])
+
     async def revert(self, change: Change, at: datetime, *, actor_id: int | None) -> Change | None:
         """Put back what the value was before `change` (a new change in the history, pointing at it)."""
         return await self.publish(change.municipality, change.variable, change.before, at, actor_id=actor_id, reverts=change.id)
@@ -202,69 +243,4 @@ def _change(row: RowMapping) -> Change:
     )
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    version: int
-    values: Mapping[str, Mapping[str, Value]]
-
-
-class PublishedValues:
-    """The values an action server answers with: one immutable snapshot, replaced whole on reload."""
-
-    def __init__(self) -> None:
-        self._snapshot = Snapshot(-1, MappingProxyType({}))
-
-    @property
-    def version(self) -> int:
-        return self._snapshot.version
-
-    def of(self, municipality: str) -> Mapping[str, Value]:
-        return self._snapshot.values.get(municipality, MappingProxyType({}))
-
-    def replace(self, snapshot: Snapshot) -> None:
-        self._snapshot = snapshot
-
-
-def to_values(published: Mapping[str, Mapping[str, Scalar]], variables: Mapping[str, Variable]) -> dict[str, dict[str, Value]]:
-    """Published values checked against today's declarations; one that no longer fits is left out (and logged)."""
-    checked: dict[str, dict[str, Value]] = {}
-    for slug, named in published.items():
-        for name, raw in named.items():
-            variable = variables.get(name)
-            if variable is None:
-                logger.warning("A published value for an undeclared variable is ignored: %s %s", slug, name)
-                continue
-            try:
-                checked.setdefault(slug, {})[name] = Value(variable.check(raw))
-            except InvalidValue as error:
-                logger.warning("A published value no longer fits its type and is ignored: %s %s: %s", slug, name, error)
-    return checked
-
-
-class Follower:
-    """Keeps a PublishedValues up to date with the store: one cheap version read per poll."""
-
-    def __init__(self, store: LocalValueStore, target: PublishedValues, variables: Mapping[str, Variable]) -> None:
-        self._store, self._target, self._variables = store, target, variables
-
-    async def refresh(self) -> bool:
-        """Reload if the version moved; whether it did."""
-        version = await self._store.version()
-        if version == self._target.version:
-            return False
-        values = to_values(await self._store.published(), self._variables)
-        self._target.replace(Snapshot(version, MappingProxyType({k: MappingProxyType(v) for k, v in values.items()})))
-        logger.info("Published local values reloaded: version %d", version)
-        return True
-
-    async def run(self, every_s: float) -> None:
-        """Refresh now and then every `every_s` seconds until cancelled; a failed poll is retried."""
-        while True:
-            try:
-                await self.refresh()
-            except Exception:  # the database may be down or not yet migrated: keep the last values
-                logger.exception("Could not read the published local values; trying again in %.0f s", every_s)
-            await asyncio.sleep(every_s)
-
-
-__all__ = ["Change", "Follower", "LocalValueStore", "PublishedValues", "Snapshot", "metadata", "to_values"]
+__all__ = ["Change", "LocalValueStore", "metadata"]

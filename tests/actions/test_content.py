@@ -14,7 +14,8 @@ from actions.content import follow_published_values
 from actions.replies import library
 from actions.settings import action_settings
 from conversation.schema import upgrade_database
-from knowledge.local_values import LocalValueStore, PublishedValues, Snapshot
+from knowledge.local_values import LocalValueStore
+from knowledge.published import PublishedValues, Snapshot
 from muni.db import open_engine
 
 SECRET = "an-action-server-test-secret-of-40-chars"

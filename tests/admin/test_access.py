@@ -49,7 +49,12 @@ GET_ROUTES = {
     "other content export": Route("GET", "/admin/m/skive/content.csv"),
     "own import form": Route("GET", "/admin/m/aarhus/content/import"),
     "other import form": Route("GET", "/admin/m/skive/content/import"),
+    "own guides": Route("GET", "/admin/m/aarhus/guides"),
+    "other guides": Route("GET", "/admin/m/skive/guides"),
+    "own guide": Route("GET", "/admin/m/aarhus/guides/passport"),
+    "other guide": Route("GET", "/admin/m/skive/guides/passport"),
 }
+GUIDE = (("title", "Pas i kommunen"), ("lines", "Bestil tid på {booking_url}."), ("action", "publish"))
 IMPORTED = (("csv", "variabel;vaerdi\npassport_photo_price;140\n"),)
 POST_ROUTES = {
     "create user in own": Route(
@@ -82,7 +87,11 @@ POST_ROUTES = {
     "check import in other": Route("POST", "/admin/m/skive/content/import", IMPORTED),
     "confirm import in own": Route("POST", "/admin/m/aarhus/content/import/confirm", IMPORTED),
     "confirm import in other": Route("POST", "/admin/m/skive/content/import/confirm", IMPORTED),
+    "own guide publish": Route("POST", "/admin/m/aarhus/guides/passport", GUIDE),
+    "other guide publish": Route("POST", "/admin/m/skive/guides/passport", GUIDE),
 }
+GUIDES_OWN = {"own guides": 200, "own guide": 200, "own guide publish": 303}
+GUIDES_OTHER_READ = {"other guides": 200, "other guide": 200}
 IMPORT_OWN = {"own import form": 200, "check import in own": 200, "confirm import in own": 303}
 IMPORT_OTHER = {"other import form": 403, "check import in other": 403, "confirm import in other": 403}
 CONTENT_READ = ("own content", "other content", "own preview", "other preview", "own content history", "other content history")
@@ -107,6 +116,10 @@ OWN_CONTENT_ONLY = {
     "other content export": 403,
     **IMPORT_OWN,
     **IMPORT_OTHER,
+    **GUIDES_OWN,
+    "other guides": 403,
+    "other guide": 403,
+    "other guide publish": 403,
 }
 
 # Status per route for each role (None: not logged in). 302/303 are redirects.
@@ -140,6 +153,9 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "other import form": 200,
         "check import in other": 200,
         "confirm import in other": 303,
+        **GUIDES_OWN,
+        **GUIDES_OTHER_READ,
+        "other guide publish": 303,
     },
     Role.MUNICIPALITY_ADMIN: {
         "home": 302,
@@ -205,6 +221,11 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "own content export": 200,
         "other content export": 200,
         **{name: 403 for name in (*IMPORT_OWN, *IMPORT_OTHER)},
+        "own guides": 200,
+        "own guide": 200,
+        **GUIDES_OTHER_READ,
+        "own guide publish": 403,
+        "other guide publish": 403,
     },
     None: {
         **{name: 303 for name in GET_ROUTES},

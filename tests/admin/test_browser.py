@@ -240,5 +240,18 @@ def test_local_content_pages_pass_axe_and_work_with_the_keyboard(gateway: str, b
         page.click("text=Kontrollér filen")
     assert "er ikke et beløb" in page.content()
     found["import report"] = axe_violations(page)
+    found["guides"] = _scan(page, f"{gateway}/admin/m/aarhus/guides", "Egne vejledninger")
+    found["guide"] = _scan(page, f"{gateway}/admin/m/aarhus/guides/human_agent", "Skriv kommunens egen vejledning")
+    page.fill("#guide-title", "Bliv ringet op")
+    page.fill("#guide-lines", "Ring på {citizen_servise_phone}.")
+    with page.expect_navigation():
+        page.click("button[value=preview]")
+    assert "findes ikke" in page.content() and page.input_value("#guide-title") == "Bliv ringet op"
+    found["guide with an error"] = axe_violations(page)
+    page.fill("#guide-lines", "Ring på {citizen_service_phone}, så ringer vi dig op.")
+    with page.expect_navigation():
+        page.click("button[value=preview]")
+    assert "Efter din ændring" in page.content()
+    found["guide preview"] = axe_violations(page)
     assert {name: v for name, v in found.items() if v} == {}
     context.close()

@@ -9,7 +9,8 @@ from admin.local_content import guide_library
 from admin.roles import Role
 from conversation.state import ENGINE
 from knowledge import GuideLibrary
-from knowledge.local_values import Follower, LocalValueStore
+from knowledge.local_values import LocalValueStore
+from knowledge.published import Follower
 from tests.admin.support import log_in, make_user, page_csrf, stores
 from tests.web.support import Client
 

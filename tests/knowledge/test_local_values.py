@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conversation.schema import upgrade_database
 from knowledge import GuideLibrary
-from knowledge.local_values import Follower, LocalValueStore
+from knowledge.local_values import LocalValueStore
+from knowledge.published import Follower
 from muni.db import open_engine
 from tests.web.conftest import postgres_url  # noqa: F401
 

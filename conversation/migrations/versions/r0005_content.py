@@ -1,4 +1,4 @@
-"""Local values that municipalities publish in the console, their history, and the content version (issue 13).
+"""Local values and own guides that municipalities publish in the console, and the content version (issue 13).
 
 Revision ID: 0005_content
 Revises: 0004
@@ -37,6 +37,15 @@ def upgrade() -> None:
         sa.Column("reverts", sa.Integer, nullable=True),
     )
     op.create_index("ix_local_value_changes_municipality", "local_value_changes", ["municipality"])
+    op.create_table(
+        "local_guides",
+        sa.Column("municipality", sa.String(64), primary_key=True),
+        sa.Column("topic", sa.String(64), primary_key=True),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("lines", sa.Text, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.Integer, nullable=True),
+    )
     version = op.create_table(
         "content_version",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -47,6 +56,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("content_version")
+    op.drop_table("local_guides")
     op.drop_index("ix_local_value_changes_municipality", table_name="local_value_changes")
     op.drop_table("local_value_changes")
     op.drop_table("local_values")
