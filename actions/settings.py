@@ -12,8 +12,12 @@ from knowledge.embeddings import EmbeddingError, EmbeddingSettings
 from knowledge.index.errors import IndexSettingsError
 from knowledge.index.settings import IndexSettings
 from muni import env
+from muni.db import database_url_from_env
 from muni.env import SettingsError
 from muni.replies import DEFAULT_ANSWER_WAIT_S
+
+DEFAULT_CONTENT_POLL_S = 15.0
+MAX_CONTENT_POLL_S = 50.0  # the console promises a publish reaches the assistant within 60 s
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,10 @@ class ActionServerSettings:
     index: IndexSettings
     embedding: EmbeddingSettings | None  # None: no model built, so no website search
     real_booking_apis: bool = False  # False: every municipality books in the SANDBOX
+    # The gateway's database, where the console publishes local values (knowledge.local_values).
+    database_url: str = field(default="sqlite+aiosqlite:///var/muni.db", repr=False)
+    # How often the published values' version is read; a publish reaches every replica within it.
+    content_poll_s: float = DEFAULT_CONTENT_POLL_S
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> ActionServerSettings:
@@ -40,6 +48,10 @@ class ActionServerSettings:
             index=index,
             embedding=_embedding(environ),
             real_booking_apis=real_api_configured(environ),
+            database_url=database_url_from_env(environ),
+            content_poll_s=env.seconds(
+                environ, "MUNI_CONTENT_POLL_S", DEFAULT_CONTENT_POLL_S, maximum=MAX_CONTENT_POLL_S
+            ),
         )
 
 

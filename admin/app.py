@@ -15,7 +15,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from admin import accounts, login, pages
+from admin import accounts, content, content_csv, guides, login, pages
 from admin.audit import AuditLog
 from admin.guard import check_csrf, load_session
 from admin.inactivity import expire_inactive
@@ -25,6 +25,7 @@ from admin.state import ADMIN_APP, SETTINGS, STORES, Stores
 from admin.throttle import LoginThrottle
 from admin.users import UserStore
 from conversation.state import CLOCK, ENGINE
+from knowledge.local_values import LocalValueStore
 
 logger = logging.getLogger("muni.admin")
 
@@ -120,6 +121,18 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
     router.add_post("/account/second-factor", accounts.enrol)
     router.add_get("/", pages.home)
     router.add_get("/m/{slug}/", pages.municipality)
+    router.add_get("/m/{slug}/content", content.content_page)
+    router.add_get("/m/{slug}/content.csv", content_csv.export_csv)
+    router.add_get("/m/{slug}/content/import", content_csv.import_form)
+    router.add_post("/m/{slug}/content/import", content_csv.check_import)
+    router.add_post("/m/{slug}/content/import/confirm", content_csv.confirm_import)
+    router.add_get("/m/{slug}/content/preview", content.preview_topic)
+    router.add_post(r"/m/{slug}/content/{variable:[a-z][a-z0-9_]*}", content.change_value)
+    router.add_get("/m/{slug}/content/history", content.history_page)
+    router.add_post(r"/m/{slug}/content/history/{change_id:\d+}/revert", content.revert_change)
+    router.add_get("/m/{slug}/guides", guides.guide_list)
+    router.add_get(r"/m/{slug}/guides/{topic:[a-z][a-z0-9_]*}", guides.guide_form)
+    router.add_post(r"/m/{slug}/guides/{topic:[a-z][a-z0-9_]*}", guides.change_guide)
     router.add_get("/users", accounts.user_list)
     router.add_post("/users", accounts.create_user)
     router.add_post(r"/users/{user_id:\d+}/deactivate", accounts.deactivate_user)
@@ -136,7 +149,11 @@ def mount_admin(gateway: web.Application, settings: AdminSettings) -> web.Applic
     async def stores(gateway: web.Application) -> AsyncIterator[None]:
         engine = gateway[ENGINE]
         admin[STORES] = stores = Stores(
-            users=UserStore(engine), sessions=SessionStore(engine), audit=AuditLog(engine), throttle=LoginThrottle(engine)
+            users=UserStore(engine),
+            sessions=SessionStore(engine),
+            audit=AuditLog(engine),
+            throttle=LoginThrottle(engine),
+            content=LocalValueStore(engine),
         )
         task = asyncio.create_task(_expire_daily(stores, gateway))
         yield

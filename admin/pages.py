@@ -10,7 +10,17 @@ from aiohttp import web
 
 from admin.guard import USER, csrf_token, current_user, forbid, now
 from admin.inactivity import REMOVE_AFTER, inactive_since
-from admin.roles import Role, User, audit_scope, may_manage, may_manage_users, may_read_audit, may_view_municipality
+from admin.local_content import guide_library, published_values, start_page_gaps
+from admin.roles import (
+    Role,
+    User,
+    audit_scope,
+    may_edit_content,
+    may_manage,
+    may_manage_users,
+    may_read_audit,
+    may_view_municipality,
+)
 from admin.state import STORES
 from conversation.state import DIRECTORY, LOG
 
@@ -25,7 +35,8 @@ class NavItem:
 # The municipality's pages; those without a route yet are shown, not linked (issues 13 and 14).
 MUNICIPALITY_PAGES = (
     ("Forside", ""),
-    ("Lokalt indhold", None),
+    ("Lokalt indhold", "content"),
+    ("Egne vejledninger", "guides"),
     ("Agenter og SMS", None),
     ("Integrationer", None),
     ("Statistik", None),
@@ -52,9 +63,9 @@ def _nav(request: web.Request, user: User | None) -> list[NavItem]:
     return [NavItem(i.label, i.href, current=i.href == request.path) for i in items]
 
 
-def municipality_nav(slug: str) -> list[NavItem]:
+def municipality_nav(slug: str, current: str = "") -> list[NavItem]:
     return [
-        NavItem(label, None if tail is None else f"/admin/m/{slug}/{tail}", current=tail == "")
+        NavItem(label, None if tail is None else f"/admin/m/{slug}/{tail}", current=tail == current)
         for label, tail in MUNICIPALITY_PAGES
     ]
 
@@ -83,6 +94,10 @@ async def municipality(request: web.Request) -> web.Response:
     if not may_view_municipality(user, slug):
         raise forbid()
     gaps = await request.config_dict[LOG].knowledge_gaps(slug)
+    library = guide_library()
+    content_gaps = (
+        start_page_gaps(library, slug, await published_values(request, slug)) if slug in library.municipalities else []
+    )
     return render(
         request,
         "municipality.html",
@@ -90,6 +105,8 @@ async def municipality(request: web.Request) -> web.Response:
             "slug": slug,
             "name": names[slug],
             "gaps": gaps,
+            "content_gaps": content_gaps,
+            "editable": may_edit_content(user, slug),
             "topic_titles": request.config_dict[DIRECTORY].topic_titles,
             "municipality_nav": municipality_nav(slug),
             "warnings": await inactivity_warnings(request, user, slug),

@@ -85,3 +85,15 @@ def may_manage(user: User, other: User) -> bool:
     if user.is_consortium_admin:
         return True
     return other.role in assignable_roles(user) and other.municipality == user.municipality
+
+
+def may_read_content(user: User, slug: str) -> bool:
+    """The municipality's local values and previews: whoever sees its pages (agents read them only)."""
+    return may_view_municipality(user, slug)
+
+
+def may_edit_content(user: User, slug: str) -> bool:
+    """Publish and revert local values: the municipality's own admins and editors, and the consortium's admins."""
+    if user.is_consortium_admin:
+        return True
+    return user.role in (Role.MUNICIPALITY_ADMIN, Role.CONTENT_EDITOR) and user.municipality == slug

@@ -11,6 +11,7 @@ from admin.sessions import Session, SessionStore
 from admin.settings import AdminSettings
 from admin.throttle import LoginThrottle
 from admin.users import UserStore
+from knowledge.local_values import LocalValueStore
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Stores:
     sessions: SessionStore
     audit: AuditLog
     throttle: LoginThrottle
+    content: LocalValueStore  # the local values municipalities publish (read by every action server)
 
 
 SETTINGS = web.AppKey("admin_settings", AdminSettings)

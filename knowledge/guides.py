@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from knowledge._yaml import read_mapping
 from knowledge.contact_centre import ContactCentre
 from knowledge.errors import KnowledgeDataError, UnknownMunicipality, UnknownTopic
+from knowledge.published import PublishedValues
 from knowledge.rendering import Answer, Lookup, render
 from knowledge.templates import Guide, parse_guide
 from knowledge.tenants import Municipality, load_municipalities
@@ -31,6 +32,8 @@ class GuideLibrary:
     guides: Mapping[str, Guide]
     municipalities: Mapping[str, Municipality]
     contact_centre: ContactCentre
+    # What municipalities published in the console; replaced whole by a Follower while serving.
+    published: PublishedValues = field(default_factory=PublishedValues, compare=False)
 
     @classmethod
     def load(cls, root: Path | None = None) -> GuideLibrary:
@@ -65,10 +68,14 @@ class GuideLibrary:
         except KeyError:
             raise UnknownMunicipality(slug) from None
 
-    def guide(self, topic_id: str, slug: str) -> Guide:
-        """The municipality's own guide for the topic if it has one, else the shared guide."""
+    def guide(self, topic_id: str, slug: str, *, guides: Mapping[str, Guide] | None = None) -> Guide:
+        """The municipality's own guide for the topic if it has one, else the shared guide.
+
+        Its own: written in the console (`guides` stands in for those, for a preview), else in its tenant file.
+        """
         municipality = self.municipality(slug)
-        guide = municipality.guides.get(topic_id) or self.guides.get(topic_id)
+        own = self.published.guides_of(slug) if guides is None else guides
+        guide = own.get(topic_id) or municipality.guides.get(topic_id) or self.guides.get(topic_id)
         if guide is None:
             raise UnknownTopic(topic_id)
         return guide
@@ -76,13 +83,26 @@ class GuideLibrary:
     def has_guide(self, topic_id: str, slug: str) -> bool:
         """Whether answer() can answer this topic for this municipality."""
         municipality = self.municipality(slug)
-        return topic_id in municipality.guides or topic_id in self.guides
+        own = self.published.guides_of(slug)
+        return topic_id in own or topic_id in municipality.guides or topic_id in self.guides
 
-    def answer(self, topic_id: str, slug: str, language: str = "da") -> Answer:
-        """The guide for the topic, rendered with the municipality's values, in English for "en"."""
-        guide = self.guide(topic_id, slug)
+    def answer(
+        self,
+        topic_id: str,
+        slug: str,
+        language: str = "da",
+        *,
+        values: Mapping[str, Value] | None = None,
+        guides: Mapping[str, Guide] | None = None,
+    ) -> Answer:
+        """The guide for the topic, rendered with the municipality's values, in English for "en".
+
+        `values` and `guides` stand in for what the municipality published (the console's
+        preview of a change); None: what is published now.
+        """
+        guide = self.guide(topic_id, slug, guides=guides)
         municipality = self.municipality(slug)
-        return render(guide, municipality, self._lookup(municipality, language), self.variables, language)
+        return render(guide, municipality, self._lookup(municipality, language, values), self.variables, language)
 
     def resolve(self, name: str, municipality: Municipality) -> Value | None:
         """A variable's value: built-in, else the municipality's, else the national default."""
@@ -114,11 +134,19 @@ class GuideLibrary:
             line += " (demo data)" if english else " (demo-data)"
         return line
 
-    def _lookup(self, municipality: Municipality, language: str = "da") -> Lookup:
+    def _lookup(
+        self, municipality: Municipality, language: str = "da", values: Mapping[str, Value] | None = None
+    ) -> Lookup:
         fixed = self._builtins(municipality, language)
+        published = self.published.of(municipality.slug) if values is None else values
 
         def lookup(name: str) -> Value | None:
-            return fixed.get(name) or municipality.variables.get(name) or self.national.get(name)
+            return (
+                fixed.get(name)
+                or published.get(name)
+                or municipality.variables.get(name)
+                or self.national.get(name)
+            )
 
         return lookup
 

@@ -49,15 +49,20 @@ class Guide:
         return frozenset(name for text in texts for name in placeholders(text))
 
 
-def parse_guide(data: Any, topic: str, known_variables: Iterable[str], where: str) -> Guide:
+def parse_guide(
+    data: Any, topic: str, known_variables: Iterable[str], where: str, *, english_required: bool = True
+) -> Guide:
     """Build a Guide and its English version (`en:`) from YAML, rejecting unknown variables and stray braces.
 
     Both languages must use exactly the same variables: a citizen gets the same local facts in
-    either, and a value a municipality lacks is missing from both.
+    either, and a value a municipality lacks is missing from both. A guide a municipality wrote
+    in the console (`english_required=False`) may be Danish only: English answers then use it as is.
     """
     known = frozenset(known_variables)
     danish = _parse_one(data, topic, known, where, {"en"})
     if "en" not in data:
+        if not english_required:
+            return danish
         raise KnowledgeDataError(f"{where}: no English version (an 'en:' section with title, lines and links)")
     english = _parse_one(data["en"], topic, known, f"{where}: en", set())
     if english.variables() != danish.variables():

@@ -9,12 +9,13 @@ than leave the fact out or translate it by machine.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from knowledge._yaml import read_mapping, require
 from knowledge.errors import KnowledgeDataError
+from knowledge.kinds import InvalidValue, Kind, check
 
 Scalar = str | int | float
 SCOPES = frozenset({"builtin", "national", "local"})
@@ -42,7 +43,7 @@ class Value:
 
 @dataclass(frozen=True)
 class Variable:
-    """A declared variable: label (label_en) is the name shown when its value is missing.
+    """A declared variable: label (label_en) is the name shown when its value is missing; kind says what fits.
 
     prose: its values are Danish sentences (not names, numbers, phones or addresses), so an
     English answer needs the tenant's English version or marks the Danish one.
@@ -51,11 +52,16 @@ class Variable:
     name: str
     label: str
     scope: str
+    kind: Kind = Kind.TEXT
     label_en: str = ""
     prose: bool = False
 
     def label_in(self, language: str) -> str:
         return self.label_en if language == "en" and self.label_en else self.label
+
+    def check(self, raw: object) -> Scalar:
+        """The value in normal form, or InvalidValue with a Danish message saying what is wrong."""
+        return check(self.kind, raw)
 
 
 def format_value(value: Scalar) -> str:
@@ -119,13 +125,17 @@ def load_variables(path: Path) -> dict[str, Variable]:
         where = f"{path}: variables.{name}"
         if not isinstance(entry, dict):
             raise KnowledgeDataError(f"{where}: expected a mapping")
-        unknown = set(entry) - {"label", "label_en", "scope", "prose"}
+        unknown = set(entry) - {"label", "label_en", "type", "scope", "prose"}
         if unknown:
             raise KnowledgeDataError(f"{where}: unknown keys {sorted(unknown)}")
+        kind = require(entry, "type", str, where)
+        if kind not in {k.value for k in Kind}:
+            raise KnowledgeDataError(f"{where}: unknown type {kind!r}; one of {sorted(k.value for k in Kind)}")
         variable = Variable(
             name,
             require(entry, "label", str, where),
             require(entry, "scope", str, where),
+            Kind(kind),
             label_en=require(entry, "label_en", str, where),
             prose=entry.get("prose", False),
         )
@@ -157,7 +167,11 @@ def parse_values(
             raise KnowledgeDataError(
                 f"{where}: {name!r} is a {variable.scope} variable and cannot be set here"
             )
-        values[name] = parse_value(item, f"{where}.{name}", prose=variable.prose)
+        value = parse_value(item, f"{where}.{name}", prose=variable.prose)
+        try:
+            values[name] = replace(value, value=variable.check(value.value))
+        except InvalidValue as error:
+            raise KnowledgeDataError(f"{where}.{name}: {error}") from None
     return values
 
 

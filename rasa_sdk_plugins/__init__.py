@@ -5,7 +5,8 @@ attach Sanic listeners and routes to the action server in every worker.
 Muni uses that to open the knowledge index and load the embedding model in the
 background as soon as the server is up (so the first citizen whose question
 reaches the website search does not wait for the model), and to report the
-index's health at ``GET /knowledge/health`` for the gateway's ``/readyz``.
+index's health at ``GET /knowledge/health`` for the gateway's ``/readyz``; and to
+follow the local values municipalities publish in the console (``actions/content.py``).
 """
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ def attach_sanic_app_extensions(app: Any) -> None:
 
         app.add_task(warm_knowledge())
 
+    async def follow_content(app: Any) -> None:
+        from actions.content import follow_published_values
+
+        # Every worker and every replica polls on its own: a publish in the console reaches all.
+        app.add_task(follow_published_values())
+
     async def knowledge_health(request: Any) -> Any:
         from actions.website import knowledge_health as check
 
@@ -40,4 +47,5 @@ def attach_sanic_app_extensions(app: Any) -> None:
         return response.json(status, status=200 if status["status"] in ("ok", "empty") else 503)
 
     app.register_listener(warm, "after_server_start")
+    app.register_listener(follow_content, "after_server_start")
     app.add_route(knowledge_health, "/knowledge/health", methods=["GET"])

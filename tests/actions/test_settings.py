@@ -72,3 +72,25 @@ def test_a_bad_embedding_setting_is_an_error_not_a_silent_default() -> None:
         ActionServerSettings.from_env(
             {"MUNI_SECRET_KEY": SECRET, "MUNI_EMBEDDING_MODEL": "some/model", "MUNI_EMBEDDING_THREADS": "0"}
         )
+
+
+def test_the_action_server_reads_the_gateways_database_for_published_values() -> None:
+    url = "postgresql+asyncpg://muni:geheim@db/muni"
+    settings = ActionServerSettings.from_env({"MUNI_SECRET_KEY": SECRET, "MUNI_DATABASE_URL": url, "MUNI_CONTENT_POLL_S": "10"})
+    assert settings.database_url == url and settings.content_poll_s == 10
+    assert "geheim" not in repr(settings)
+    default = ActionServerSettings.from_env({"MUNI_SECRET_KEY": SECRET, "MUNI_VAR_DIR": "/srv/muni/var"})
+    assert default.database_url == "sqlite+aiosqlite:////srv/muni/var/muni.db" and default.content_poll_s == 15
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"MUNI_CONTENT_POLL_S": "55"}, "MUNI_CONTENT_POLL_S must be at most 50"),  # a publish must arrive within 60 s
+        ({"MUNI_CONTENT_POLL_S": "0"}, "MUNI_CONTENT_POLL_S"),
+        ({"MUNI_DATABASE_URL": "mysql://db/muni"}, "MUNI_DATABASE_URL"),
+    ],
+)
+def test_a_bad_content_setting_stops_the_start(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        ActionServerSettings.from_env({"MUNI_SECRET_KEY": SECRET, **environ})

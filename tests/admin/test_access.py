@@ -39,7 +39,23 @@ GET_ROUTES = {
     "second factor": Route("GET", "/admin/account/second-factor"),
     "login page": Route("GET", "/admin/login"),
     "unknown page": Route("GET", "/admin/nothing-here"),
+    "own content": Route("GET", "/admin/m/aarhus/content"),
+    "other content": Route("GET", "/admin/m/skive/content"),
+    "own preview": Route("GET", "/admin/m/aarhus/content/preview?topic=passport"),
+    "other preview": Route("GET", "/admin/m/skive/content/preview?topic=passport"),
+    "own content history": Route("GET", "/admin/m/aarhus/content/history"),
+    "other content history": Route("GET", "/admin/m/skive/content/history"),
+    "own content export": Route("GET", "/admin/m/aarhus/content.csv"),
+    "other content export": Route("GET", "/admin/m/skive/content.csv"),
+    "own import form": Route("GET", "/admin/m/aarhus/content/import"),
+    "other import form": Route("GET", "/admin/m/skive/content/import"),
+    "own guides": Route("GET", "/admin/m/aarhus/guides"),
+    "other guides": Route("GET", "/admin/m/skive/guides"),
+    "own guide": Route("GET", "/admin/m/aarhus/guides/passport"),
+    "other guide": Route("GET", "/admin/m/skive/guides/passport"),
 }
+GUIDE = (("title", "Pas i kommunen"), ("lines", "Bestil tid på {booking_url}."), ("action", "publish"))
+IMPORTED = (("csv", "variabel;vaerdi\npassport_photo_price;140\n"),)
 POST_ROUTES = {
     "create user in own": Route(
         "POST",
@@ -60,6 +76,50 @@ POST_ROUTES = {
     "deactivate other user": Route("POST", "/admin/users/{other_user}/deactivate"),
     "deactivate own user": Route("POST", "/admin/users/{own_user}/deactivate"),
     "wrong code for own second factor": Route("POST", "/admin/account/second-factor", (("secret", SECRET), ("code", "000000"))),
+    "publish in own": Route("POST", "/admin/m/aarhus/content/passport_photo_price", (("value", "135"), ("action", "publish"))),
+    "preview in own": Route("POST", "/admin/m/aarhus/content/passport_photo_price", (("value", "140"), ("action", "preview"))),
+    "invalid value in own": Route("POST", "/admin/m/aarhus/content/passport_photo_price", (("value", "gratis"),)),
+    "publish in other": Route("POST", "/admin/m/skive/content/passport_photo_price", (("value", "135"),)),
+    "revert in own": Route("POST", "/admin/m/aarhus/content/history/{own_change}/revert"),
+    "revert in other": Route("POST", "/admin/m/skive/content/history/{other_change}/revert"),
+    "revert other's change through own": Route("POST", "/admin/m/aarhus/content/history/{other_change}/revert"),
+    "check import in own": Route("POST", "/admin/m/aarhus/content/import", IMPORTED),
+    "check import in other": Route("POST", "/admin/m/skive/content/import", IMPORTED),
+    "confirm import in own": Route("POST", "/admin/m/aarhus/content/import/confirm", IMPORTED),
+    "confirm import in other": Route("POST", "/admin/m/skive/content/import/confirm", IMPORTED),
+    "own guide publish": Route("POST", "/admin/m/aarhus/guides/passport", GUIDE),
+    "other guide publish": Route("POST", "/admin/m/skive/guides/passport", GUIDE),
+}
+GUIDES_OWN = {"own guides": 200, "own guide": 200, "own guide publish": 303}
+GUIDES_OTHER_READ = {"other guides": 200, "other guide": 200}
+IMPORT_OWN = {"own import form": 200, "check import in own": 200, "confirm import in own": 303}
+IMPORT_OTHER = {"other import form": 403, "check import in other": 403, "confirm import in other": 403}
+CONTENT_READ = ("own content", "other content", "own preview", "other preview", "own content history", "other content history")
+CONTENT_WRITE = (
+    "publish in own", "preview in own", "invalid value in own", "publish in other", "revert in own", "revert in other"
+)  # fmt: skip
+OWN_CONTENT_ONLY = {
+    "own content": 200,
+    "other content": 403,
+    "own preview": 200,
+    "other preview": 403,
+    "own content history": 200,
+    "other content history": 403,
+    "publish in own": 303,
+    "preview in own": 200,
+    "invalid value in own": 400,
+    "publish in other": 403,
+    "revert in own": 303,
+    "revert in other": 403,
+    "revert other's change through own": 404,
+    "own content export": 200,
+    "other content export": 403,
+    **IMPORT_OWN,
+    **IMPORT_OTHER,
+    **GUIDES_OWN,
+    "other guides": 403,
+    "other guide": 403,
+    "other guide publish": 403,
 }
 
 # Status per route for each role (None: not logged in). 302/303 are redirects.
@@ -82,6 +142,20 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 303,
         "deactivate own user": 303,
         "wrong code for own second factor": 400,
+        **{name: 200 for name in CONTENT_READ},
+        **{name: 303 for name in CONTENT_WRITE},
+        "preview in own": 200,
+        "invalid value in own": 400,
+        "revert other's change through own": 404,
+        "own content export": 200,
+        "other content export": 200,
+        **IMPORT_OWN,
+        "other import form": 200,
+        "check import in other": 200,
+        "confirm import in other": 303,
+        **GUIDES_OWN,
+        **GUIDES_OTHER_READ,
+        "other guide publish": 303,
     },
     Role.MUNICIPALITY_ADMIN: {
         "home": 302,
@@ -101,6 +175,7 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 403,
         "deactivate own user": 303,
         "wrong code for own second factor": 400,
+        **OWN_CONTENT_ONLY,
     },
     Role.CONTENT_EDITOR: {
         "home": 302,
@@ -120,6 +195,7 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 403,
         "deactivate own user": 403,
         "wrong code for own second factor": 400,
+        **OWN_CONTENT_ONLY,
     },
     Role.AGENT: {
         "home": 200,
@@ -139,6 +215,17 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 403,
         "deactivate own user": 403,
         "wrong code for own second factor": 400,
+        **{name: 200 for name in CONTENT_READ},  # agents answer for every municipality: they read, never change
+        **{name: 403 for name in CONTENT_WRITE},
+        "revert other's change through own": 403,
+        "own content export": 200,
+        "other content export": 200,
+        **{name: 403 for name in (*IMPORT_OWN, *IMPORT_OTHER)},
+        "own guides": 200,
+        "own guide": 200,
+        **GUIDES_OTHER_READ,
+        "own guide publish": 403,
+        "other guide publish": 403,
     },
     None: {
         **{name: 303 for name in GET_ROUTES},
@@ -162,7 +249,12 @@ async def _seed(console: Client) -> dict[str, int]:
     await stores(console).audit.record(
         "user.created", SKIVE_GAP_AT, actor_id=other.id, municipality="skive", target_user_id=other.id
     )
-    return {"own_user": own.id, "other_user": other.id}
+    content = stores(console).content
+    secret = "hemmelig_skive_variabel: hent passet"
+    skive = await content.publish("skive", "passport_pickup", secret, SKIVE_GAP_AT, actor_id=other.id)
+    aarhus = await content.publish("aarhus", "passport_pickup", "Hent passet i Dokk1.", SKIVE_GAP_AT, actor_id=own.id)
+    assert skive is not None and aarhus is not None
+    return {"own_user": own.id, "other_user": other.id, "own_change": aarhus.id, "other_change": skive.id}
 
 
 async def _as(console: Client, role: Role | None) -> None:

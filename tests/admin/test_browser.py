@@ -201,3 +201,57 @@ def test_an_agent_and_an_editor_get_only_their_pages(gateway: str, browser: Any)
     page.goto(f"{gateway}/admin/users")
     assert "ikke adgang" in page.content()
     context.close()
+
+
+def test_local_content_pages_pass_axe_and_work_with_the_keyboard(gateway: str, browser: Any) -> None:
+    context = _context(browser, viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    _login_with_keyboard(page, gateway, "anne.hansen")
+    assert 'href="/admin/m/aarhus/content#v-citizen_service_phone"' in page.content()  # the gap list
+    found = {"content": _scan(page, f"{gateway}/admin/m/aarhus/content", "Lokalt indhold")}
+    _shoot(page, "admin-content.png")
+    page.focus("#f-citizen_service_phone")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("ring 8713")
+    page.keyboard.press("Tab")  # the hint is text; next come the two buttons: preview, then publish
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "kun have cifre" in page.content()
+    assert page.input_value("#f-citizen_service_phone") == "ring 8713"
+    assert page.get_attribute("#f-citizen_service_phone", "aria-invalid") == "true"
+    found["content with an error"] = axe_violations(page)
+    page.fill("#f-citizen_service_phone", "87 13 13 13")
+    with page.expect_navigation():
+        page.click("#v-citizen_service_phone button[value=preview]")
+    assert "87 13 13 13" in page.content() and "Før" in page.content()
+    found["preview of a change"] = axe_violations(page)
+    with page.expect_navigation():
+        page.click("text=Offentliggør ændringen")
+    assert "Offentliggjort" in page.content()
+    found["topic preview"] = _scan(page, f"{gateway}/admin/m/aarhus/content/preview?topic=passport", "Pasfoto")
+    found["history"] = _scan(page, f"{gateway}/admin/m/aarhus/content/history", "87 13 13 13")
+    found["import"] = _scan(page, f"{gateway}/admin/m/aarhus/content/import", "CSV-fil")
+    page.set_input_files(
+        "#csv-file",
+        files=[{"name": "v.csv", "mimeType": "text/csv", "buffer": b"variabel;vaerdi\npassport_photo_price;gratis\n"}],
+    )
+    with page.expect_navigation():
+        page.click("text=Kontrollér filen")
+    assert "er ikke et beløb" in page.content()
+    found["import report"] = axe_violations(page)
+    found["guides"] = _scan(page, f"{gateway}/admin/m/aarhus/guides", "Egne vejledninger")
+    found["guide"] = _scan(page, f"{gateway}/admin/m/aarhus/guides/human_agent", "Skriv kommunens egen vejledning")
+    page.fill("#guide-title", "Bliv ringet op")
+    page.fill("#guide-lines", "Ring på {citizen_servise_phone}.")
+    with page.expect_navigation():
+        page.click("button[value=preview]")
+    assert "findes ikke" in page.content() and page.input_value("#guide-title") == "Bliv ringet op"
+    found["guide with an error"] = axe_violations(page)
+    page.fill("#guide-lines", "Ring på {citizen_service_phone}, så ringer vi dig op.")
+    with page.expect_navigation():
+        page.click("button[value=preview]")
+    assert "Efter din ændring" in page.content()
+    found["guide preview"] = axe_violations(page)
+    assert {name: v for name, v in found.items() if v} == {}
+    context.close()

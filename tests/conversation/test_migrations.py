@@ -21,6 +21,7 @@ from conversation import log as conversation_log
 from conversation.schema import MIGRATIONS, current_revision, head_revision, upgrade_database
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from knowledge import local_values
 from muni.db import open_engine
 from tests.web.conftest import contact_centre, directory, postgres_url  # noqa: F401
 from tests.web.support import SECRET
@@ -29,7 +30,7 @@ from web.channels import sms_log
 
 T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 # Every store's tables; head must make exactly these.
-STORES = [conversation_log.metadata, voice_calls.metadata, sms_log.metadata, admin_tables.metadata]
+STORES = [conversation_log.metadata, voice_calls.metadata, sms_log.metadata, admin_tables.metadata, local_values.metadata]
 
 
 def all_tables(extra: list[MetaData] | None = None) -> MetaData:
