@@ -67,6 +67,11 @@ class LineSink:
         self.broken = False
         self.dropped = 0
 
+    @property
+    def stream(self) -> TextSink:
+        """Where the lines go (tests read back an in-memory one)."""
+        return self._stream
+
     def write_line(self, line: str) -> None:
         with self._lock:
             if self.broken:

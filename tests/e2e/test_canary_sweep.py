@@ -94,9 +94,11 @@ async def chat_day(session: aiohttp.ClientSession, base: str) -> None:
                 assert response.status == 200, await response.text()
         if channel == "web":
             payload = '/appointment_booking{"answer": "' + text["payload phone"] + '"}'
+            # A payload the bot never offered is refused (issue 16); refused, it must leave no trace either.
             async with session.post(f"{base}/api/v1/conversations/{conversation}/messages",
                                     json={"payload": payload}, headers=headers) as response:
-                assert response.status == 200, await response.text()
+                assert response.status == 400, await response.text()
+                assert (await response.json())["error"]["code"] == "payload_not_offered"
         async with session.post(f"{base}/api/v1/conversations/{conversation}/rating",
                                 json={"score": 7}, headers=headers) as response:
             assert response.status in (200, 201, 204), await response.text()
@@ -158,7 +160,7 @@ async def test_no_canary_reaches_a_file_a_database_or_a_log_line(tmp_path: Path)
 
 
 def _output(stack: Stack) -> str:
-    sink = stack.log_sink
+    sink = stack.sink.stream
     return sink.getvalue() if hasattr(sink, "getvalue") else ""
 
 
