@@ -22,10 +22,10 @@ from conversation.schema import MIGRATIONS, current_revision, head_revision, upg
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from muni.db import open_engine
+from sms import links as sms_log
 from tests.web.conftest import contact_centre, directory, postgres_url  # noqa: F401
 from tests.web.support import SECRET
 from voice import calls as voice_calls
-from web.channels import sms_log
 
 T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 # Every store's tables; head must make exactly these.
