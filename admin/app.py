@@ -15,16 +15,18 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from admin import accounts, login, pages
+from admin import accounts, agents, login, pages
 from admin.audit import AuditLog
 from admin.guard import check_csrf, load_session
 from admin.inactivity import expire_inactive
 from admin.sessions import SessionStore
 from admin.settings import AdminSettings
-from admin.state import ADMIN_APP, SETTINGS, STORES, Stores
+from admin.state import ADMIN_APP, SETTINGS, SMS_LINKS, STORES, Stores
 from admin.throttle import LoginThrottle
 from admin.users import UserStore
 from conversation.state import CLOCK, ENGINE
+from sms.links import Limiter, SmsLinkLog, SmsLinks
+from sms.sender import SmsSender
 
 logger = logging.getLogger("muni.admin")
 
@@ -120,6 +122,8 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
     router.add_post("/account/second-factor", accounts.enrol)
     router.add_get("/", pages.home)
     router.add_get("/m/{slug}/", pages.municipality)
+    router.add_get("/m/{slug}/agents", agents.agents_page)
+    router.add_post("/m/{slug}/agents", agents.send_link)
     router.add_get("/users", accounts.user_list)
     router.add_post("/users", accounts.create_user)
     router.add_post(r"/users/{user_id:\d+}/deactivate", accounts.deactivate_user)
@@ -129,12 +133,26 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
     return app
 
 
-def mount_admin(gateway: web.Application, settings: AdminSettings) -> web.Application:
-    """Serve the console under /admin on the gateway's engine and clock (the conversation core's)."""
+def mount_admin(
+    gateway: web.Application, settings: AdminSettings, sms: SmsSender, *, per_agent: Limiter, per_recipient: Limiter
+) -> web.Application:
+    """Serve the console under /admin on the gateway's engine and clock (the conversation core's).
+
+    `sms` is the gateway's one SMS sender; `per_recipient` the limit the SMS-link API counts in too.
+    """
     admin = create_admin_app(settings)
 
     async def stores(gateway: web.Application) -> AsyncIterator[None]:
         engine = gateway[ENGINE]
+        admin[SMS_LINKS] = SmsLinks(
+            SmsLinkLog(engine),
+            sms,
+            hash_key=settings.phone_hash_key,
+            public_url=settings.public_url,
+            per_sender=per_agent,
+            per_recipient=per_recipient,
+            clock=gateway[CLOCK],
+        )
         admin[STORES] = stores = Stores(
             users=UserStore(engine), sessions=SessionStore(engine), audit=AuditLog(engine), throttle=LoginThrottle(engine)
         )

@@ -10,7 +10,16 @@ from aiohttp import web
 
 from admin.guard import USER, csrf_token, current_user, forbid, now
 from admin.inactivity import REMOVE_AFTER, inactive_since
-from admin.roles import Role, User, audit_scope, may_manage, may_manage_users, may_read_audit, may_view_municipality
+from admin.roles import (
+    Role,
+    User,
+    audit_scope,
+    may_manage,
+    may_manage_users,
+    may_read_audit,
+    may_send_sms_links,
+    may_view_municipality,
+)
 from admin.state import STORES
 from conversation.state import DIRECTORY, LOG
 
@@ -26,7 +35,7 @@ class NavItem:
 MUNICIPALITY_PAGES = (
     ("Forside", ""),
     ("Lokalt indhold", None),
-    ("Agenter og SMS", None),
+    ("Agenter og SMS", "agents"),
     ("Integrationer", None),
     ("Statistik", None),
     ("Samtaler", None),
@@ -52,10 +61,13 @@ def _nav(request: web.Request, user: User | None) -> list[NavItem]:
     return [NavItem(i.label, i.href, current=i.href == request.path) for i in items]
 
 
-def municipality_nav(slug: str) -> list[NavItem]:
+def municipality_nav(slug: str, user: User, *, current: str = "") -> list[NavItem]:
+    """The municipality's pages `user` may open (the others are left out), `current` marked."""
+    allowed = {"agents": may_send_sms_links(user, slug)}
     return [
-        NavItem(label, None if tail is None else f"/admin/m/{slug}/{tail}", current=tail == "")
+        NavItem(label, None if tail is None else f"/admin/m/{slug}/{tail}", current=tail == current)
         for label, tail in MUNICIPALITY_PAGES
+        if allowed.get(tail or "", True)
     ]
 
 
@@ -91,7 +103,7 @@ async def municipality(request: web.Request) -> web.Response:
             "name": names[slug],
             "gaps": gaps,
             "topic_titles": request.config_dict[DIRECTORY].topic_titles,
-            "municipality_nav": municipality_nav(slug),
+            "municipality_nav": municipality_nav(slug, user),
             "warnings": await inactivity_warnings(request, user, slug),
         },
     )

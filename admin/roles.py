@@ -56,6 +56,13 @@ def may_view_municipality(user: User, slug: str) -> bool:
     return user.role in (Role.CONSORTIUM_ADMIN, Role.AGENT) or user.municipality == slug
 
 
+def may_send_sms_links(user: User, slug: str) -> bool:
+    """The agents' page: agents and consortium admins for every municipality, municipality admins for their own."""
+    if user.role in (Role.CONSORTIUM_ADMIN, Role.AGENT):
+        return True
+    return user.role is Role.MUNICIPALITY_ADMIN and user.municipality == slug
+
+
 def may_manage_users(user: User) -> bool:
     return user.role in (Role.CONSORTIUM_ADMIN, Role.MUNICIPALITY_ADMIN)
 

@@ -11,6 +11,7 @@ from admin.sessions import Session, SessionStore
 from admin.settings import AdminSettings
 from admin.throttle import LoginThrottle
 from admin.users import UserStore
+from sms.links import SmsLinks
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Stores:
 
 SETTINGS = web.AppKey("admin_settings", AdminSettings)
 STORES = web.AppKey("admin_stores", Stores)  # on the gateway's one engine, set when the gateway starts
+SMS_LINKS = web.AppKey("admin_sms_links", SmsLinks)  # the agents' page: the same service as the API
 ADMIN_APP: web.AppKey[web.Application] = web.AppKey("admin_app")  # on the gateway, for tests and tools
 # Per request, set by the session middleware:
 SESSION = web.RequestKey("admin_session", Session)

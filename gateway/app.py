@@ -10,6 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
+from admin.agents import AGENT_SMS_PER_HOUR
 from admin.app import mount_admin
 from conversation.core import add_conversation_core
 from conversation.directory import Directory
@@ -22,11 +23,13 @@ from safety.desk import SafetyDesk
 from sms.sender import SmsSender, sms_sender
 from voice.app import mount_voice
 from voice.state import VoiceConfig
+from web.channels.state import SMS_LIMITERS
 from web.errors import error_middleware
-from web.limits import RateLimiter
+from web.limits import RateLimiter, TokenBucketLimiter
 from web.setup import add_web
 
 MAX_BODY_BYTES = 16 * 1024
+HOUR_S = 3600.0
 
 
 def create_app(
@@ -40,6 +43,7 @@ def create_app(
     sms: SmsSender | None = None,
     registry: CollectorRegistry | None = None,
     safety: SafetyDesk | None = None,
+    agent_sms_limiter: RateLimiter | None = None,
 ) -> web.Application:
     """Build the gateway; nothing is opened until the application starts.
 
@@ -59,5 +63,12 @@ def create_app(
     )
     if voice is not None:  # only with TWILIO_AUTH_TOKEN: unsigned calls are never served
         mount_voice(app, voice, sender)
-    mount_admin(app, settings.admin)  # the staff console under /admin
+    # The staff console under /admin; its agents' page counts into the API's per-citizen SMS limit.
+    mount_admin(
+        app,
+        settings.admin,
+        sender,
+        per_agent=agent_sms_limiter or TokenBucketLimiter(AGENT_SMS_PER_HOUR, HOUR_S),
+        per_recipient=app[SMS_LIMITERS].per_recipient,
+    )
     return app

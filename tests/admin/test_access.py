@@ -39,7 +39,11 @@ GET_ROUTES = {
     "second factor": Route("GET", "/admin/account/second-factor"),
     "login page": Route("GET", "/admin/login"),
     "unknown page": Route("GET", "/admin/nothing-here"),
+    "own agents' page": Route("GET", "/admin/m/aarhus/agents"),
+    "other agents' page": Route("GET", "/admin/m/skive/agents"),
 }
+# A number that is not Danish: the form comes back with an error (400) where the user may send, nothing is sent.
+SMS_FORM = (("municipality", "aarhus"), ("topic", "passport"), ("phone", "+46 70 123 45 67"), ("request_id", "0" * 32))
 POST_ROUTES = {
     "create user in own": Route(
         "POST",
@@ -60,6 +64,8 @@ POST_ROUTES = {
     "deactivate other user": Route("POST", "/admin/users/{other_user}/deactivate"),
     "deactivate own user": Route("POST", "/admin/users/{own_user}/deactivate"),
     "wrong code for own second factor": Route("POST", "/admin/account/second-factor", (("secret", SECRET), ("code", "000000"))),
+    "sms from own agents' page": Route("POST", "/admin/m/aarhus/agents", SMS_FORM),
+    "sms from other agents' page": Route("POST", "/admin/m/skive/agents", SMS_FORM),
 }
 
 # Status per route for each role (None: not logged in). 302/303 are redirects.
@@ -82,6 +88,10 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 303,
         "deactivate own user": 303,
         "wrong code for own second factor": 400,
+        "own agents' page": 200,
+        "other agents' page": 200,
+        "sms from own agents' page": 400,
+        "sms from other agents' page": 400,
     },
     Role.MUNICIPALITY_ADMIN: {
         "home": 302,
@@ -101,6 +111,10 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 403,
         "deactivate own user": 303,
         "wrong code for own second factor": 400,
+        "own agents' page": 200,
+        "other agents' page": 403,
+        "sms from own agents' page": 400,
+        "sms from other agents' page": 403,
     },
     Role.CONTENT_EDITOR: {
         "home": 302,
@@ -120,6 +134,10 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 403,
         "deactivate own user": 403,
         "wrong code for own second factor": 400,
+        "own agents' page": 403,
+        "other agents' page": 403,
+        "sms from own agents' page": 403,
+        "sms from other agents' page": 403,
     },
     Role.AGENT: {
         "home": 200,
@@ -139,6 +157,10 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 403,
         "deactivate own user": 403,
         "wrong code for own second factor": 400,
+        "own agents' page": 200,
+        "other agents' page": 200,
+        "sms from own agents' page": 400,
+        "sms from other agents' page": 400,
     },
     None: {
         **{name: 303 for name in GET_ROUTES},

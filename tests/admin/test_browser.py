@@ -152,6 +152,7 @@ def test_every_console_page_passes_axe_for_a_consortium_admin(gateway: str, brow
     found["overview"] = _scan(page, f"{gateway}/admin/", "Oversigt")
     found["municipality"] = _scan(page, f"{gateway}/admin/m/aarhus/", "pasfoto_pris")
     _shoot(page, "admin-municipality.png")
+    found["agents"] = _scan(page, f"{gateway}/admin/m/aarhus/agents", "SANDBOX")
     found["users"] = _scan(page, f"{gateway}/admin/users", "anne.hansen")
     found["audit"] = _scan(page, f"{gateway}/admin/audit", "login")
     found["enrol"] = _scan(page, f"{gateway}/admin/account/second-factor", "QR-kode")
@@ -200,4 +201,23 @@ def test_an_agent_and_an_editor_get_only_their_pages(gateway: str, browser: Any)
     assert axe_violations(page) == []
     page.goto(f"{gateway}/admin/users")
     assert "ikke adgang" in page.content()
+    context.close()
+
+
+def test_an_agent_fills_the_sms_form_with_the_keyboard(gateway: str, browser: Any) -> None:
+    context = _context(browser)
+    page = context.new_page()
+    _login_with_keyboard(page, gateway, "hotline.agent")
+    page.goto(f"{gateway}/admin/m/furesoe/agents")
+    assert "SANDBOX" in page.content() and axe_violations(page) == []
+    page.focus("#sms-municipality")
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")  # the first topic
+    page.keyboard.press("Tab")
+    page.keyboard.type("+46 70 123 45 67")  # not Danish: refused before anything is sent
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "dansk nummer med 8 cifre" in page.locator("[role=alert]").inner_text()
+    assert page.input_value("#sms-phone") == "+46 70 123 45 67"
+    assert axe_violations(page) == []
     context.close()
