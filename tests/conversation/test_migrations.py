@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin import tables as admin_tables
+from booking import health as booking_health
 from conversation import log as conversation_log
 from conversation.schema import MIGRATIONS, current_revision, head_revision, upgrade_database
 from gateway.app import create_app
@@ -29,7 +30,13 @@ from voice import calls as voice_calls
 
 T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 # Every store's tables; head must make exactly these.
-STORES = [conversation_log.metadata, voice_calls.metadata, sms_log.metadata, admin_tables.metadata]
+STORES = [
+    conversation_log.metadata,
+    voice_calls.metadata,
+    sms_log.metadata,
+    admin_tables.metadata,
+    booking_health.metadata,
+]
 
 
 def all_tables(extra: list[MetaData] | None = None) -> MetaData:

@@ -1,0 +1,36 @@
+"""The booking backend's health for the console's integrations page (issue 13: integrations, retention).
+
+Revision ID: 0005_retention
+Revises: 0004
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005_retention"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Written by the action server (booking/health.py), read by the console.
+    op.create_table(
+        "booking_calls",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("municipality", sa.String(64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("operation", sa.String(48), nullable=False),
+        sa.Column("latency_ms", sa.Integer, nullable=False),
+        sa.Column("ok", sa.Boolean, nullable=False),
+        sa.Column("error", sa.String(160), nullable=True),
+    )
+    op.create_index("ix_booking_calls_at", "booking_calls", ["at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_booking_calls_at", table_name="booking_calls")
+    op.drop_table("booking_calls")
