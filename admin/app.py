@@ -15,13 +15,15 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from admin import accounts, agents, login, pages
+from admin import accounts, agents, integrations, login, pages
 from admin.audit import AuditLog
+from admin.crawls import CrawlRunner
 from admin.guard import check_csrf, load_session
 from admin.inactivity import expire_inactive
+from admin.ports import BookingDesk
 from admin.sessions import SessionStore
 from admin.settings import AdminSettings
-from admin.state import ADMIN_APP, SETTINGS, SMS_LINKS, STORES, Stores
+from admin.state import ADMIN_APP, INTEGRATIONS, SETTINGS, SMS_LINKS, STORES, Integrations, Stores
 from admin.throttle import LoginThrottle
 from admin.users import UserStore
 from conversation.state import CLOCK, ENGINE
@@ -124,6 +126,9 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
     router.add_get("/m/{slug}/", pages.municipality)
     router.add_get("/m/{slug}/agents", agents.agents_page)
     router.add_post("/m/{slug}/agents", agents.send_link)
+    router.add_get("/m/{slug}/integrations", integrations.integrations_page)
+    router.add_post("/m/{slug}/integrations/booking-test", integrations.test_booking)
+    router.add_post("/m/{slug}/integrations/crawl", integrations.start_crawl)
     router.add_get("/users", accounts.user_list)
     router.add_post("/users", accounts.create_user)
     router.add_post(r"/users/{user_id:\d+}/deactivate", accounts.deactivate_user)
@@ -134,13 +139,22 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
 
 
 def mount_admin(
-    gateway: web.Application, settings: AdminSettings, sms: SmsSender, *, per_agent: Limiter, per_recipient: Limiter
+    gateway: web.Application,
+    settings: AdminSettings,
+    sms: SmsSender,
+    *,
+    per_agent: Limiter,
+    per_recipient: Limiter,
+    booking: BookingDesk,
+    crawls: CrawlRunner | None = None,
 ) -> web.Application:
     """Serve the console under /admin on the gateway's engine and clock (the conversation core's).
 
-    `sms` is the gateway's one SMS sender; `per_recipient` the limit the SMS-link API counts in too.
+    `sms` is the gateway's one SMS sender; `per_recipient` the limit the SMS-link API counts in too;
+    `booking` the booking backend's health and connection test.
     """
     admin = create_admin_app(settings)
+    admin[INTEGRATIONS] = desk = Integrations(booking=booking, crawls=crawls or CrawlRunner(settings.crawl_dir))
 
     async def stores(gateway: web.Application) -> AsyncIterator[None]:
         engine = gateway[ENGINE]
@@ -158,6 +172,7 @@ def mount_admin(
         )
         task = asyncio.create_task(_expire_daily(stores, gateway))
         yield
+        await desk.crawls.close()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -18,6 +18,7 @@ from admin.roles import (
     may_manage_users,
     may_read_audit,
     may_send_sms_links,
+    may_view_integrations,
     may_view_municipality,
 )
 from admin.state import STORES
@@ -36,7 +37,7 @@ MUNICIPALITY_PAGES = (
     ("Forside", ""),
     ("Lokalt indhold", None),
     ("Agenter og SMS", "agents"),
-    ("Integrationer", None),
+    ("Integrationer", "integrations"),
     ("Statistik", None),
     ("Samtaler", None),
 )
@@ -63,7 +64,7 @@ def _nav(request: web.Request, user: User | None) -> list[NavItem]:
 
 def municipality_nav(slug: str, user: User, *, current: str = "") -> list[NavItem]:
     """The municipality's pages `user` may open (the others are left out), `current` marked."""
-    allowed = {"agents": may_send_sms_links(user, slug)}
+    allowed = {"agents": may_send_sms_links(user, slug), "integrations": may_view_integrations(user, slug)}
     return [
         NavItem(label, None if tail is None else f"/admin/m/{slug}/{tail}", current=tail == current)
         for label, tail in MUNICIPALITY_PAGES

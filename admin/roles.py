@@ -63,6 +63,15 @@ def may_send_sms_links(user: User, slug: str) -> bool:
     return user.role is Role.MUNICIPALITY_ADMIN and user.municipality == slug
 
 
+def may_view_integrations(user: User, slug: str) -> bool:
+    """The integrations page (and its booking test): the consortium's admins, and the municipality's admins."""
+    return user.is_consortium_admin or (user.role is Role.MUNICIPALITY_ADMIN and user.municipality == slug)
+
+
+def may_start_crawl(user: User) -> bool:
+    return user.is_consortium_admin
+
+
 def may_manage_users(user: User) -> bool:
     return user.role in (Role.CONSORTIUM_ADMIN, Role.MUNICIPALITY_ADMIN)
 

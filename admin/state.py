@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from admin.audit import AuditLog
+from admin.crawls import CrawlRunner
+from admin.ports import BookingDesk
 from admin.sessions import Session, SessionStore
 from admin.settings import AdminSettings
 from admin.throttle import LoginThrottle
@@ -22,8 +24,15 @@ class Stores:
     throttle: LoginThrottle
 
 
+@dataclass(frozen=True)
+class Integrations:
+    booking: BookingDesk
+    crawls: CrawlRunner
+
+
 SETTINGS = web.AppKey("admin_settings", AdminSettings)
 STORES = web.AppKey("admin_stores", Stores)  # on the gateway's one engine, set when the gateway starts
+INTEGRATIONS = web.AppKey("admin_integrations", Integrations)
 SMS_LINKS = web.AppKey("admin_sms_links", SmsLinks)  # the agents' page: the same service as the API
 ADMIN_APP: web.AppKey[web.Application] = web.AppKey("admin_app")  # on the gateway, for tests and tools
 # Per request, set by the session middleware:

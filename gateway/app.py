@@ -12,10 +12,13 @@ from prometheus_client import CollectorRegistry
 
 from admin.agents import AGENT_SMS_PER_HOUR
 from admin.app import mount_admin
+from admin.crawls import CrawlRunner
+from admin.ports import BookingDesk
 from conversation.core import add_conversation_core
 from conversation.directory import Directory
 from conversation.metrics import Metrics
 from gateway import health, metrics
+from gateway.integrations import GatewayBookingDesk
 from gateway.settings import GatewaySettings
 from gateway.state import SETTINGS
 from muni.clock import Clock, utc_now
@@ -44,6 +47,8 @@ def create_app(
     registry: CollectorRegistry | None = None,
     safety: SafetyDesk | None = None,
     agent_sms_limiter: RateLimiter | None = None,
+    booking: BookingDesk | None = None,
+    crawls: CrawlRunner | None = None,
 ) -> web.Application:
     """Build the gateway; nothing is opened until the application starts.
 
@@ -70,5 +75,7 @@ def create_app(
         sender,
         per_agent=agent_sms_limiter or TokenBucketLimiter(AGENT_SMS_PER_HOUR, HOUR_S),
         per_recipient=app[SMS_LIMITERS].per_recipient,
+        booking=booking or GatewayBookingDesk(app),
+        crawls=crawls,
     )
     return app

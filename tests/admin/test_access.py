@@ -41,6 +41,8 @@ GET_ROUTES = {
     "unknown page": Route("GET", "/admin/nothing-here"),
     "own agents' page": Route("GET", "/admin/m/aarhus/agents"),
     "other agents' page": Route("GET", "/admin/m/skive/agents"),
+    "own integrations": Route("GET", "/admin/m/aarhus/integrations"),
+    "other integrations": Route("GET", "/admin/m/skive/integrations"),
 }
 # A number that is not Danish: the form comes back with an error (400) where the user may send, nothing is sent.
 SMS_FORM = (("municipality", "aarhus"), ("topic", "passport"), ("phone", "+46 70 123 45 67"), ("request_id", "0" * 32))
@@ -66,6 +68,9 @@ POST_ROUTES = {
     "wrong code for own second factor": Route("POST", "/admin/account/second-factor", (("secret", SECRET), ("code", "000000"))),
     "sms from own agents' page": Route("POST", "/admin/m/aarhus/agents", SMS_FORM),
     "sms from other agents' page": Route("POST", "/admin/m/skive/agents", SMS_FORM),
+    "booking test of own": Route("POST", "/admin/m/aarhus/integrations/booking-test"),
+    "booking test of other": Route("POST", "/admin/m/skive/integrations/booking-test"),
+    "crawl of own": Route("POST", "/admin/m/aarhus/integrations/crawl"),
 }
 
 # Status per route for each role (None: not logged in). 302/303 are redirects.
@@ -92,6 +97,11 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "other agents' page": 200,
         "sms from own agents' page": 400,
         "sms from other agents' page": 400,
+        "own integrations": 200,
+        "other integrations": 200,
+        "booking test of own": 200,
+        "booking test of other": 200,
+        "crawl of own": 303,
     },
     Role.MUNICIPALITY_ADMIN: {
         "home": 302,
@@ -115,6 +125,11 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "other agents' page": 403,
         "sms from own agents' page": 400,
         "sms from other agents' page": 403,
+        "own integrations": 200,
+        "other integrations": 403,
+        "booking test of own": 200,
+        "booking test of other": 403,
+        "crawl of own": 403,
     },
     Role.CONTENT_EDITOR: {
         "home": 302,
@@ -138,6 +153,11 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "other agents' page": 403,
         "sms from own agents' page": 403,
         "sms from other agents' page": 403,
+        "own integrations": 403,
+        "other integrations": 403,
+        "booking test of own": 403,
+        "booking test of other": 403,
+        "crawl of own": 403,
     },
     Role.AGENT: {
         "home": 200,
@@ -161,6 +181,11 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "other agents' page": 200,
         "sms from own agents' page": 400,
         "sms from other agents' page": 400,
+        "own integrations": 403,
+        "other integrations": 403,
+        "booking test of own": 403,
+        "booking test of other": 403,
+        "crawl of own": 403,
     },
     None: {
         **{name: 303 for name in GET_ROUTES},

@@ -153,6 +153,7 @@ def test_every_console_page_passes_axe_for_a_consortium_admin(gateway: str, brow
     found["municipality"] = _scan(page, f"{gateway}/admin/m/aarhus/", "pasfoto_pris")
     _shoot(page, "admin-municipality.png")
     found["agents"] = _scan(page, f"{gateway}/admin/m/aarhus/agents", "SANDBOX")
+    found["integrations"] = _scan(page, f"{gateway}/admin/m/aarhus/integrations", "Test forbindelsen")
     found["users"] = _scan(page, f"{gateway}/admin/users", "anne.hansen")
     found["audit"] = _scan(page, f"{gateway}/admin/audit", "login")
     found["enrol"] = _scan(page, f"{gateway}/admin/account/second-factor", "QR-kode")
@@ -170,6 +171,7 @@ def test_municipality_staff_pages_pass_axe(gateway: str, browser: Any, viewport:
     found = {
         "start": axe_violations(page),
         "users": _scan(page, f"{gateway}/admin/users", "bo.jensen"),
+        "integrations": _scan(page, f"{gateway}/admin/m/aarhus/integrations", "Tidsbestilling"),
         "audit": _scan(page, f"{gateway}/admin/audit", "login"),
         "forbidden": _scan(page, f"{gateway}/admin/m/skive/", "ikke adgang"),
     }
