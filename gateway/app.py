@@ -7,6 +7,11 @@ knows them all.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
@@ -17,8 +22,10 @@ from admin.ports import BookingDesk
 from conversation.core import add_conversation_core
 from conversation.directory import Directory
 from conversation.metrics import Metrics
+from conversation.state import CLOCK, ENGINE
 from gateway import health, metrics
 from gateway.integrations import GatewayBookingDesk
+from gateway.retention import DataStores, run_daily
 from gateway.settings import GatewaySettings
 from gateway.state import SETTINGS
 from muni.clock import Clock, utc_now
@@ -78,4 +85,14 @@ def create_app(
         booking=booking or GatewayBookingDesk(app),
         crawls=crawls,
     )
+    app.cleanup_ctx.append(functools.partial(_retention, hash_key=settings.web.phone_hash_key))
     return app
+
+
+async def _retention(app: web.Application, *, hash_key: bytes) -> AsyncIterator[None]:
+    """The nightly retention job (gateway/retention.py) on the gateway's engine and clock."""
+    task = asyncio.create_task(run_daily(DataStores.from_env(app[ENGINE], hash_key), app[CLOCK]))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -16,6 +16,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from admin import retention as admin_retention
 from admin import tables as admin_tables
 from booking import health as booking_health
 from conversation import log as conversation_log
@@ -35,6 +36,7 @@ STORES = [
     voice_calls.metadata,
     sms_log.metadata,
     admin_tables.metadata,
+    admin_retention.metadata,
     booking_health.metadata,
 ]
 

@@ -1,4 +1,4 @@
-"""The booking backend's health for the console's integrations page (issue 13: integrations, retention).
+"""The booking backend's health (the integrations page) and the retention periods (issue 13).
 
 Revision ID: 0005_retention
 Revises: 0004
@@ -29,8 +29,17 @@ def upgrade() -> None:
         sa.Column("error", sa.String(160), nullable=True),
     )
     op.create_index("ix_booking_calls_at", "booking_calls", ["at"])
+    # How long each kind of data is kept, as the consortium admin set it (admin/retention.py).
+    op.create_table(
+        "retention_periods",
+        sa.Column("kind", sa.String(32), primary_key=True),
+        sa.Column("days", sa.Integer, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.Integer, nullable=True),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("retention_periods")
     op.drop_index("ix_booking_calls_at", table_name="booking_calls")
     op.drop_table("booking_calls")
