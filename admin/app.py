@@ -15,12 +15,12 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from admin import accounts, agents, integrations, login, pages
+from admin import accounts, agents, data_rights, integrations, login, pages
 from admin.audit import AuditLog
 from admin.crawls import CrawlRunner
 from admin.guard import check_csrf, load_session
 from admin.inactivity import expire_inactive
-from admin.ports import BookingDesk
+from admin.ports import BookingDesk, Eraser
 from admin.sessions import SessionStore
 from admin.settings import AdminSettings
 from admin.state import ADMIN_APP, INTEGRATIONS, SETTINGS, SMS_LINKS, STORES, Integrations, Stores
@@ -134,6 +134,10 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
     router.add_post(r"/users/{user_id:\d+}/deactivate", accounts.deactivate_user)
     router.add_post(r"/users/{user_id:\d+}/role", accounts.change_role)
     router.add_get("/audit", pages.audit_log)
+    router.add_get("/retention", data_rights.retention_page)
+    router.add_post("/retention", data_rights.set_retention)
+    router.add_get("/erasure", data_rights.erasure_page)
+    router.add_post("/erasure", data_rights.erase_data)
     router.add_route("*", "/{tail:.*}", not_found)  # the console's own 404 page, not the API's JSON
     return app
 
@@ -146,15 +150,18 @@ def mount_admin(
     per_agent: Limiter,
     per_recipient: Limiter,
     booking: BookingDesk,
+    eraser: Eraser,
     crawls: CrawlRunner | None = None,
 ) -> web.Application:
     """Serve the console under /admin on the gateway's engine and clock (the conversation core's).
 
     `sms` is the gateway's one SMS sender; `per_recipient` the limit the SMS-link API counts in too;
-    `booking` the booking backend's health and connection test.
+    `booking` the booking backend's health and connection test; `eraser` erasure over every store.
     """
     admin = create_admin_app(settings)
-    admin[INTEGRATIONS] = desk = Integrations(booking=booking, crawls=crawls or CrawlRunner(settings.crawl_dir))
+    admin[INTEGRATIONS] = desk = Integrations(
+        booking=booking, crawls=crawls or CrawlRunner(settings.crawl_dir), eraser=eraser
+    )
 
     async def stores(gateway: web.Application) -> AsyncIterator[None]:
         engine = gateway[ENGINE]

@@ -14,10 +14,12 @@ from admin.roles import (
     Role,
     User,
     audit_scope,
+    may_erase,
     may_manage,
     may_manage_users,
     may_read_audit,
     may_send_sms_links,
+    may_set_retention,
     may_view_integrations,
     may_view_municipality,
 )
@@ -58,6 +60,10 @@ def _nav(request: web.Request, user: User | None) -> list[NavItem]:
         items.append(NavItem("Brugere", "/admin/users"))
     if may_read_audit(user):
         items.append(NavItem("Log", "/admin/audit"))
+    if may_set_retention(user):
+        items.append(NavItem("Opbevaring", "/admin/retention"))
+    if may_erase(user):
+        items.append(NavItem("Sletning", "/admin/erasure"))
     items.append(NavItem("Totrinsbekræftelse", "/admin/account/second-factor"))
     return [NavItem(i.label, i.href, current=i.href == request.path) for i in items]
 

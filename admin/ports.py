@@ -40,3 +40,9 @@ class BookingDesk(Protocol):
     async def health(self, slug: str) -> BookingHealthView: ...
 
     async def check(self, slug: str) -> ConnectionCheckView: ...
+
+
+class Eraser(Protocol):
+    """Erasure over every store (the gateway plugs in gateway/retention.py); the receipt: store -> records deleted."""
+
+    async def erase(self, *, conversation_id: str | None = None, phone: str | None = None) -> dict[str, int]: ...

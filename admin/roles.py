@@ -72,6 +72,19 @@ def may_start_crawl(user: User) -> bool:
     return user.is_consortium_admin
 
 
+def may_set_retention(user: User) -> bool:
+    return user.is_consortium_admin
+
+
+def may_erase(user: User) -> bool:
+    """Erasure on request: consortium admins, and municipality admins (their own municipality's conversations)."""
+    return user.role in (Role.CONSORTIUM_ADMIN, Role.MUNICIPALITY_ADMIN)
+
+
+def may_erase_conversation(user: User, municipality: str) -> bool:
+    return user.is_consortium_admin or (user.role is Role.MUNICIPALITY_ADMIN and user.municipality == municipality)
+
+
 def may_manage_users(user: User) -> bool:
     return user.role in (Role.CONSORTIUM_ADMIN, Role.MUNICIPALITY_ADMIN)
 

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from admin.audit import AuditLog
 from admin.crawls import CrawlRunner
-from admin.ports import BookingDesk
+from admin.ports import BookingDesk, Eraser
 from admin.sessions import Session, SessionStore
 from admin.settings import AdminSettings
 from admin.throttle import LoginThrottle
@@ -28,6 +28,7 @@ class Stores:
 class Integrations:
     booking: BookingDesk
     crawls: CrawlRunner
+    eraser: Eraser
 
 
 SETTINGS = web.AppKey("admin_settings", AdminSettings)

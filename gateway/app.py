@@ -25,7 +25,7 @@ from conversation.metrics import Metrics
 from conversation.state import CLOCK, ENGINE
 from gateway import health, metrics
 from gateway.integrations import GatewayBookingDesk
-from gateway.retention import DataStores, run_daily
+from gateway.retention import DataStores, GatewayEraser, run_daily
 from gateway.settings import GatewaySettings
 from gateway.state import SETTINGS
 from muni.clock import Clock, utc_now
@@ -83,6 +83,7 @@ def create_app(
         per_agent=agent_sms_limiter or TokenBucketLimiter(AGENT_SMS_PER_HOUR, HOUR_S),
         per_recipient=app[SMS_LIMITERS].per_recipient,
         booking=booking or GatewayBookingDesk(app),
+        eraser=GatewayEraser(lambda: DataStores.from_env(app[ENGINE], settings.web.phone_hash_key)),
         crawls=crawls,
     )
     app.cleanup_ctx.append(functools.partial(_retention, hash_key=settings.web.phone_hash_key))

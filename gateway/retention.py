@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -235,3 +235,13 @@ async def run_daily(stores: DataStores, clock: Clock) -> None:
             logger.info("Retention: deleted %s", ", ".join(f"{store} {n}" for store, n in receipt.items() if n))
         except Exception:
             logger.exception("The retention job failed; it runs again tomorrow")
+
+
+class GatewayEraser:
+    """The console's erasure (admin.ports.Eraser) over the stores of this gateway; the engine is looked up per call."""
+
+    def __init__(self, stores: Callable[[], DataStores]) -> None:
+        self._stores = stores
+
+    async def erase(self, *, conversation_id: str | None = None, phone: str | None = None) -> Receipt:
+        return await erase(self._stores(), conversation_id=conversation_id, phone=phone)

@@ -43,6 +43,8 @@ GET_ROUTES = {
     "other agents' page": Route("GET", "/admin/m/skive/agents"),
     "own integrations": Route("GET", "/admin/m/aarhus/integrations"),
     "other integrations": Route("GET", "/admin/m/skive/integrations"),
+    "retention": Route("GET", "/admin/retention"),
+    "erasure": Route("GET", "/admin/erasure"),
 }
 # A number that is not Danish: the form comes back with an error (400) where the user may send, nothing is sent.
 SMS_FORM = (("municipality", "aarhus"), ("topic", "passport"), ("phone", "+46 70 123 45 67"), ("request_id", "0" * 32))
@@ -71,6 +73,11 @@ POST_ROUTES = {
     "booking test of own": Route("POST", "/admin/m/aarhus/integrations/booking-test"),
     "booking test of other": Route("POST", "/admin/m/skive/integrations/booking-test"),
     "crawl of own": Route("POST", "/admin/m/aarhus/integrations/crawl"),
+    # Invalid on purpose: where allowed, the form comes back with an error and nothing changes.
+    "set retention": Route("POST", "/admin/retention", (("conversations", "0"),)),
+    "erase unknown conversation": Route(
+        "POST", "/admin/erasure", (("conversation", "00000000-0000-0000-0000-000000000000"), ("phone", ""))
+    ),
 }
 
 # Status per route for each role (None: not logged in). 302/303 are redirects.
@@ -102,6 +109,10 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "booking test of own": 200,
         "booking test of other": 200,
         "crawl of own": 303,
+        "retention": 200,
+        "erasure": 200,
+        "set retention": 400,
+        "erase unknown conversation": 404,
     },
     Role.MUNICIPALITY_ADMIN: {
         "home": 302,
@@ -130,6 +141,10 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "booking test of own": 200,
         "booking test of other": 403,
         "crawl of own": 403,
+        "retention": 403,
+        "erasure": 200,
+        "set retention": 403,
+        "erase unknown conversation": 404,
     },
     Role.CONTENT_EDITOR: {
         "home": 302,
@@ -158,6 +173,10 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "booking test of own": 403,
         "booking test of other": 403,
         "crawl of own": 403,
+        "retention": 403,
+        "erasure": 403,
+        "set retention": 403,
+        "erase unknown conversation": 403,
     },
     Role.AGENT: {
         "home": 200,
@@ -186,6 +205,10 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "booking test of own": 403,
         "booking test of other": 403,
         "crawl of own": 403,
+        "retention": 403,
+        "erasure": 403,
+        "set retention": 403,
+        "erase unknown conversation": 403,
     },
     None: {
         **{name: 303 for name in GET_ROUTES},

@@ -155,6 +155,13 @@ def test_every_console_page_passes_axe_for_a_consortium_admin(gateway: str, brow
     found["agents"] = _scan(page, f"{gateway}/admin/m/aarhus/agents", "SANDBOX")
     found["integrations"] = _scan(page, f"{gateway}/admin/m/aarhus/integrations", "Test forbindelsen")
     found["users"] = _scan(page, f"{gateway}/admin/users", "anne.hansen")
+    found["retention"] = _scan(page, f"{gateway}/admin/retention", "Opbevaring af data")
+    found["erasure"] = _scan(page, f"{gateway}/admin/erasure", "Sletning på anmodning")
+    page.fill("#erase-conversation", "ikke-et-id")
+    with page.expect_navigation():
+        page.press("#erase-conversation", "Enter")
+    assert "8-4-4-4-12" in page.content()
+    found["erasure with an error"] = axe_violations(page)
     found["audit"] = _scan(page, f"{gateway}/admin/audit", "login")
     found["enrol"] = _scan(page, f"{gateway}/admin/account/second-factor", "QR-kode")
     found["not found"] = _scan(page, f"{gateway}/admin/m/atlantis/", "Siden findes ikke")
