@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, exists, func, not_, select
+from sqlalchemy import Column, Float, MetaData, String, Table, and_, delete, exists, func, inspect, not_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from admin.audit import AuditLog
@@ -32,12 +32,15 @@ from admin.retention import RetentionPeriods, RetentionSettings
 from admin.tables import audit
 from conversation.log import conversations, offered_payloads, ratings, turns
 from muni.clock import Clock, to_utc
+from muni.db import open_engine
 from muni.paths import in_var
 from sms.links import sms_links
 from sms.sender import phone_hash
 from voice.calls import voice_calls
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+# The columns of Rasa's SQL tracker store that retention and erasure need (Rasa owns the table).
+events = Table("events", MetaData(), Column("sender_id", String(255)), Column("timestamp", Float))
 Receipt = dict[str, int]  # store -> records deleted (or that would be, in a dry run)
 
 
@@ -81,8 +84,8 @@ async def run_retention(stores: DataStores, periods: RetentionPeriods, now: date
         receipt["sms_links"] = await _delete(connection, sms_links, sms_links.c.created_at < logs, dry_run)
         receipt["audit"] = await _delete(connection, audit, audit.c.at < to_utc(now - periods.audit), dry_run)
     await _checkpoint(stores.engine)
-    receipt["tracker_events"] = await asyncio.to_thread(
-        _tracker, stores.tracker, "timestamp < ?", ((now - periods.conversations).timestamp(),), dry_run
+    receipt["tracker_events"] = await _tracker_events(
+        stores.tracker, events.c.timestamp < (now - periods.conversations).timestamp(), dry_run
     )
     receipt["sms_outbox"] = await asyncio.to_thread(
         _outbox, stores.outbox, lambda line: datetime.fromisoformat(line["at"]) < now - periods.calls_and_sms, dry_run
@@ -116,8 +119,7 @@ async def erase(stores: DataStores, *, conversation_id: str | None = None, phone
             receipt[table.name] = await _delete(connection, table, table.c.conversation_id.in_(ids))
         receipt["conversations"] = await _delete(connection, conversations, conversations.c.id.in_(ids))
     await _checkpoint(stores.engine)
-    where = f"sender_id IN ({','.join('?' * len(ids))})"
-    receipt["tracker_events"] = await asyncio.to_thread(_tracker, stores.tracker, where, tuple(ids), False) if ids else 0
+    receipt["tracker_events"] = await _tracker_events(stores.tracker, events.c.sender_id.in_(ids), False) if ids else 0
     if number_hash is not None:
 
         def to_number(line: dict[str, Any]) -> bool:
@@ -151,19 +153,25 @@ def _sqlite(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def _tracker(location: str | None, where: str, parameters: tuple[Any, ...], dry_run: bool) -> int:
-    """Rasa's `events` (sender_id = the conversation's id, timestamp in epoch seconds)."""
-    if location is None or "://" in location or not Path(location).is_file():
+async def _tracker_events(location: str | None, where: Any, dry_run: bool) -> int:
+    """Rasa's `events` (sender_id = the conversation's id, timestamp in epoch seconds): an SQLite file or a URL."""
+    if location is None:
         return 0
-    with closing(_sqlite(Path(location))) as connection:
-        if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone() is None:
+    if "://" not in location:
+        if not Path(location).is_file():
             return 0
-        if dry_run:
-            return int(connection.execute(f"SELECT count(*) FROM events WHERE {where}", parameters).fetchone()[0])
-        count = connection.execute(f"DELETE FROM events WHERE {where}", parameters).rowcount
-        connection.commit()
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return int(count)
+        location = f"sqlite+aiosqlite:///{location}"
+    engine = open_engine(location)
+    try:
+        async with engine.begin() as connection:
+            if not await connection.run_sync(lambda sync: inspect(sync).has_table("events")):
+                return 0
+            await _secure(connection)
+            count = await _delete(connection, events, where, dry_run)
+        await _checkpoint(engine)
+        return count
+    finally:
+        await engine.dispose()
 
 
 def _outbox(path: Path | None, goes: Any, dry_run: bool) -> int:

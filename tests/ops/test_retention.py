@@ -215,3 +215,14 @@ def test_the_gateway_runs_the_job_nightly_at_three_danish_time() -> None:
     summer = datetime(2026, 7, 1, 0, 30, tzinfo=UTC)  # 02:30 in Copenhagen (UTC+2)
     assert seconds_until_next_run(summer) == 30 * 60
     assert seconds_until_next_run(datetime(2026, 12, 6, 2, 0, tzinfo=UTC)) == 24 * 3600  # just ran: tomorrow
+
+
+async def test_a_tracker_named_by_a_database_url_is_cleaned_too(var: Var) -> None:
+    # Production keeps Rasa's tracker in PostgreSQL: the same SQL through a database URL.
+    by_url = DataStores(var.engine, KEY, tracker=f"sqlite+aiosqlite:///{var.root / 'rasa_tracker.db'}")
+    await _conversation(var, NOW - timedelta(days=40), "gammel")
+    kept = await _conversation(var, NOW, "ny")
+    assert (await run_retention(by_url, RetentionPeriods(), NOW))["tracker_events"] == 1
+    assert (await erase(by_url, conversation_id=kept))["tracker_events"] == 1
+    with sqlite3.connect(var.root / "rasa_tracker.db") as db:
+        assert db.execute("SELECT count(*) FROM events").fetchone() == (0,)
