@@ -15,17 +15,21 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from admin import accounts, content, content_csv, guides, login, pages
+from admin import accounts, agents, content, content_csv, data_rights, guides, integrations, login, pages
 from admin.audit import AuditLog
+from admin.crawls import CrawlRunner
 from admin.guard import check_csrf, load_session
 from admin.inactivity import expire_inactive
+from admin.ports import BookingDesk, Eraser
 from admin.sessions import SessionStore
 from admin.settings import AdminSettings
-from admin.state import ADMIN_APP, SETTINGS, STORES, Stores
+from admin.state import ADMIN_APP, INTEGRATIONS, SETTINGS, SMS_LINKS, STORES, Integrations, Stores
 from admin.throttle import LoginThrottle
 from admin.users import UserStore
 from conversation.state import CLOCK, ENGINE
 from knowledge.local_values import LocalValueStore
+from sms.links import Limiter, SmsLinkLog, SmsLinks
+from sms.sender import SmsSender
 
 logger = logging.getLogger("muni.admin")
 
@@ -133,21 +137,56 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
     router.add_get("/m/{slug}/guides", guides.guide_list)
     router.add_get(r"/m/{slug}/guides/{topic:[a-z][a-z0-9_]*}", guides.guide_form)
     router.add_post(r"/m/{slug}/guides/{topic:[a-z][a-z0-9_]*}", guides.change_guide)
+    router.add_get("/m/{slug}/agents", agents.agents_page)
+    router.add_post("/m/{slug}/agents", agents.send_link)
+    router.add_get("/m/{slug}/integrations", integrations.integrations_page)
+    router.add_post("/m/{slug}/integrations/booking-test", integrations.test_booking)
+    router.add_post("/m/{slug}/integrations/crawl", integrations.start_crawl)
     router.add_get("/users", accounts.user_list)
     router.add_post("/users", accounts.create_user)
     router.add_post(r"/users/{user_id:\d+}/deactivate", accounts.deactivate_user)
     router.add_post(r"/users/{user_id:\d+}/role", accounts.change_role)
     router.add_get("/audit", pages.audit_log)
+    router.add_get("/retention", data_rights.retention_page)
+    router.add_post("/retention", data_rights.set_retention)
+    router.add_get("/erasure", data_rights.erasure_page)
+    router.add_post("/erasure", data_rights.erase_data)
     router.add_route("*", "/{tail:.*}", not_found)  # the console's own 404 page, not the API's JSON
     return app
 
 
-def mount_admin(gateway: web.Application, settings: AdminSettings) -> web.Application:
-    """Serve the console under /admin on the gateway's engine and clock (the conversation core's)."""
+def mount_admin(
+    gateway: web.Application,
+    settings: AdminSettings,
+    sms: SmsSender,
+    *,
+    per_agent: Limiter,
+    per_recipient: Limiter,
+    booking: BookingDesk,
+    eraser: Eraser,
+    crawls: CrawlRunner | None = None,
+) -> web.Application:
+    """Serve the console under /admin on the gateway's engine and clock (the conversation core's).
+
+    `sms` is the gateway's one SMS sender; `per_recipient` the limit the SMS-link API counts in too;
+    `booking` the booking backend's health and connection test; `eraser` erasure over every store.
+    """
     admin = create_admin_app(settings)
+    admin[INTEGRATIONS] = desk = Integrations(
+        booking=booking, crawls=crawls or CrawlRunner(settings.crawl_dir), eraser=eraser
+    )
 
     async def stores(gateway: web.Application) -> AsyncIterator[None]:
         engine = gateway[ENGINE]
+        admin[SMS_LINKS] = SmsLinks(
+            SmsLinkLog(engine),
+            sms,
+            hash_key=settings.phone_hash_key,
+            public_url=settings.public_url,
+            per_sender=per_agent,
+            per_recipient=per_recipient,
+            clock=gateway[CLOCK],
+        )
         admin[STORES] = stores = Stores(
             users=UserStore(engine),
             sessions=SessionStore(engine),
@@ -157,6 +196,7 @@ def mount_admin(gateway: web.Application, settings: AdminSettings) -> web.Applic
         )
         task = asyncio.create_task(_expire_daily(stores, gateway))
         yield
+        await desk.crawls.close()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -58,7 +58,7 @@ async def _content_page(
             "errors": errors or {},
             "entered": entered or {},
             "max_text": MAX_TEXT,
-            "municipality_nav": municipality_nav(slug, "content"),
+            "municipality_nav": municipality_nav(slug, current_user(request), current="content"),
         },
         status=status,
     )
@@ -87,7 +87,7 @@ async def preview_topic(request: web.Request) -> web.Response:
             "name": request.config_dict[DIRECTORY].municipalities[slug],
             "previews": [(library.topics[topic].title, answer, None)],
             "change": None,
-            "municipality_nav": municipality_nav(slug, "content"),
+            "municipality_nav": municipality_nav(slug, current_user(request), current="content"),
         },
     )
 
@@ -147,7 +147,7 @@ async def _preview_change(request: web.Request, slug: str, variable: Variable, v
             "name": request.config_dict[DIRECTORY].municipalities[slug],
             "previews": previews,
             "change": {"variable": variable, "value": Value(value).text(), "entered": entered},
-            "municipality_nav": municipality_nav(slug, "content"),
+            "municipality_nav": municipality_nav(slug, current_user(request), current="content"),
         },
     )
 
@@ -168,7 +168,7 @@ async def history_page(request: web.Request) -> web.Response:
             "labels": {name: v.label for name, v in library.variables.items()},
             "shown": _shown,
             "editable": may_edit_content(user, slug),
-            "municipality_nav": municipality_nav(slug, "content"),
+            "municipality_nav": municipality_nav(slug, current_user(request), current="content"),
         },
     )
 

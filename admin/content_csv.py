@@ -156,7 +156,7 @@ def _page(
             "text": text,
             "changes": [line for line in report or [] if line.outcome == "change"],
             "errors": [line for line in report or [] if line.outcome == "error"],
-            "municipality_nav": municipality_nav(slug, "content"),
+            "municipality_nav": municipality_nav(slug, current_user(request), current="content"),
         },
         status=status,
     )

@@ -84,7 +84,7 @@ async def guide_list(request: web.Request) -> web.Response:
             "topics": _listing(slug, await _own(request, slug)),
             "labels": SOURCE_LABELS,
             "editable": may_edit_content(user, slug),
-            "municipality_nav": municipality_nav(slug, "guides"),
+            "municipality_nav": municipality_nav(slug, current_user(request), current="guides"),
         },
     )
 
@@ -123,7 +123,7 @@ async def _guide_page(
             "editable": may_edit_content(user, slug),
             "max_title": MAX_TITLE,
             "max_text": MAX_LINE * 4,
-            "municipality_nav": municipality_nav(slug, "guides"),
+            "municipality_nav": municipality_nav(slug, current_user(request), current="guides"),
         },
         status=status,
     )

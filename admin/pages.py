@@ -16,9 +16,13 @@ from admin.roles import (
     User,
     audit_scope,
     may_edit_content,
+    may_erase,
     may_manage,
     may_manage_users,
     may_read_audit,
+    may_send_sms_links,
+    may_set_retention,
+    may_view_integrations,
     may_view_municipality,
 )
 from admin.state import STORES
@@ -37,8 +41,8 @@ MUNICIPALITY_PAGES = (
     ("Forside", ""),
     ("Lokalt indhold", "content"),
     ("Egne vejledninger", "guides"),
-    ("Agenter og SMS", None),
-    ("Integrationer", None),
+    ("Agenter og SMS", "agents"),
+    ("Integrationer", "integrations"),
     ("Statistik", None),
     ("Samtaler", None),
 )
@@ -59,14 +63,21 @@ def _nav(request: web.Request, user: User | None) -> list[NavItem]:
         items.append(NavItem("Brugere", "/admin/users"))
     if may_read_audit(user):
         items.append(NavItem("Log", "/admin/audit"))
+    if may_set_retention(user):
+        items.append(NavItem("Opbevaring", "/admin/retention"))
+    if may_erase(user):
+        items.append(NavItem("Sletning", "/admin/erasure"))
     items.append(NavItem("Totrinsbekræftelse", "/admin/account/second-factor"))
     return [NavItem(i.label, i.href, current=i.href == request.path) for i in items]
 
 
-def municipality_nav(slug: str, current: str = "") -> list[NavItem]:
+def municipality_nav(slug: str, user: User, *, current: str = "") -> list[NavItem]:
+    """The municipality's pages `user` may open (the others are left out), `current` marked."""
+    allowed = {"agents": may_send_sms_links(user, slug), "integrations": may_view_integrations(user, slug)}
     return [
         NavItem(label, None if tail is None else f"/admin/m/{slug}/{tail}", current=tail == current)
         for label, tail in MUNICIPALITY_PAGES
+        if allowed.get(tail or "", True)
     ]
 
 
@@ -108,7 +119,7 @@ async def municipality(request: web.Request) -> web.Response:
             "content_gaps": content_gaps,
             "editable": may_edit_content(user, slug),
             "topic_titles": request.config_dict[DIRECTORY].topic_titles,
-            "municipality_nav": municipality_nav(slug),
+            "municipality_nav": municipality_nav(slug, user),
             "warnings": await inactivity_warnings(request, user, slug),
         },
     )

@@ -56,6 +56,35 @@ def may_view_municipality(user: User, slug: str) -> bool:
     return user.role in (Role.CONSORTIUM_ADMIN, Role.AGENT) or user.municipality == slug
 
 
+def may_send_sms_links(user: User, slug: str) -> bool:
+    """The agents' page: agents and consortium admins for every municipality, municipality admins for their own."""
+    if user.role in (Role.CONSORTIUM_ADMIN, Role.AGENT):
+        return True
+    return user.role is Role.MUNICIPALITY_ADMIN and user.municipality == slug
+
+
+def may_view_integrations(user: User, slug: str) -> bool:
+    """The integrations page (and its booking test): the consortium's admins, and the municipality's admins."""
+    return user.is_consortium_admin or (user.role is Role.MUNICIPALITY_ADMIN and user.municipality == slug)
+
+
+def may_start_crawl(user: User) -> bool:
+    return user.is_consortium_admin
+
+
+def may_set_retention(user: User) -> bool:
+    return user.is_consortium_admin
+
+
+def may_erase(user: User) -> bool:
+    """Erasure on request: consortium admins, and municipality admins (their own municipality's conversations)."""
+    return user.role in (Role.CONSORTIUM_ADMIN, Role.MUNICIPALITY_ADMIN)
+
+
+def may_erase_conversation(user: User, municipality: str) -> bool:
+    return user.is_consortium_admin or (user.role is Role.MUNICIPALITY_ADMIN and user.municipality == municipality)
+
+
 def may_manage_users(user: User) -> bool:
     return user.role in (Role.CONSORTIUM_ADMIN, Role.MUNICIPALITY_ADMIN)
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import aiohttp
@@ -37,19 +38,52 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_SLOTS = 2000
 
 
+class CallRecorder(Protocol):
+    """Told of every request (retries included in it): for the booking backend's health (booking/health.py)."""
+
+    async def record(self, method: str, path: str, started: float, error: str | None) -> None: ...
+
+
 class FrontDeskClient:
     """One municipality's booking API."""
 
-    def __init__(self, session: aiohttp.ClientSession, endpoint: BookingEndpoint) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, endpoint: BookingEndpoint, *, recorder: CallRecorder | None = None
+    ) -> None:
         self._session = session
         self._endpoint = endpoint
         self._timeout = aiohttp.ClientTimeout(total=endpoint.timeout_s)
+        self._recorder = recorder
 
     @property
     def sandbox(self) -> bool:
         return self._endpoint.sandbox
 
     async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        retry: bool,
+        params: dict[str, str] | None = None,
+        json: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        started = time.monotonic()
+        try:
+            answer = await self._attempts(method, path, retry=retry, params=params, json=json, headers=headers)
+        except BookingUnavailable as error:
+            await self._record(method, path, started, str(error).rsplit(": ", 1)[-1])
+            raise
+        status = answer[0]
+        await self._record(method, path, started, f"HTTP {status}" if status >= 500 else None)
+        return answer
+
+    async def _record(self, method: str, path: str, started: float, error: str | None) -> None:
+        if self._recorder is not None:
+            await self._recorder.record(method, path, started, error)
+
+    async def _attempts(
         self,
         method: str,
         path: str,

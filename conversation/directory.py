@@ -38,6 +38,7 @@ class Directory:
     contact_centre: ContactCentreInfo
     embeddings: Mapping[str, Embedding] = field(default_factory=dict)  # slug -> web presence
     topic_titles: Mapping[str, str] = field(default_factory=dict)  # topic id -> Danish title
+    booking_enabled: frozenset[str] = frozenset()  # slugs licensed for the booking integration (tenant files)
 
 
 def load_directory() -> Directory:
@@ -62,4 +63,5 @@ def load_directory() -> Directory:
             for slug, m in library.municipalities.items()
         },
         topic_titles={topic.id: topic.title for topic in topics.values()},
+        booking_enabled=frozenset(slug for slug, m in library.municipalities.items() if m.booking_enabled),
     )

@@ -7,14 +7,25 @@ knows them all.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
+from admin.agents import AGENT_SMS_PER_HOUR
 from admin.app import mount_admin
+from admin.crawls import CrawlRunner
+from admin.ports import BookingDesk
 from conversation.core import add_conversation_core
 from conversation.directory import Directory
 from conversation.metrics import Metrics
+from conversation.state import CLOCK, ENGINE
 from gateway import health, metrics
+from gateway.integrations import GatewayBookingDesk
+from gateway.retention import DataStores, GatewayEraser, run_daily
 from gateway.settings import GatewaySettings
 from gateway.state import SETTINGS
 from muni.clock import Clock, utc_now
@@ -22,11 +33,13 @@ from safety.desk import SafetyDesk
 from sms.sender import SmsSender, sms_sender
 from voice.app import mount_voice
 from voice.state import VoiceConfig
+from web.channels.state import SMS_LIMITERS
 from web.errors import error_middleware
-from web.limits import RateLimiter
+from web.limits import RateLimiter, TokenBucketLimiter
 from web.setup import add_web
 
 MAX_BODY_BYTES = 16 * 1024
+HOUR_S = 3600.0
 
 
 def create_app(
@@ -40,6 +53,9 @@ def create_app(
     sms: SmsSender | None = None,
     registry: CollectorRegistry | None = None,
     safety: SafetyDesk | None = None,
+    agent_sms_limiter: RateLimiter | None = None,
+    booking: BookingDesk | None = None,
+    crawls: CrawlRunner | None = None,
 ) -> web.Application:
     """Build the gateway; nothing is opened until the application starts.
 
@@ -59,5 +75,25 @@ def create_app(
     )
     if voice is not None:  # only with TWILIO_AUTH_TOKEN: unsigned calls are never served
         mount_voice(app, voice, sender)
-    mount_admin(app, settings.admin)  # the staff console under /admin
+    # The staff console under /admin; its agents' page counts into the API's per-citizen SMS limit.
+    mount_admin(
+        app,
+        settings.admin,
+        sender,
+        per_agent=agent_sms_limiter or TokenBucketLimiter(AGENT_SMS_PER_HOUR, HOUR_S),
+        per_recipient=app[SMS_LIMITERS].per_recipient,
+        booking=booking or GatewayBookingDesk(app),
+        eraser=GatewayEraser(lambda: DataStores.from_env(app[ENGINE], settings.web.phone_hash_key)),
+        crawls=crawls,
+    )
+    app.cleanup_ctx.append(functools.partial(_retention, hash_key=settings.web.phone_hash_key))
     return app
+
+
+async def _retention(app: web.Application, *, hash_key: bytes) -> AsyncIterator[None]:
+    """The nightly retention job (gateway/retention.py) on the gateway's engine and clock."""
+    task = asyncio.create_task(run_daily(DataStores.from_env(app[ENGINE], hash_key), app[CLOCK]))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -22,11 +22,13 @@ def main(argv: list[str] | None = None) -> int:
     from crawler.sources import CrawlStores
     from knowledge.index.cli import register as register_index
     from ops.backup.cli import register as register_backup
+    from ops.retention import register as register_retention
 
     register_admin(commands)
     register_crawl(commands)
     register_index(commands, websites=CrawlStores)  # `muni index` reads what `muni crawl` stored
     register_backup(commands)
+    register_retention(commands)  # `muni retention run`, `muni erase`
     token = commands.add_parser(
         "rasa-token",
         help="print the token Rasa's HTTP API requires (derived from MUNI_SECRET_KEY)",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from admin.crawls import CrawlRunner
 from conversation.directory import Directory
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
@@ -42,9 +45,13 @@ def make_console(
     settings: GatewaySettings,  # noqa: F811
     directory: Directory,
     clock: MovableClock,
+    tmp_path: Path,
 ) -> Callable[..., Awaitable[Client]]:
     async def make(**overrides: Any) -> Client:
         app_settings = overrides.pop("settings", settings)
+        # A crawl started in a test never reaches the internet: the commands do nothing.
+        idle = (sys.executable, "-c", "pass")
+        overrides.setdefault("crawls", CrawlRunner(tmp_path / "crawl", crawl=idle, index=idle))
         return await aiohttp_client(create_app(app_settings, directory, now=clock, **overrides))
 
     return make

@@ -53,9 +53,17 @@ GET_ROUTES = {
     "other guides": Route("GET", "/admin/m/skive/guides"),
     "own guide": Route("GET", "/admin/m/aarhus/guides/passport"),
     "other guide": Route("GET", "/admin/m/skive/guides/passport"),
+    "own agents' page": Route("GET", "/admin/m/aarhus/agents"),
+    "other agents' page": Route("GET", "/admin/m/skive/agents"),
+    "own integrations": Route("GET", "/admin/m/aarhus/integrations"),
+    "other integrations": Route("GET", "/admin/m/skive/integrations"),
+    "retention": Route("GET", "/admin/retention"),
+    "erasure": Route("GET", "/admin/erasure"),
 }
 GUIDE = (("title", "Pas i kommunen"), ("lines", "Bestil tid på {booking_url}."), ("action", "publish"))
 IMPORTED = (("csv", "variabel;vaerdi\npassport_photo_price;140\n"),)
+# A number that is not Danish: the form comes back with an error (400) where the user may send, nothing is sent.
+SMS_FORM = (("municipality", "aarhus"), ("topic", "passport"), ("phone", "+46 70 123 45 67"), ("request_id", "0" * 32))
 POST_ROUTES = {
     "create user in own": Route(
         "POST",
@@ -89,6 +97,16 @@ POST_ROUTES = {
     "confirm import in other": Route("POST", "/admin/m/skive/content/import/confirm", IMPORTED),
     "own guide publish": Route("POST", "/admin/m/aarhus/guides/passport", GUIDE),
     "other guide publish": Route("POST", "/admin/m/skive/guides/passport", GUIDE),
+    "sms from own agents' page": Route("POST", "/admin/m/aarhus/agents", SMS_FORM),
+    "sms from other agents' page": Route("POST", "/admin/m/skive/agents", SMS_FORM),
+    "booking test of own": Route("POST", "/admin/m/aarhus/integrations/booking-test"),
+    "booking test of other": Route("POST", "/admin/m/skive/integrations/booking-test"),
+    "crawl of own": Route("POST", "/admin/m/aarhus/integrations/crawl"),
+    # Invalid on purpose: where allowed, the form comes back with an error and nothing changes.
+    "set retention": Route("POST", "/admin/retention", (("conversations", "0"),)),
+    "erase unknown conversation": Route(
+        "POST", "/admin/erasure", (("conversation", "00000000-0000-0000-0000-000000000000"), ("phone", ""))
+    ),
 }
 GUIDES_OWN = {"own guides": 200, "own guide": 200, "own guide publish": 303}
 GUIDES_OTHER_READ = {"other guides": 200, "other guide": 200}
@@ -156,6 +174,19 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         **GUIDES_OWN,
         **GUIDES_OTHER_READ,
         "other guide publish": 303,
+        "own agents' page": 200,
+        "other agents' page": 200,
+        "sms from own agents' page": 400,
+        "sms from other agents' page": 400,
+        "own integrations": 200,
+        "other integrations": 200,
+        "booking test of own": 200,
+        "booking test of other": 200,
+        "crawl of own": 303,
+        "retention": 200,
+        "erasure": 200,
+        "set retention": 400,
+        "erase unknown conversation": 404,
     },
     Role.MUNICIPALITY_ADMIN: {
         "home": 302,
@@ -176,6 +207,19 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate own user": 303,
         "wrong code for own second factor": 400,
         **OWN_CONTENT_ONLY,
+        "own agents' page": 200,
+        "other agents' page": 403,
+        "sms from own agents' page": 400,
+        "sms from other agents' page": 403,
+        "own integrations": 200,
+        "other integrations": 403,
+        "booking test of own": 200,
+        "booking test of other": 403,
+        "crawl of own": 403,
+        "retention": 403,
+        "erasure": 200,
+        "set retention": 403,
+        "erase unknown conversation": 404,
     },
     Role.CONTENT_EDITOR: {
         "home": 302,
@@ -196,6 +240,19 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate own user": 403,
         "wrong code for own second factor": 400,
         **OWN_CONTENT_ONLY,
+        "own agents' page": 403,
+        "other agents' page": 403,
+        "sms from own agents' page": 403,
+        "sms from other agents' page": 403,
+        "own integrations": 403,
+        "other integrations": 403,
+        "booking test of own": 403,
+        "booking test of other": 403,
+        "crawl of own": 403,
+        "retention": 403,
+        "erasure": 403,
+        "set retention": 403,
+        "erase unknown conversation": 403,
     },
     Role.AGENT: {
         "home": 200,
@@ -226,6 +283,19 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         **GUIDES_OTHER_READ,
         "own guide publish": 403,
         "other guide publish": 403,
+        "own agents' page": 200,
+        "other agents' page": 200,
+        "sms from own agents' page": 400,
+        "sms from other agents' page": 400,
+        "own integrations": 403,
+        "other integrations": 403,
+        "booking test of own": 403,
+        "booking test of other": 403,
+        "crawl of own": 403,
+        "retention": 403,
+        "erasure": 403,
+        "set retention": 403,
+        "erase unknown conversation": 403,
     },
     None: {
         **{name: 303 for name in GET_ROUTES},

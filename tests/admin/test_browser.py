@@ -152,7 +152,16 @@ def test_every_console_page_passes_axe_for_a_consortium_admin(gateway: str, brow
     found["overview"] = _scan(page, f"{gateway}/admin/", "Oversigt")
     found["municipality"] = _scan(page, f"{gateway}/admin/m/aarhus/", "pasfoto_pris")
     _shoot(page, "admin-municipality.png")
+    found["agents"] = _scan(page, f"{gateway}/admin/m/aarhus/agents", "SANDBOX")
+    found["integrations"] = _scan(page, f"{gateway}/admin/m/aarhus/integrations", "Test forbindelsen")
     found["users"] = _scan(page, f"{gateway}/admin/users", "anne.hansen")
+    found["retention"] = _scan(page, f"{gateway}/admin/retention", "Opbevaring af data")
+    found["erasure"] = _scan(page, f"{gateway}/admin/erasure", "Sletning på anmodning")
+    page.fill("#erase-conversation", "ikke-et-id")
+    with page.expect_navigation():
+        page.press("#erase-conversation", "Enter")
+    assert "8-4-4-4-12" in page.content()
+    found["erasure with an error"] = axe_violations(page)
     found["audit"] = _scan(page, f"{gateway}/admin/audit", "login")
     found["enrol"] = _scan(page, f"{gateway}/admin/account/second-factor", "QR-kode")
     found["not found"] = _scan(page, f"{gateway}/admin/m/atlantis/", "Siden findes ikke")
@@ -169,6 +178,7 @@ def test_municipality_staff_pages_pass_axe(gateway: str, browser: Any, viewport:
     found = {
         "start": axe_violations(page),
         "users": _scan(page, f"{gateway}/admin/users", "bo.jensen"),
+        "integrations": _scan(page, f"{gateway}/admin/m/aarhus/integrations", "Tidsbestilling"),
         "audit": _scan(page, f"{gateway}/admin/audit", "login"),
         "forbidden": _scan(page, f"{gateway}/admin/m/skive/", "ikke adgang"),
     }
@@ -254,4 +264,22 @@ def test_local_content_pages_pass_axe_and_work_with_the_keyboard(gateway: str, b
     assert "Efter din ændring" in page.content()
     found["guide preview"] = axe_violations(page)
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_an_agent_fills_the_sms_form_with_the_keyboard(gateway: str, browser: Any) -> None:
+    context = _context(browser)
+    page = context.new_page()
+    _login_with_keyboard(page, gateway, "hotline.agent")
+    page.goto(f"{gateway}/admin/m/furesoe/agents")
+    assert "SANDBOX" in page.content() and axe_violations(page) == []
+    page.focus("#sms-municipality")
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")  # the first topic
+    page.keyboard.press("Tab")
+    page.keyboard.type("+46 70 123 45 67")  # not Danish: refused before anything is sent
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "dansk nummer med 8 cifre" in page.locator("[role=alert]").inner_text()
+    assert page.input_value("#sms-phone") == "+46 70 123 45 67"
+    assert axe_violations(page) == []
     context.close()

@@ -16,21 +16,31 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from admin import retention as admin_retention
 from admin import tables as admin_tables
+from booking import health as booking_health
 from conversation import log as conversation_log
 from conversation.schema import MIGRATIONS, current_revision, head_revision, upgrade_database
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from knowledge import local_values
 from muni.db import open_engine
+from sms import links as sms_log
 from tests.web.conftest import contact_centre, directory, postgres_url  # noqa: F401
 from tests.web.support import SECRET
 from voice import calls as voice_calls
-from web.channels import sms_log
 
 T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 # Every store's tables; head must make exactly these.
-STORES = [conversation_log.metadata, voice_calls.metadata, sms_log.metadata, admin_tables.metadata, local_values.metadata]
+STORES = [
+    conversation_log.metadata,
+    voice_calls.metadata,
+    sms_log.metadata,
+    admin_tables.metadata,
+    local_values.metadata,
+    admin_retention.metadata,
+    booking_health.metadata,
+]
 
 
 def all_tables(extra: list[MetaData] | None = None) -> MetaData:

@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conversation.log import ConversationLog
+from sms.links import SmsLinkLog, SmsLinkRecord
 from tests.support.postgres import postgres_url  # noqa: F401
 from tests.web.test_store import conversation, database_url, engine, log  # noqa: F401
-from web.channels.sms_log import SmsLinkLog, SmsLinkRecord
 
 T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 

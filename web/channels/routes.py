@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from conversation.state import ENGINE
+from conversation.state import CLOCK, ENGINE
+from sms.links import SmsLinkLog, SmsLinks
 from sms.sender import SmsSender
 from web.channels import pages, qr, ratings, sms_links
 from web.channels.security import preflight, security_headers
-from web.channels.sms_log import SmsLinkLog
-from web.channels.state import SMS_LIMITERS, SMS_LOG, SMS_SENDER, SmsLimiters
+from web.channels.state import SMS_LIMITERS, SMS_LINKS, SMS_SENDER, SmsLimiters
 from web.limits import RateLimiter, TokenBucketLimiter
 from web.state import SETTINGS
 
@@ -52,5 +52,14 @@ def add_web_channel_routes(
 
 async def _sms(app: web.Application) -> AsyncIterator[None]:
     # After the conversation core's context: the SMS-link log lives on the same engine.
-    app[SMS_LOG] = SmsLinkLog(app[ENGINE])
+    limiters = app[SMS_LIMITERS]
+    app[SMS_LINKS] = SmsLinks(
+        SmsLinkLog(app[ENGINE]),
+        app[SMS_SENDER],
+        hash_key=app[SETTINGS].phone_hash_key,
+        public_url=app[SETTINGS].public_url,
+        per_sender=limiters.per_key,
+        per_recipient=limiters.per_recipient,
+        clock=app[CLOCK],
+    )
     yield

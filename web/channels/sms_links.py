@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import logging
 import re
 
 from aiohttp import web
 
-from conversation.state import CLOCK, DIRECTORY
+from conversation.state import DIRECTORY
 from muni.phones import danish_e164
-from sms.sender import SmsError, SmsUnavailable, mask_number, phone_hash
-from web.channels.links import deep_link
+from sms.links import (
+    IN_PROGRESS,
+    KEY_REUSED,
+    RATE_LIMITED,
+    RECIPIENT_RATE_LIMITED,
+    LinkRequest,
+    LinkSent,
+    SmsLinkRefused,
+)
+from sms.sender import SmsError, SmsUnavailable
 from web.channels.settings import AgentKey
-from web.channels.sms_log import SmsLinkRecord
-from web.channels.state import SMS_LIMITERS, SMS_LOG, SMS_SENDER
+from web.channels.state import SMS_LINKS
 from web.chat import bearer_token, json_object
 from web.errors import ApiError
 from web.state import SETTINGS
 from web.wire import json_response
-
-logger = logging.getLogger("muni.web.sms_links")
 
 _IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{8,200}")
 
@@ -64,68 +67,39 @@ async def create_sms_link(request: web.Request) -> web.Response:
     if not isinstance(topic, str) or topic not in directory.topics:
         raise ApiError(400, "unknown_topic", "Feltet 'topic' skal være et emne fra topics.yml.")
     number = danish_mobile(body.get("to"))
-
-    recipient = phone_hash(number, request.app[SETTINGS].phone_hash_key)
-    fingerprint = hashlib.sha256(json.dumps([recipient, municipality, topic]).encode()).hexdigest()
-    log = request.app[SMS_LOG]
-    record = SmsLinkRecord(
-        key_name=agent.name,
+    ask = LinkRequest(
+        sender=agent.name,
         idempotency_key=idempotency_key,
-        fingerprint=fingerprint,
-        recipient_hash=recipient,
-        recipient_masked=mask_number(number),
+        number=number,
         municipality=municipality,
+        municipality_name=directory.municipalities[municipality],
         topic=topic,
-        created_at=request.app[CLOCK](),
+        topic_title=directory.topic_titles.get(topic, topic),
     )
-    # Claimed before the limits are counted: a retry of a claimed request is never a flood.
-    earlier = await log.find(agent.name, idempotency_key) or await log.claim(record)
-    if earlier is None:
-        limiters = request.app[SMS_LIMITERS]
-        if not await limiters.per_key.acquire(agent.name):
-            await log.release(agent.name, idempotency_key)
-            raise ApiError(429, "rate_limited", "For mange SMS fra denne API-nøgle. Vent lidt, og prøv igen.")
-        if not await limiters.per_recipient.acquire(recipient):
-            await log.release(agent.name, idempotency_key)
-            raise ApiError(429, "recipient_rate_limited", "Modtageren har fået mange SMS for nylig. Prøv senere.")
-        return await _send(request, record, number)
-    if earlier.fingerprint != fingerprint:
-        raise ApiError(422, "idempotency_key_reused", "Idempotency-Key er brugt til en anden forespørgsel.")
-    if earlier.status == "pending":
-        raise ApiError(409, "in_progress", "Forespørgslen med denne Idempotency-Key er ved at blive sendt.")
-    return json_response(_answer(request, earlier, duplicate=True), status=200)
-
-
-async def _send(request: web.Request, record: SmsLinkRecord, number: str) -> web.Response:
-    directory = request.app[DIRECTORY]
-    name = directory.municipalities[record.municipality]
-    title = directory.topic_titles.get(record.topic, record.topic)
-    url = deep_link(request.app[SETTINGS].public_url, record.municipality, record.topic, via="sms")
-    body = f"Hej. Her er linket fra {name} om {title.lower()}, som du talte med os om: {url}"
-    log = request.app[SMS_LOG]
     try:
-        sent = await request.app[SMS_SENDER].send(
-            number, body, idempotency_key=f"sms-link:{record.key_name}:{record.idempotency_key}"
-        )
-    except SmsUnavailable as error:
-        await log.release(record.key_name, record.idempotency_key)
-        logger.warning("SMS link for %s/%s not sent: %s", record.municipality, record.topic, error)
+        sent = await request.app[SMS_LINKS].send(ask)
+    except SmsLinkRefused as refused:
+        raise ApiError(*_REFUSALS[refused.reason]) from None
+    except SmsUnavailable:
         raise ApiError(503, "sms_unavailable", "SMS kunne ikke sendes lige nu. Prøv igen med samme Idempotency-Key.") from None
     except SmsError as error:
-        await log.release(record.key_name, record.idempotency_key)
         raise ApiError(400, "sms_refused", f"SMS'en blev afvist: {error}") from None
-    await log.complete(record.key_name, record.idempotency_key, sent.status, sent.id)
-    logger.info("SMS link %s sent by %s to %s (%s/%s)", sent.id, record.key_name, sent.to_masked,
-                record.municipality, record.topic)
-    done = SmsLinkRecord(**{**record.__dict__, "status": sent.status, "message_id": sent.id})
-    return json_response(_answer(request, done, duplicate=False), status=202)
+    return json_response(_answer(sent), status=200 if sent.duplicate else 202)
 
 
-def _answer(request: web.Request, record: SmsLinkRecord, *, duplicate: bool) -> dict[str, object]:
+_REFUSALS = {
+    RATE_LIMITED: (429, RATE_LIMITED, "For mange SMS fra denne API-nøgle. Vent lidt, og prøv igen."),
+    RECIPIENT_RATE_LIMITED: (429, RECIPIENT_RATE_LIMITED, "Modtageren har fået mange SMS for nylig. Prøv senere."),
+    KEY_REUSED: (422, KEY_REUSED, "Idempotency-Key er brugt til en anden forespørgsel."),
+    IN_PROGRESS: (409, IN_PROGRESS, "Forespørgslen med denne Idempotency-Key er ved at blive sendt."),
+}
+
+
+def _answer(sent: LinkSent) -> dict[str, object]:
     return {
-        "id": record.message_id,
-        "status": record.status,
-        "to": record.recipient_masked,
-        "url": deep_link(request.app[SETTINGS].public_url, record.municipality, record.topic, via="sms"),
-        "duplicate": duplicate,
+        "id": sent.record.message_id,
+        "status": sent.record.status,
+        "to": sent.record.recipient_masked,
+        "url": sent.url,
+        "duplicate": sent.duplicate,
     }

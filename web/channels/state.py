@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from sms.links import SmsLinks
 from sms.sender import SmsSender
-from web.channels.sms_log import SmsLinkLog
 from web.limits import RateLimiter
 
 
@@ -20,4 +20,4 @@ class SmsLimiters:
 SMS_SENDER = web.AppKey("sms_sender", SmsSender)
 SMS_LIMITERS = web.AppKey("sms_limiters", SmsLimiters)
 # Opened in cleanup_ctx:
-SMS_LOG = web.AppKey("sms_log", SmsLinkLog)
+SMS_LINKS = web.AppKey("sms_links", SmsLinks)  # the log on the engine, the sender, the limits
