@@ -21,7 +21,7 @@ class Refuses:
 async def scrape(client: Client, **headers: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     response = await client.get("/metrics", headers=headers)
     assert response.status == 200, await response.text()
-    assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    assert response.headers["Content-Type"].startswith("text/plain; version=")  # 0.0.4, or 1.0.0 from prometheus-client 0.26
     samples = {}
     for family in text_string_to_metric_families(await response.text()):
         for sample in family.samples:
