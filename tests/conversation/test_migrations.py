@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from admin import tables as admin_tables
 from conversation import log as conversation_log
 from conversation.schema import MIGRATIONS, current_revision, head_revision, upgrade_database
+from crisis import tables as crisis_tables
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from muni.db import open_engine
@@ -29,7 +30,13 @@ from web.channels import sms_log
 
 T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 # Every store's tables; head must make exactly these.
-STORES = [conversation_log.metadata, voice_calls.metadata, sms_log.metadata, admin_tables.metadata]
+STORES = [
+    conversation_log.metadata,
+    voice_calls.metadata,
+    sms_log.metadata,
+    admin_tables.metadata,
+    crisis_tables.metadata,
+]
 
 
 def all_tables(extra: list[MetaData] | None = None) -> MetaData:
