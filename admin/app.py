@@ -15,8 +15,10 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from admin import accounts, login, pages
+from admin import accounts, crisis_api, login, pages
+from admin.api_keys import ApiKeyStore
 from admin.audit import AuditLog
+from admin.crisis_desk import CrisisDesk
 from admin.guard import check_csrf, load_session
 from admin.inactivity import expire_inactive
 from admin.sessions import SessionStore
@@ -24,7 +26,8 @@ from admin.settings import AdminSettings
 from admin.state import ADMIN_APP, SETTINGS, STORES, Stores
 from admin.throttle import LoginThrottle
 from admin.users import UserStore
-from conversation.state import CLOCK, ENGINE
+from conversation.state import CLOCK, CRISES, ENGINE
+from crisis.store import CrisisStore
 
 logger = logging.getLogger("muni.admin")
 
@@ -135,8 +138,14 @@ def mount_admin(gateway: web.Application, settings: AdminSettings) -> web.Applic
 
     async def stores(gateway: web.Application) -> AsyncIterator[None]:
         engine = gateway[ENGINE]
+        audit = AuditLog(engine)
         admin[STORES] = stores = Stores(
-            users=UserStore(engine), sessions=SessionStore(engine), audit=AuditLog(engine), throttle=LoginThrottle(engine)
+            users=UserStore(engine),
+            sessions=SessionStore(engine),
+            audit=audit,
+            throttle=LoginThrottle(engine),
+            crisis=CrisisDesk(CrisisStore(engine), audit, gateway[CRISES]),
+            api_keys=ApiKeyStore(engine),
         )
         task = asyncio.create_task(_expire_daily(stores, gateway))
         yield
@@ -146,6 +155,9 @@ def mount_admin(gateway: web.Application, settings: AdminSettings) -> web.Applic
 
     gateway.cleanup_ctx.append(stores)
     gateway.router.add_get(PREFIX, _to_console)
+    # The emergency systems' API: staff API keys, so it lives with the console's stores and audit log.
+    gateway.router.add_put("/api/v1/crisis/{slug}", crisis_api.put_crisis)
+    gateway.router.add_delete("/api/v1/crisis/{slug}", crisis_api.delete_crisis)
     gateway.add_subapp(PREFIX, admin)
     gateway[ADMIN_APP] = admin
     return admin

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from admin.api_keys import ApiKeyStore
 from admin.audit import AuditLog
+from admin.crisis_desk import CrisisDesk
 from admin.sessions import Session, SessionStore
 from admin.settings import AdminSettings
 from admin.throttle import LoginThrottle
@@ -19,6 +21,8 @@ class Stores:
     sessions: SessionStore
     audit: AuditLog
     throttle: LoginThrottle
+    crisis: CrisisDesk
+    api_keys: ApiKeyStore
 
 
 SETTINGS = web.AppKey("admin_settings", AdminSettings)
