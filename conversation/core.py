@@ -53,7 +53,7 @@ def add_conversation_core(
                 sealer = ContactSealer(settings.secret_key)
                 desk = safety if safety is not None else await asyncio.to_thread(default_desk)
                 app[CONVERSATIONS] = Conversations(
-                    log, rasa, directory, now, sealer=sealer, metrics=metrics, safety=desk
+                    log, rasa, directory, now, sealer=sealer, metrics=metrics, safety=desk, crises=crises
                 )
                 yield
         finally:

@@ -38,6 +38,7 @@ class Directory:
     contact_centre: ContactCentreInfo
     embeddings: Mapping[str, Embedding] = field(default_factory=dict)  # slug -> web presence
     topic_titles: Mapping[str, str] = field(default_factory=dict)  # topic id -> Danish title
+    crisis_values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # slug -> the akutguide's local values
 
 
 def load_directory() -> Directory:
