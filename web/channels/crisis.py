@@ -8,7 +8,8 @@ from conversation.state import CRISES, DIRECTORY
 from web.errors import ApiError
 from web.wire import json_response
 
-MAX_AGE_S = 30  # a website's banner follows a change within half a minute; the widget polls as often
+MAX_AGE_S = 30  # a website's banner follows a change within half a minute
+POLL_S = 30  # how often an open widget asks (data-crisis-poll): a change shows within CACHE_FOR + 30 s + 30 s at most
 
 
 async def public_crisis(request: web.Request) -> web.Response:

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from conversation.directory import Embedding
 from conversation.state import DIRECTORY
+from web.channels import crisis
 from web.channels.security import allowed_origins, page_policy
 from web.state import SETTINGS
 from web.wire import json_response
@@ -105,6 +106,7 @@ def _chat_page(
         "channel": channel,
         "embedded": "1" if embedded else "",
         "link-domains": " ".join(domains),
+        "crisis-poll": str(crisis.POLL_S),
     }
     attributes = " ".join(f'data-{key}="{html.escape(value)}"' for key, value in data.items())
     title = f"{name} – digital assistent"
