@@ -15,7 +15,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from admin import accounts, crisis_api, login, pages
+from admin import accounts, crisis_api, crisis_pages, login, pages
 from admin.api_keys import ApiKeyStore
 from admin.audit import AuditLog
 from admin.crisis_desk import CrisisDesk
@@ -128,6 +128,11 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
     router.add_post(r"/users/{user_id:\d+}/deactivate", accounts.deactivate_user)
     router.add_post(r"/users/{user_id:\d+}/role", accounts.change_role)
     router.add_get("/audit", pages.audit_log)
+    router.add_get("/crisis", crisis_pages.crisis_page)
+    router.add_post("/crisis/on", crisis_pages.crisis_on)
+    router.add_post("/crisis/off", crisis_pages.crisis_off)
+    router.add_post("/crisis/keys", crisis_pages.issue_key)
+    router.add_post(r"/crisis/keys/{key_id:\d+}/revoke", crisis_pages.revoke_key)
     router.add_route("*", "/{tail:.*}", not_found)  # the console's own 404 page, not the API's JSON
     return app
 

@@ -10,7 +10,16 @@ from aiohttp import web
 
 from admin.guard import USER, csrf_token, current_user, forbid, now
 from admin.inactivity import REMOVE_AFTER, inactive_since
-from admin.roles import Role, User, audit_scope, may_manage, may_manage_users, may_read_audit, may_view_municipality
+from admin.roles import (
+    Role,
+    User,
+    audit_scope,
+    crisis_scope,
+    may_manage,
+    may_manage_users,
+    may_read_audit,
+    may_view_municipality,
+)
 from admin.state import STORES
 from conversation.state import DIRECTORY, LOG
 
@@ -48,6 +57,8 @@ def _nav(request: web.Request, user: User | None) -> list[NavItem]:
         items.append(NavItem("Brugere", "/admin/users"))
     if may_read_audit(user):
         items.append(NavItem("Log", "/admin/audit"))
+    if crisis_scope(user, frozenset(request.config_dict[DIRECTORY].municipalities)):
+        items.append(NavItem("Krisetilstand", "/admin/crisis"))
     items.append(NavItem("Totrinsbekræftelse", "/admin/account/second-factor"))
     return [NavItem(i.label, i.href, current=i.href == request.path) for i in items]
 

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 import pytest
 
 from admin.roles import Role
+from crisis.model import make_crisis
 from tests.admin.support import PASSWORD, csrf_of, log_in, make_user, stores
-from tests.web.support import Client
+from tests.web.support import NOW, Client
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 SKIVE_MARKERS = ("skive", "Skive", "hemmelig_skive_variabel", "skive.admin")
@@ -39,7 +40,9 @@ GET_ROUTES = {
     "second factor": Route("GET", "/admin/account/second-factor"),
     "login page": Route("GET", "/admin/login"),
     "unknown page": Route("GET", "/admin/nothing-here"),
+    "crisis": Route("GET", "/admin/crisis"),
 }
+CRISIS_FORM = (("title", "Stormflod"), ("message", "Hold dig væk fra havnen."), ("hours", "12"))
 POST_ROUTES = {
     "create user in own": Route(
         "POST",
@@ -60,6 +63,13 @@ POST_ROUTES = {
     "deactivate other user": Route("POST", "/admin/users/{other_user}/deactivate"),
     "deactivate own user": Route("POST", "/admin/users/{own_user}/deactivate"),
     "wrong code for own second factor": Route("POST", "/admin/account/second-factor", (("secret", SECRET), ("code", "000000"))),
+    "crisis on in own": Route("POST", "/admin/crisis/on", (("municipality", "aarhus"), *CRISIS_FORM)),
+    "crisis on in other": Route("POST", "/admin/crisis/on", (("municipality", "skive"), *CRISIS_FORM)),
+    "crisis on in all": Route("POST", "/admin/crisis/on", (("all", "1"), *CRISIS_FORM)),
+    "crisis off in other": Route("POST", "/admin/crisis/off", (("municipality", "skive"),)),
+    "crisis off in own": Route("POST", "/admin/crisis/off", (("municipality", "aarhus"),)),
+    "issue API key": Route("POST", "/admin/crisis/keys", (("label", "Aarhus beredskab"),)),
+    "revoke API key": Route("POST", "/admin/crisis/keys/{key}/revoke"),
 }
 
 # Status per route for each role (None: not logged in). 302/303 are redirects.
@@ -82,6 +92,14 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 303,
         "deactivate own user": 303,
         "wrong code for own second factor": 400,
+        "crisis": 200,
+        "crisis on in own": 303,
+        "crisis on in other": 303,
+        "crisis on in all": 303,
+        "crisis off in other": 303,
+        "crisis off in own": 303,
+        "issue API key": 200,
+        "revoke API key": 303,
     },
     Role.MUNICIPALITY_ADMIN: {
         "home": 302,
@@ -101,6 +119,14 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 403,
         "deactivate own user": 303,
         "wrong code for own second factor": 400,
+        "crisis": 200,
+        "crisis on in own": 303,
+        "crisis on in other": 403,
+        "crisis on in all": 400,  # "all" is only the consortium's: no municipality chosen
+        "crisis off in other": 403,
+        "crisis off in own": 303,
+        "issue API key": 403,
+        "revoke API key": 403,
     },
     Role.CONTENT_EDITOR: {
         "home": 302,
@@ -120,6 +146,14 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 403,
         "deactivate own user": 403,
         "wrong code for own second factor": 400,
+        "crisis": 403,
+        "crisis on in own": 403,
+        "crisis on in other": 403,
+        "crisis on in all": 403,
+        "crisis off in other": 403,
+        "crisis off in own": 403,
+        "issue API key": 403,
+        "revoke API key": 403,
     },
     Role.AGENT: {
         "home": 200,
@@ -139,6 +173,14 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "deactivate other user": 403,
         "deactivate own user": 403,
         "wrong code for own second factor": 400,
+        "crisis": 403,
+        "crisis on in own": 403,
+        "crisis on in other": 403,
+        "crisis on in all": 403,
+        "crisis off in other": 403,
+        "crisis off in own": 403,
+        "issue API key": 403,
+        "revoke API key": 403,
     },
     None: {
         **{name: 303 for name in GET_ROUTES},
@@ -162,7 +204,14 @@ async def _seed(console: Client) -> dict[str, int]:
     await stores(console).audit.record(
         "user.created", SKIVE_GAP_AT, actor_id=other.id, municipality="skive", target_user_id=other.id
     )
-    return {"own_user": own.id, "other_user": other.id}
+    # Skive's crisis (its title a marker): no Aarhus page may show it.
+    await stores(console).crisis.switch_on(
+        make_crisis(municipality="skive", title="Skive krise", message_da="Skive", set_by="cli", now=NOW),
+        actor_id=None,
+        client="cli",
+    )
+    key, _ = await stores(console).api_keys.issue("Skive beredskab", "crisis", NOW, created_by=None)
+    return {"own_user": own.id, "other_user": other.id, "key": key.id}
 
 
 async def _as(console: Client, role: Role | None) -> None:
