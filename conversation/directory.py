@@ -29,6 +29,10 @@ class Embedding:
     colour: str = "#1f4e79"
 
 
+# The akutguide's local variables (knowledge/variables.yml), kept by the gateway so the crisis answer never needs Rasa.
+CRISIS_VARIABLES = ("crisis_page", "crisis_hotline", "crisis_radio", "crisis_tv", "crisis_police")
+
+
 @dataclass(frozen=True)
 class Directory:
     """Member municipalities (slug -> name), known topic ids, and the contact centre."""
@@ -63,4 +67,12 @@ def load_directory() -> Directory:
             for slug, m in library.municipalities.items()
         },
         topic_titles={topic.id: topic.title for topic in topics.values()},
+        crisis_values={
+            slug: {
+                name: value.text()
+                for name in CRISIS_VARIABLES
+                if (value := library.resolve(name, m)) is not None
+            }
+            for slug, m in library.municipalities.items()
+        },
     )

@@ -81,9 +81,9 @@ def local_info(values: Mapping[str, str] | None) -> LocalCrisisInfo:
         return LocalCrisisInfo()
     defaults = LocalCrisisInfo()
     return LocalCrisisInfo(
-        crisis_page=values.get("krise_side") or None,
-        hotline=values.get("krise_telefon") or None,
-        radio=values.get("krise_radio") or defaults.radio,
-        tv=values.get("krise_tv") or defaults.tv,
-        police=values.get("krise_politi") or defaults.police,
+        crisis_page=values.get("crisis_page") or None,
+        hotline=values.get("crisis_hotline") or None,
+        radio=values.get("crisis_radio") or defaults.radio,
+        tv=values.get("crisis_tv") or defaults.tv,
+        police=values.get("crisis_police") or defaults.police,
     )

@@ -123,3 +123,17 @@ async def test_the_api_switches_with_a_crisis_key_only(console: Client, clock: M
 async def test_keys_are_hashed_at_rest(console: Client, clock: MovableClock, database_path: Path) -> None:
     _, secret = await stores(console).api_keys.issue("Skive", "crisis", clock(), created_by=None)
     assert secret.encode() not in database_path.read_bytes()
+
+
+async def test_two_gateways_on_one_database_both_carry_a_change_within_a_minute(make_console: Any, clock: MovableClock) -> None:
+    first, second = await make_console(), await make_console()
+    _, secret = await stores(first).api_keys.issue("Aarhus beredskab", "crisis", clock(), created_by=None)
+    assert (await public(second))["active"] is False  # the second replica has read (and cached) "no crisis"
+    body = {"title": "Stormflod", "message": "Hold dig væk fra havnen."}
+    assert (await first.put("/api/v1/crisis/aarhus", json=body, headers={"Authorization": f"Bearer {secret}"})).status == 201
+    assert (await public(first))["active"] is True  # the replica that changed it, at once
+    clock.advance(timedelta(seconds=10))
+    assert (await public(second))["active"] is True  # the other, without a restart, well within 60 s
+    await first.delete("/api/v1/crisis/aarhus", headers={"Authorization": f"Bearer {secret}"})
+    clock.advance(timedelta(seconds=10))
+    assert (await public(second))["active"] is False
