@@ -22,7 +22,7 @@ BOT_SOURCES := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup index run test lint eval bench bench-voice bench-booking bench-web bench-crawl bench-index bench-safety browser train validate clean check-pythons
+.PHONY: help setup index run test lint eval bench bench-voice bench-crisis bench-booking bench-web bench-crawl bench-index bench-safety browser train validate clean check-pythons
 
 help:
 	@echo "make run    – set up everything and start Muni on embedded defaults (http://127.0.0.1:8080)"
@@ -124,6 +124,10 @@ bench: setup
 
 bench-voice: setup
 	$(PY) -m bench.voice
+
+# Crisis mode under 10x a busy hour of web conversations and calls (`ARGS=--duration 60` for a short try).
+bench-crisis: setup
+	$(PY) -m bench.crisis $(ARGS)
 
 bench-booking: $(VENV)/.installed
 	$(PY) -m bench.booking

@@ -15,9 +15,23 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from admin import accounts, agents, content, content_csv, data_rights, guides, integrations, login, pages
+from admin import (
+    accounts,
+    agents,
+    content,
+    content_csv,
+    crisis_api,
+    crisis_pages,
+    data_rights,
+    guides,
+    integrations,
+    login,
+    pages,
+)
+from admin.api_keys import ApiKeyStore
 from admin.audit import AuditLog
 from admin.crawls import CrawlRunner
+from admin.crisis_desk import CrisisDesk
 from admin.guard import check_csrf, load_session
 from admin.inactivity import expire_inactive
 from admin.ports import BookingDesk, Eraser
@@ -26,7 +40,8 @@ from admin.settings import AdminSettings
 from admin.state import ADMIN_APP, INTEGRATIONS, SETTINGS, SMS_LINKS, STORES, Integrations, Stores
 from admin.throttle import LoginThrottle
 from admin.users import UserStore
-from conversation.state import CLOCK, ENGINE
+from conversation.state import CLOCK, CRISES, ENGINE
+from crisis.store import CrisisStore
 from knowledge.local_values import LocalValueStore
 from sms.links import Limiter, SmsLinkLog, SmsLinks
 from sms.sender import SmsSender
@@ -151,6 +166,11 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
     router.add_post("/retention", data_rights.set_retention)
     router.add_get("/erasure", data_rights.erasure_page)
     router.add_post("/erasure", data_rights.erase_data)
+    router.add_get("/crisis", crisis_pages.crisis_page)
+    router.add_post("/crisis/on", crisis_pages.crisis_on)
+    router.add_post("/crisis/off", crisis_pages.crisis_off)
+    router.add_post("/crisis/keys", crisis_pages.issue_key)
+    router.add_post(r"/crisis/keys/{key_id:\d+}/revoke", crisis_pages.revoke_key)
     router.add_route("*", "/{tail:.*}", not_found)  # the console's own 404 page, not the API's JSON
     return app
 
@@ -187,12 +207,15 @@ def mount_admin(
             per_recipient=per_recipient,
             clock=gateway[CLOCK],
         )
+        audit = AuditLog(engine)
         admin[STORES] = stores = Stores(
             users=UserStore(engine),
             sessions=SessionStore(engine),
-            audit=AuditLog(engine),
+            audit=audit,
             throttle=LoginThrottle(engine),
             content=LocalValueStore(engine),
+            crisis=CrisisDesk(CrisisStore(engine), audit, gateway[CRISES]),
+            api_keys=ApiKeyStore(engine),
         )
         task = asyncio.create_task(_expire_daily(stores, gateway))
         yield
@@ -203,6 +226,9 @@ def mount_admin(
 
     gateway.cleanup_ctx.append(stores)
     gateway.router.add_get(PREFIX, _to_console)
+    # The emergency systems' API: staff API keys, so it lives with the console's stores and audit log.
+    gateway.router.add_put("/api/v1/crisis/{slug}", crisis_api.put_crisis)
+    gateway.router.add_delete("/api/v1/crisis/{slug}", crisis_api.delete_crisis)
     gateway.add_subapp(PREFIX, admin)
     gateway[ADMIN_APP] = admin
     return admin

@@ -15,6 +15,7 @@ from admin.roles import (
     Role,
     User,
     audit_scope,
+    crisis_scope,
     may_edit_content,
     may_erase,
     may_manage,
@@ -67,6 +68,8 @@ def _nav(request: web.Request, user: User | None) -> list[NavItem]:
         items.append(NavItem("Opbevaring", "/admin/retention"))
     if may_erase(user):
         items.append(NavItem("Sletning", "/admin/erasure"))
+    if crisis_scope(user, frozenset(request.config_dict[DIRECTORY].municipalities)):
+        items.append(NavItem("Krisetilstand", "/admin/crisis"))
     items.append(NavItem("Totrinsbekræftelse", "/admin/account/second-factor"))
     return [NavItem(i.label, i.href, current=i.href == request.path) for i in items]
 

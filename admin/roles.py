@@ -126,3 +126,17 @@ def may_edit_content(user: User, slug: str) -> bool:
     if user.is_consortium_admin:
         return True
     return user.role in (Role.MUNICIPALITY_ADMIN, Role.CONTENT_EDITOR) and user.municipality == slug
+
+
+def crisis_scope(user: User, known: frozenset[str]) -> frozenset[str]:
+    """The municipalities whose crisis mode `user` may switch: any for consortium admins, own for municipality admins."""
+    if user.is_consortium_admin:
+        return known
+    if user.role is Role.MUNICIPALITY_ADMIN and user.municipality in known:
+        return frozenset({user.municipality})
+    return frozenset()
+
+
+def may_issue_api_keys(user: User) -> bool:
+    """Staff API keys (the emergency systems' switch for crisis mode): consortium admins only."""
+    return user.is_consortium_admin

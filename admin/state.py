@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from admin.api_keys import ApiKeyStore
 from admin.audit import AuditLog
 from admin.crawls import CrawlRunner
+from admin.crisis_desk import CrisisDesk
 from admin.ports import BookingDesk, Eraser
 from admin.sessions import Session, SessionStore
 from admin.settings import AdminSettings
@@ -24,6 +26,8 @@ class Stores:
     audit: AuditLog
     throttle: LoginThrottle
     content: LocalValueStore  # the local values municipalities publish (read by every action server)
+    crisis: CrisisDesk
+    api_keys: ApiKeyStore
 
 
 @dataclass(frozen=True)

@@ -63,3 +63,16 @@ login_throttle = Table(
     Column("failures", Integer, nullable=False),
     Column("last_failure_at", DateTime(timezone=True), nullable=False),
 )
+
+# Staff API keys (issue 15: municipalities' emergency systems switch crisis mode); issued by consortium admins.
+api_keys = Table(
+    "admin_api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("label", String(64), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),  # SHA-256 of the key: a dump opens nothing
+    Column("scope", String(32), nullable=False),  # "crisis"
+    Column("created_by", Integer, ForeignKey("admin_users.id"), nullable=True),  # None: the command line
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)

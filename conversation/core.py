@@ -15,7 +15,8 @@ from conversation.rasa import RasaClient
 from conversation.schema import upgrade_database
 from conversation.service import Conversations
 from conversation.settings import ConversationSettings
-from conversation.state import CLOCK, CONVERSATIONS, DIRECTORY, ENGINE, HTTP, LOG, METRICS
+from conversation.state import CLOCK, CONVERSATIONS, CRISES, DIRECTORY, ENGINE, HTTP, LOG, METRICS
+from crisis.store import CrisisBoard, CrisisStore
 from muni.clock import Clock
 from muni.db import open_engine
 from muni.sealed import ContactSealer
@@ -47,11 +48,12 @@ def add_conversation_core(
                 app[ENGINE] = engine
                 await upgrade_database(engine)  # before any store touches a table
                 app[LOG] = log = ConversationLog(engine)
+                app[CRISES] = crises = CrisisBoard(CrisisStore(engine), now)
                 rasa = RasaClient(session, settings.rasa_url, settings.rasa_timeout_s)
                 sealer = ContactSealer(settings.secret_key)
                 desk = safety if safety is not None else await asyncio.to_thread(default_desk)
                 app[CONVERSATIONS] = Conversations(
-                    log, rasa, directory, now, sealer=sealer, metrics=metrics, safety=desk
+                    log, rasa, directory, now, sealer=sealer, metrics=metrics, safety=desk, crises=crises
                 )
                 yield
         finally:

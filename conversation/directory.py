@@ -29,6 +29,10 @@ class Embedding:
     colour: str = "#1f4e79"
 
 
+# The akutguide's local variables (knowledge/variables.yml), kept by the gateway so the crisis answer never needs Rasa.
+CRISIS_VARIABLES = ("crisis_page", "crisis_hotline", "crisis_radio", "crisis_tv", "crisis_police")
+
+
 @dataclass(frozen=True)
 class Directory:
     """Member municipalities (slug -> name), known topic ids, and the contact centre."""
@@ -39,6 +43,7 @@ class Directory:
     embeddings: Mapping[str, Embedding] = field(default_factory=dict)  # slug -> web presence
     topic_titles: Mapping[str, str] = field(default_factory=dict)  # topic id -> Danish title
     booking_enabled: frozenset[str] = frozenset()  # slugs licensed for the booking integration (tenant files)
+    crisis_values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # slug -> the akutguide's local values
 
 
 def load_directory() -> Directory:
@@ -64,4 +69,12 @@ def load_directory() -> Directory:
         },
         topic_titles={topic.id: topic.title for topic in topics.values()},
         booking_enabled=frozenset(slug for slug, m in library.municipalities.items() if m.booking_enabled),
+        crisis_values={
+            slug: {
+                name: value.text()
+                for name in CRISIS_VARIABLES
+                if (value := library.resolve(name, m)) is not None
+            }
+            for slug, m in library.municipalities.items()
+        },
     )

@@ -47,6 +47,12 @@ class Metrics:
         self.rate_limited = Counter(
             "muni_rate_limited_requests", "Requests refused with 429, by limit", ["limit"], registry=registry
         )
+        self.crisis_answers = Counter(
+            "muni_crisis_answers",
+            "Answers from crisis mode's own state: kind akutguide (a crisis question) or degraded (Rasa was unavailable)",
+            ["channel", "kind"],
+            registry=registry,
+        )
         self.active_calls = Gauge("muni_voice_calls_active", "Phone calls in progress", registry=registry)
         self._calls: OrderedDict[str, None] = OrderedDict()
         self.active_calls.set_function(lambda: len(self._calls))

@@ -61,17 +61,23 @@ class RasaClient:
         self._url = base_url.rstrip("/") + WEBHOOK_PATH
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
 
-    async def send(self, sender: str, message: str, metadata: RasaMetadata) -> BotReply:
-        """Raise RasaUnavailable on connection errors, timeouts, non-200 and malformed replies."""
+    async def send(self, sender: str, message: str, metadata: RasaMetadata, *, timeout_s: float | None = None) -> BotReply:
+        """Raise RasaUnavailable on connection errors, timeouts, non-200 and malformed replies.
+
+        `timeout_s` shortens the wait (crisis mode has an answer of its own to give instead).
+        """
         body = {"sender": sender, "message": message, "metadata": metadata}
+        timeout = self._timeout
+        if timeout_s is not None:
+            timeout = aiohttp.ClientTimeout(total=min(timeout_s, self._timeout.total or timeout_s))
         try:
-            async with self._session.post(self._url, json=body, timeout=self._timeout) as response:
+            async with self._session.post(self._url, json=body, timeout=timeout) as response:
                 raw = await response.read()
                 if response.status != 200:
                     snippet = raw[:MAX_ERROR_SNIPPET].decode("utf-8", "replace")
                     raise RasaUnavailable(f"HTTP {response.status} from {self._url}: {snippet!r}")
         except TimeoutError:
-            raise RasaUnavailable(f"no reply from {self._url} within {self._timeout.total} s") from None
+            raise RasaUnavailable(f"no reply from {self._url} within {timeout.total} s") from None
         except aiohttp.ClientError as error:
             raise RasaUnavailable(f"{type(error).__name__} calling {self._url}: {error}") from error
         try:

@@ -13,6 +13,10 @@ from conversation.fallback import fallback_messages
 from conversation.log import ConversationLog, ConversationRecord, TurnRecord
 from conversation.metrics import Metrics
 from conversation.rasa import BotReply, RasaClient, RasaMetadata, RasaUnavailable
+from crisis.answers import akutguide, local_info, opening
+from crisis.model import Crisis
+from crisis.questions import about_the_crisis
+from crisis.store import CrisisBoard
 from muni.clock import Clock
 from muni.languages import DEFAULT_LANGUAGE
 from muni.privacy import contact_details, redact
@@ -48,6 +52,10 @@ class AssistantUnavailable(Exception):
 # the safety answer waits for Rasa at most TELL_RASA_S and never depends on it.
 EMERGENCY_INTENT = "/emergency"
 TELL_RASA_S = 1.5
+CRISIS_TOPIC = "crisis"
+# While a crisis is on, Rasa gets this long before the crisis answer is given instead: in a surge a
+# citizen is better served by the akutguide now than by a queue (the chat's p95 target is 1 s).
+CRISIS_WAIT_S = 0.8
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,7 @@ class Answer:
     topic: str | None
     source: Source
     handoff: bool
+    degraded: bool = False  # crisis mode answered from its own state because Rasa could not
 
 
 class Conversations:
@@ -70,6 +79,7 @@ class Conversations:
         sealer: ContactSealer | None = None,
         metrics: Metrics | None = None,
         safety: SafetyDesk | None = None,
+        crises: CrisisBoard | None = None,
     ) -> None:
         self._log = log
         self._rasa = rasa
@@ -78,6 +88,7 @@ class Conversations:
         self._sealer = sealer
         self._metrics = metrics
         self._safety = safety
+        self._crises = crises
 
     async def start(
         self, municipality: str, channel: str, topic: str | None, language: str = DEFAULT_LANGUAGE
@@ -97,8 +108,19 @@ class Conversations:
         await self._log.start_conversation(conversation)
         if self._metrics is not None:
             self._metrics.conversations.labels(channel).inc()
-        opening = f"/{topic}" if topic is not None else GREETING_INTENT
-        return conversation.id, await self._ask(conversation, opening)
+        intent = f"/{topic}" if topic is not None else GREETING_INTENT
+        crisis = await self._crisis(municipality)
+        if crisis is None:
+            return conversation.id, await self._ask(conversation, intent)
+        # While a crisis is on, the first answer starts with its message, whatever Rasa does.
+        first = opening(crisis)
+        await self._record(conversation, BotReply([first], topic=CRISIS_TOPIC, source="guide"), 0)
+        answer = await self._ask(conversation, intent, degrade_to=crisis)
+        return conversation.id, replace(answer, messages=[first, *answer.messages])
+
+    async def crisis(self, municipality: str) -> Crisis | None:
+        """The municipality's active crisis, from the gateway's own state (the voice greeting reads it too)."""
+        return await self._crisis(municipality)
 
     async def find(self, conversation_id: str) -> ConversationRecord | None:
         return await self._log.conversation(conversation_id)
@@ -130,9 +152,7 @@ class Conversations:
         metadata = self._metadata(conversation)
         if self._safety is not None:
             # Off the event loop: the embedding check is tens of milliseconds of CPU.
-            screened = await asyncio.to_thread(
-                self._safety.screen, redacted, conversation.language, conversation.municipality
-            )
+            screened = await asyncio.to_thread(self._safety.screen, redacted, conversation.language, conversation.municipality)
             if screened is not None:
                 return await self._answer_safety(self._safety, conversation, screened, metadata, started)
             notice = self._safety.notice(conversation.language, self._directory.contact_centre.phone)
@@ -141,18 +161,33 @@ class Conversations:
                 await self._record(conversation, reply, _elapsed_ms(started))
                 self._count(conversation, reply, started)
                 return Answer(messages=reply.messages, topic=None, source=reply.source, handoff=True)
+        crisis = await self._crisis(conversation.municipality)
+        if crisis is not None and about_the_crisis(redacted):
+            return await self._answer_crisis(conversation, crisis, started)
         # A booking confirmation needs the contact detail itself; it travels sealed, never in clear.
         if self._sealer is not None and (contacts := contact_details(citizen_text)):
             metadata[METADATA_KEY] = self._sealer.seal(contacts[0])
         if redacted == RESTART_INTENT:
             # Rasa forgets the conversation and says nothing; the citizen is greeted afresh.
-            await self._ask(conversation, RESTART_INTENT, metadata, silent_ok=True)
-            return await self._ask(conversation, GREETING_INTENT, metadata)
-        return await self._ask(conversation, redacted, metadata)
+            await self._ask(conversation, RESTART_INTENT, metadata, silent_ok=True, degrade_to=crisis)
+            return await self._ask(conversation, GREETING_INTENT, metadata, degrade_to=crisis)
+        return await self._ask(conversation, redacted, metadata, degrade_to=crisis)
 
-    async def _follow_language(
-        self, safety: SafetyDesk, conversation: ConversationRecord, text: str
-    ) -> ConversationRecord:
+    async def _crisis(self, municipality: str) -> Crisis | None:
+        return None if self._crises is None else await self._crises.active(municipality)
+
+    async def _answer_crisis(self, conversation: ConversationRecord, crisis: Crisis, started: float) -> Answer:
+        """The akutguide's answer, from the gateway's own state: Rasa is not asked."""
+        local = local_info(self._directory.crisis_values.get(conversation.municipality))
+        messages = akutguide(crisis, local, language=conversation.language)
+        reply = BotReply(messages=messages, topic=CRISIS_TOPIC, source="guide")
+        await self._record(conversation, reply, _elapsed_ms(started))
+        self._count(conversation, reply, started)
+        if self._metrics is not None:
+            self._metrics.crisis_answers.labels(conversation.channel, "akutguide").inc()
+        return Answer(messages=messages, topic=CRISIS_TOPIC, source="guide", handoff=False)
+
+    async def _follow_language(self, safety: SafetyDesk, conversation: ConversationRecord, text: str) -> ConversationRecord:
         """The conversation in the language the citizen now writes (kept when short or unsure; voice is Danish)."""
         if conversation.channel == "voice":
             return conversation  # the IVR hears Danish only: a transcript is never another language
@@ -196,16 +231,24 @@ class Conversations:
         metadata: RasaMetadata | None = None,
         *,
         silent_ok: bool = False,
+        degrade_to: Crisis | None = None,
     ) -> Answer:
-        """The bot's answer to `message`; an answer without text is a failure unless `silent_ok`."""
+        """The bot's answer to `message`; an answer without text is a failure unless `silent_ok`.
+
+        When the bot cannot answer while a crisis is on (`degrade_to`), the citizen gets the
+        akutguide's answer from the gateway's own state, saying honestly that we are busy.
+        """
         started = time.perf_counter()
         if metadata is None:
             metadata = self._metadata(conversation)
         try:
-            reply = await self._rasa.send(conversation.id, message, metadata)
+            wait = None if degrade_to is None else CRISIS_WAIT_S
+            reply = await self._rasa.send(conversation.id, message, metadata, timeout_s=wait)
             if not reply.messages and not silent_ok:
                 raise RasaUnavailable("Rasa replied with no text message")
         except RasaUnavailable as error:
+            if degrade_to is not None:
+                return await self._degraded(conversation, degrade_to, started, error)
             logger.warning(
                 "Bot unavailable for conversation %s (%s): %s; the citizen was given the contact centre",
                 conversation.id,
@@ -226,6 +269,17 @@ class Conversations:
         if reply.messages:
             self._count(conversation, reply, started)
         return Answer(messages=reply.messages, topic=reply.topic, source=reply.source, handoff=reply.handoff)
+
+    async def _degraded(self, conversation: ConversationRecord, crisis: Crisis, started: float, error: RasaUnavailable) -> Answer:
+        logger.warning("Bot unavailable for conversation %s during a crisis: %s; the akutguide answered", conversation.id, error)
+        local = local_info(self._directory.crisis_values.get(conversation.municipality))
+        messages = akutguide(crisis, local, busy=True, language=conversation.language)
+        reply = BotReply(messages=messages, topic=CRISIS_TOPIC, source="guide")
+        await self._record(conversation, reply, _elapsed_ms(started))
+        if self._metrics is not None:
+            self._metrics.rasa_errors.inc()
+            self._metrics.crisis_answers.labels(conversation.channel, "degraded").inc()
+        return Answer(messages=messages, topic=CRISIS_TOPIC, source="guide", handoff=False, degraded=True)
 
     def _count(self, conversation: ConversationRecord, reply: BotReply, started: float) -> None:
         if self._metrics is not None:

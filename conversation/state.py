@@ -10,6 +10,7 @@ from conversation.directory import Directory
 from conversation.log import ConversationLog
 from conversation.metrics import Metrics
 from conversation.service import Conversations
+from crisis.store import CrisisBoard
 from muni.clock import Clock
 
 DIRECTORY = web.AppKey("directory", Directory)
@@ -20,3 +21,4 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 ENGINE = web.AppKey("engine", AsyncEngine)  # the one database engine every store of the process shares
 LOG = web.AppKey("log", ConversationLog)
 CONVERSATIONS = web.AppKey("conversations", Conversations)
+CRISES = web.AppKey("crises", CrisisBoard)  # the active crisis of each municipality, read through a short cache

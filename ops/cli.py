@@ -1,5 +1,5 @@
 """`muni` – the staff's command line: console users; crawling, indexing and searching the websites' knowledge;
-backing up and restoring the database and the index; operators' keys."""
+backing up and restoring the database and the index; crisis mode; operators' keys."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     # Each feature registers its own commands; imports stay inside so `muni --help` is fast.
     from admin.cli import register as register_admin
+    from admin.crisis_cli import register as register_crisis
     from crawler.cli import register as register_crawl
     from crawler.sources import CrawlStores
     from knowledge.index.cli import register as register_index
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     from ops.retention import register as register_retention
 
     register_admin(commands)
+    register_crisis(commands)
     register_crawl(commands)
     register_index(commands, websites=CrawlStores)  # `muni index` reads what `muni crawl` stored
     register_backup(commands)

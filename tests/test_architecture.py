@@ -12,7 +12,7 @@ import grimp
 from muni.paths import ROOT
 
 PACKAGES = (
-    "muni", "conversation", "gateway", "web", "voice", "admin", "sms", "actions", "rasa_sdk_plugins",
+    "muni", "conversation", "crisis", "gateway", "web", "voice", "admin", "sms", "actions", "rasa_sdk_plugins",
     "knowledge", "crawler", "booking", "ops",
 )  # fmt: skip
 

@@ -14,7 +14,9 @@ from aiohttp import web
 from twilio.twiml.voice_response import VoiceResponse
 
 from conversation.service import Answer
-from conversation.state import CLOCK, METRICS
+from conversation.state import CLOCK, CONVERSATIONS, METRICS
+from crisis.model import Crisis
+from muni.phones import normalise
 from sms.sender import SmsError, SmsSender
 from voice import assistant as assistant_service
 from voice.calls import CallRecord
@@ -52,7 +54,8 @@ async def incoming(request: web.Request) -> web.Response:
     call_sid = _call_sid(form)
     await request.app[CALLS].start(call_sid, municipality, request.config_dict[CLOCK]())
     request.config_dict[METRICS].call_started(call_sid)
-    return twiml_response(_menu(request, greeting=True))
+    crisis = await request.config_dict[CONVERSATIONS].crisis(municipality)
+    return twiml_response(_menu(request, greeting=True, crisis=crisis))
 
 
 async def menu(request: web.Request) -> web.Response:
@@ -61,7 +64,8 @@ async def menu(request: web.Request) -> web.Response:
     call = await _call(request, form)
     if (chosen := await _dispatch(request, request.app[MENUS].main, call, form)) is not None:
         return chosen
-    return twiml_response(_menu(request, tries=_tries(request) + 1))
+    crisis = await request.config_dict[CONVERSATIONS].crisis(call.municipality)
+    return twiml_response(_menu(request, tries=_tries(request) + 1, crisis=crisis))
 
 
 async def assistant(request: web.Request) -> web.Response:
@@ -164,6 +168,25 @@ async def _sms_consent_no(request: web.Request, call: CallRecord, form: Mapping[
     return response
 
 
+async def _crisis_repeat(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
+    """The crisis message again, then the menu (just the menu when the crisis has ended meanwhile)."""
+    crisis = await request.config_dict[CONVERSATIONS].crisis(call.municipality)
+    return _menu(request, crisis=crisis, announce=crisis is not None)
+
+
+async def _crisis_hotline(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
+    """Put the caller through to the crisis hotline; without one (or without a crisis), the menu again."""
+    crisis = await request.config_dict[CONVERSATIONS].crisis(call.municipality)
+    number = None if crisis is None or crisis.phone is None else normalise(crisis.phone)
+    if number is None:
+        return _menu(request, tries=_tries(request) + 1, crisis=crisis)
+    await request.app[CALLS].add_choice(call.call_sid, "crisis_hotline")
+    response = VoiceResponse()
+    request.app[SPEAKER].say(response, request.app[PROMPTS]("transfer"))
+    response.dial(number)
+    return response
+
+
 # The actions a menu in prompts.yml may name (its choices' action:), checked when the menus load.
 ACTIONS: Mapping[str, MenuAction] = MappingProxyType(
     {
@@ -173,6 +196,8 @@ ACTIONS: Mapping[str, MenuAction] = MappingProxyType(
         "sms_consent": _ask_sms_consent,
         "sms_consent_yes": _sms_consent_yes,
         "sms_consent_no": _sms_consent_no,
+        "crisis_repeat": _crisis_repeat,
+        "crisis_hotline": _crisis_hotline,
     }
 )
 
@@ -253,7 +278,10 @@ async def _start_assistant(request: web.Request, call: CallRecord) -> VoiceRespo
     return response
 
 
-def _menu(request: web.Request, *, greeting: bool = False, tries: int = 0) -> VoiceResponse:
+def _menu(
+    request: web.Request, *, greeting: bool = False, tries: int = 0, crisis: Crisis | None = None, announce: bool = False
+) -> VoiceResponse:
+    """The main menu; while a crisis is on, its message first (at the greeting, or on asking again) and its keys."""
     prompts, speaker = request.app[PROMPTS], request.app[SPEAKER]
     response = VoiceResponse()
     if tries > request.config_dict[CONFIG].settings.max_reprompts:
@@ -261,9 +289,26 @@ def _menu(request: web.Request, *, greeting: bool = False, tries: int = 0) -> Vo
         response.hangup()
         return response
     texts = [prompts("greeting")] if greeting else [prompts("reprompt")] if tries else []
-    speaker.ask(response, url(request, "menu", tries=str(tries)), [*texts, prompts("menu")], hints=prompts("menu_hints"))
+    options = []
+    if crisis is not None:
+        if greeting or announce:
+            texts += _crisis_texts(prompts, crisis)
+        options.append(prompts("crisis_repeat"))
+        if crisis.phone is not None and normalise(crisis.phone) is not None:
+            options.append(prompts("crisis_hotline"))
+    speaker.ask(
+        response, url(request, "menu", tries=str(tries)), [*texts, prompts("menu"), *options], hints=prompts("menu_hints")
+    )
     speaker.say(response, prompts("goodbye"))
     return response
+
+
+def _crisis_texts(prompts: Prompts, crisis: Crisis) -> list[str]:
+    """The crisis message for the ear: Danish, then English when given (text is spoken as text, never markup)."""
+    texts = [prompts("crisis_message", title=for_the_ear(crisis.title), message=for_the_ear(crisis.message_da))]
+    if crisis.message_en:
+        texts.append(prompts("crisis_message_en", message=crisis.message_en))
+    return texts
 
 
 def _consent_question(request: web.Request, tries: int = 0) -> VoiceResponse:

@@ -165,7 +165,43 @@ def test_every_console_page_passes_axe_for_a_consortium_admin(gateway: str, brow
     found["audit"] = _scan(page, f"{gateway}/admin/audit", "login")
     found["enrol"] = _scan(page, f"{gateway}/admin/account/second-factor", "QR-kode")
     found["not found"] = _scan(page, f"{gateway}/admin/m/atlantis/", "Siden findes ikke")
+    found["crisis"] = _scan(page, f"{gateway}/admin/crisis", "API-nøgler")
+    page.fill("#key-label", "Aarhus beredskab")
+    with page.expect_navigation():
+        page.press("#key-label", "Enter")
+    assert "vises kun denne ene gang" in page.content()
+    found["crisis with a new key"] = axe_violations(page)
     assert {name: v for name, v in found.items() if v} == {}
+    context.close()
+
+
+def test_a_municipality_admin_turns_crisis_mode_on_and_off_with_the_keyboard(gateway: str, browser: Any) -> None:
+    context = _context(browser, viewport={"width": 375, "height": 667})
+    page = context.new_page()
+    _login_with_keyboard(page, gateway, "anne.hansen")
+    page.goto(f"{gateway}/admin/crisis")
+    assert "Skive" not in page.content() and axe_violations(page) == []
+    page.focus("#crisis-title")
+    page.keyboard.type("Forurenet drikkevand")
+    page.keyboard.press("Tab")
+    page.keyboard.type("x" * 301)  # the field stops at 300; the server says so too when a browser does not
+    assert len(page.input_value("#crisis-message")) == 300
+    page.fill("#crisis-message", "<b>Kog vandet</b> før du drikker det.")
+    page.fill("#crisis-link", "ikke et link")
+    page.evaluate("document.querySelector('#crisis-link').type = 'text'")  # past the browser's own check
+    with page.expect_navigation():
+        page.press("#crisis-title", "Enter")
+    assert page.get_by_role("alert").text_content() and "https://" in (page.get_by_role("alert").text_content() or "")
+    assert page.input_value("#crisis-title") == "Forurenet drikkevand"  # nothing typed is lost
+    assert axe_violations(page) == []
+    page.fill("#crisis-link", "https://aarhus.dk/krise")
+    with page.expect_navigation():
+        page.press("#crisis-title", "Enter")
+    row = page.get_by_role("row").filter(has_text="Aarhus Kommune")
+    assert "Aktiv" in (row.text_content() or "") and "<b>Kog vandet</b>" not in page.content()
+    with page.expect_navigation():
+        row.get_by_role("button", name="Slå fra").press("Enter")
+    assert "Aktiv" not in (page.get_by_role("row").filter(has_text="Aarhus Kommune").text_content() or "")
     context.close()
 
 

@@ -21,6 +21,7 @@ from admin import tables as admin_tables
 from booking import health as booking_health
 from conversation import log as conversation_log
 from conversation.schema import MIGRATIONS, current_revision, head_revision, upgrade_database
+from crisis import tables as crisis_tables
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from knowledge import local_values
@@ -40,6 +41,7 @@ STORES = [
     local_values.metadata,
     admin_retention.metadata,
     booking_health.metadata,
+    crisis_tables.metadata,
 ]
 
 

@@ -39,6 +39,9 @@ DOES: dict[str, Expectation] = {
         "Du får en SMS om et øjeblik." in spoken(root) and call.choices[-1] == "sms_consent_yes"
     ),
     "sms_consent_no": lambda root, call: "Du får ingen SMS." in spoken(root) and call.choices[-1] == "sms_consent_no",
+    # Without a crisis on (tests/voice/test_crisis.py has one): the menu again, with no crisis keys.
+    "crisis_repeat": lambda root, call: "Tryk 1" in spoken(root) and "Tryk 9" not in spoken(root),
+    "crisis_hotline": lambda root, call: root.find("Dial") is None and "Tryk 7" not in spoken(root),
 }
 
 

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from conversation.directory import Embedding
 from conversation.state import DIRECTORY
+from web.channels import crisis
 from web.channels.security import allowed_origins, page_policy
 from web.state import SETTINGS
 from web.wire import json_response
@@ -120,6 +121,7 @@ def _chat_page(
         "embedded": "1" if embedded else "",
         "link-domains": " ".join(domains),
         "language": language,
+        "crisis-poll": str(crisis.POLL_S),
     }
     attributes = " ".join(f'data-{key}="{html.escape(value)}"' for key, value in data.items())
     title = f"{name} – {_TITLE[language]}"

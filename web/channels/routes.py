@@ -9,7 +9,7 @@ from aiohttp import web
 from conversation.state import CLOCK, ENGINE
 from sms.links import SmsLinkLog, SmsLinks
 from sms.sender import SmsSender
-from web.channels import pages, qr, ratings, sms_links
+from web.channels import crisis, pages, qr, ratings, sms_links
 from web.channels.security import preflight, security_headers
 from web.channels.state import SMS_LIMITERS, SMS_LINKS, SMS_SENDER, SmsLimiters
 from web.limits import RateLimiter, TokenBucketLimiter
@@ -45,6 +45,7 @@ def add_web_channel_routes(
     router.add_get(r"/qr/{slug}/{topic}.{kind:svg|png}", qr.qr_code)
     router.add_post("/api/v1/conversations/{conversation_id}/rating", ratings.rate_conversation)
     router.add_post("/api/v1/sms-links", sms_links.create_sms_link)
+    router.add_get("/api/v1/crisis/{slug}", crisis.public_crisis)
     router.add_route("OPTIONS", "/api/v1/conversations", preflight)
     router.add_route("OPTIONS", "/api/v1/conversations/{tail:.+}", preflight)
     router.add_route("OPTIONS", "/embed/{tail:.+}", preflight)

@@ -85,6 +85,9 @@
   var header = el("header", { "class": d.embedded ? "head sr" : "head" });
   var heading = el("h1");
   header.appendChild(heading);
+  // Crisis mode: a banner above the conversation, a polite status region announced once per change.
+  var crisis = el("section", { "class": "crisis", role: "status", "aria-live": "polite", "aria-atomic": "true", "aria-label": "Vigtig besked" });
+  crisis.hidden = true;
   var log = el("div", { "class": "log", role: "log", "aria-live": "polite", tabindex: "0" });
   var status = el("p", { "class": "status", role: "status" });
   var form = el("form", { "class": "ask" });
@@ -105,7 +108,7 @@
   var legend = el("legend");
   var sendRating = el("button", { type: "submit" });
   var rating = buildRating();
-  [header, log, status, rating, form, tools].forEach(function (node) { root.appendChild(node); });
+  [header, crisis, log, status, rating, form, tools].forEach(function (node) { root.appendChild(node); });
   label();
 
   // A real <select> with a visible label in both languages: keyboard and screen readers know it.
@@ -258,6 +261,37 @@
       answered(data);
     }, failed);
   }
+
+  // --- crisis banner -------------------------------------------------------------------------
+  var crisisShown = "";
+  function showCrisis(data) {
+    var key = data && data.active ? JSON.stringify([data.title, data.message, data.message_en, data.link, data.phone]) : "";
+    if (key === crisisShown) return; // unchanged: nothing new for a screen reader to announce
+    crisisShown = key;
+    crisis.textContent = "";
+    if (!key) { crisis.hidden = true; return; }
+    crisis.appendChild(el("h2", {}, data.title));
+    crisis.appendChild(el("p", {}, data.message));
+    if (data.message_en) crisis.appendChild(el("p", { lang: "en" }, data.message_en));
+    if (data.phone) {
+      var phone = el("p", {}, "Krisetelefon: ");
+      phone.appendChild(el("a", { href: "tel:" + data.phone.replace(/[^0-9+]/g, "") }, data.phone));
+      crisis.appendChild(phone);
+    }
+    if (data.link) {
+      var more = el("p");
+      more.appendChild(link("Læs mere på kommunens kriseside", data.link));
+      crisis.appendChild(more);
+    }
+    crisis.hidden = false;
+  }
+  function pollCrisis() {
+    fetch("/api/v1/crisis/" + encodeURIComponent(d.municipality), { credentials: "omit" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) { if (data) showCrisis(data); }, function () { /* keep what is shown */ });
+  }
+  pollCrisis();
+  setInterval(pollCrisis, (Number(d.crisisPoll) || 30) * 1000);
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();

@@ -1,0 +1,65 @@
+"""The IVR in crisis mode: the greeting plays the crisis (Danish, then English) before the menu, 9 plays it again,
+7 puts the caller through to the crisis hotline; `muni crisis off` and expiry remove it."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from datetime import timedelta
+from pathlib import Path
+
+from admin.crisis_cli import crisis_off, crisis_on
+from tests.voice.support import Clock, gather, spoken, twilio_post, twiml
+from tests.web.support import Client
+
+KNOWN = frozenset({"aarhus", "skive"})
+MESSAGE = "Drikkevandet er forurenet. Kog vandet før du drikker det."
+
+
+async def turn_on(database_path: Path, clock: Clock, **changes: str | None) -> None:
+    values: dict[str, str | None] = {
+        "title": "Forurenet drikkevand", "message": MESSAGE, "message_en": "Boil your drinking water.",
+        "link": "https://aarhus.dk/krise", "phone": "89 40 20 00", "expires": "2h", **changes,
+    }  # fmt: skip
+    args = argparse.Namespace(municipality="aarhus", all=False, **values)
+    assert await crisis_on(args, f"sqlite+aiosqlite:///{database_path}", io.StringIO(), clock, known=lambda: KNOWN) == 0
+    clock.now += timedelta(seconds=10)  # past the board's cache
+
+
+async def test_the_greeting_plays_the_crisis_before_the_menu(client: Client, database_path: Path, clock: Clock) -> None:
+    await turn_on(database_path, clock)
+    root = await twiml(await twilio_post(client, "/voice/incoming"))
+    text = spoken(gather(root))
+    assert text.index("Vigtig besked: Forurenet drikkevand.") < text.index("Important message in English") < text.index("Tryk 1")
+    assert MESSAGE in text and "Tryk 9 for at høre beskeden igen." in text and "Tryk 7" in text
+
+
+async def test_nine_plays_it_again_and_seven_calls_the_hotline(client: Client, database_path: Path, clock: Clock) -> None:
+    await turn_on(database_path, clock)
+    await twiml(await twilio_post(client, "/voice/incoming"))
+    again = await twiml(await twilio_post(client, "/voice/menu", {"Digits": "9"}))
+    assert MESSAGE in spoken(gather(again))
+    hotline = await twiml(await twilio_post(client, "/voice/menu", {"Digits": "7"}))
+    dial = hotline.find("Dial")
+    assert dial is not None and (dial.text or "").strip() == "+4589402000"
+
+
+async def test_without_a_hotline_seven_is_not_offered(client: Client, database_path: Path, clock: Clock) -> None:
+    await turn_on(database_path, clock, phone=None)
+    root = await twiml(await twilio_post(client, "/voice/incoming"))
+    assert "Tryk 7" not in spoken(root)
+    again = await twiml(await twilio_post(client, "/voice/menu", {"Digits": "7"}))
+    assert again.find("Dial") is None
+
+
+async def test_off_and_expiry_remove_it_from_the_greeting(client: Client, database_path: Path, clock: Clock) -> None:
+    url = f"sqlite+aiosqlite:///{database_path}"
+    await turn_on(database_path, clock)
+    await crisis_off(argparse.Namespace(municipality="aarhus", all=False), url, io.StringIO(), clock, known=lambda: KNOWN)
+    clock.now += timedelta(seconds=10)
+    assert MESSAGE not in spoken(await twiml(await twilio_post(client, "/voice/incoming")))
+    await turn_on(database_path, clock)
+    assert MESSAGE in spoken(await twiml(await twilio_post(client, "/voice/incoming", {"CallSid": "CA" + "1" * 32})))
+    clock.now += timedelta(hours=2)
+    root = await twiml(await twilio_post(client, "/voice/incoming", {"CallSid": "CA" + "2" * 32}))
+    assert MESSAGE not in spoken(root) and "Tryk 9" not in spoken(root)
