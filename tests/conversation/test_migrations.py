@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from admin import tables as admin_tables
 from conversation import log as conversation_log
 from conversation.schema import MIGRATIONS, current_revision, head_revision, upgrade_database
+from conversation.statistics import tables as statistics_tables
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from muni.db import open_engine
@@ -29,7 +30,13 @@ from web.channels import sms_log
 
 T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 # Every store's tables; head must make exactly these.
-STORES = [conversation_log.metadata, voice_calls.metadata, sms_log.metadata, admin_tables.metadata]
+STORES = [
+    conversation_log.metadata,
+    voice_calls.metadata,
+    sms_log.metadata,
+    admin_tables.metadata,
+    statistics_tables.metadata,
+]
 
 
 def all_tables(extra: list[MetaData] | None = None) -> MetaData:
@@ -67,7 +74,13 @@ def _tables(connection: Connection) -> set[str]:
 
 # What create_all made before migrations existed (revision 0001 is that schema).
 LEGACY_TABLES = frozenset({"conversations", "turns", "knowledge_gaps", "ratings", "sms_links", "voice_calls"})
-LATER_COLUMNS = (("conversations", "language"),)  # added by revision 0004
+LATER_COLUMNS = (
+    ("conversations", "language"),  # added by revision 0004
+    *(
+        ("voice_calls", name)  # added by revision 0005_stats
+        for name in ("in_hours", "agent_chosen_at", "transferred_at", "agent_answered_at", "survey_answered_at")
+    ),
+)
 
 
 async def make_legacy_database(engine: AsyncEngine, metadata: list[MetaData]) -> None:
@@ -79,7 +92,10 @@ async def make_legacy_database(engine: AsyncEngine, metadata: list[MetaData]) ->
         for tables in metadata:
             legacy = [table for table in tables.sorted_tables if table.name in LEGACY_TABLES]
             await connection.run_sync(lambda sync, tables=tables, legacy=legacy: tables.create_all(sync, tables=legacy))
+        made = {table.name for tables in metadata for table in tables.sorted_tables if table.name in LEGACY_TABLES}
         for table, column in LATER_COLUMNS:
+            if table not in made:
+                continue
             await connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         await connection.execute(
             conversation_log.conversations.insert().values(
