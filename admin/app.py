@@ -15,7 +15,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from admin import accounts, login, pages
+from admin import accounts, login, pages, statistics
 from admin.audit import AuditLog
 from admin.guard import check_csrf, load_session
 from admin.inactivity import expire_inactive
@@ -25,12 +25,14 @@ from admin.state import ADMIN_APP, SETTINGS, STORES, Stores
 from admin.throttle import LoginThrottle
 from admin.users import UserStore
 from conversation.state import CLOCK, ENGINE
+from conversation.statistics.aggregate import Statistics
 
 logger = logging.getLogger("muni.admin")
 
 PREFIX = "/admin"
 HERE = Path(__file__).resolve().parent
 EXPIRY_EVERY = timedelta(days=1)
+AGGREGATE_EVERY = timedelta(hours=1)
 # No script at all: every page works as plain HTML forms.
 POLICY = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 HEADERS = {
@@ -125,6 +127,10 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
     router.add_post(r"/users/{user_id:\d+}/deactivate", accounts.deactivate_user)
     router.add_post(r"/users/{user_id:\d+}/role", accounts.change_role)
     router.add_get("/audit", pages.audit_log)
+    router.add_get("/stats", statistics.consortium_page)
+    router.add_get("/stats.csv", statistics.consortium_csv)
+    router.add_get("/m/{slug}/stats", statistics.statistics_page)
+    router.add_get("/m/{slug}/stats.csv", statistics.statistics_csv)
     router.add_route("*", "/{tail:.*}", not_found)  # the console's own 404 page, not the API's JSON
     return app
 
@@ -138,11 +144,15 @@ def mount_admin(gateway: web.Application, settings: AdminSettings) -> web.Applic
         admin[STORES] = stores = Stores(
             users=UserStore(engine), sessions=SessionStore(engine), audit=AuditLog(engine), throttle=LoginThrottle(engine)
         )
-        task = asyncio.create_task(_expire_daily(stores, gateway))
+        tasks = [
+            asyncio.create_task(_expire_daily(stores, gateway)),
+            asyncio.create_task(_aggregate_hourly(Statistics(engine), gateway)),
+        ]
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     gateway.cleanup_ctx.append(stores)
     gateway.router.add_get(PREFIX, _to_console)
@@ -153,6 +163,19 @@ def mount_admin(gateway: web.Application, settings: AdminSettings) -> web.Applic
 
 async def _to_console(request: web.Request) -> web.Response:
     raise web.HTTPMovedPermanently(PREFIX + "/")
+
+
+async def _aggregate_hourly(statistics: Statistics, gateway: web.Application) -> None:
+    """At start and then every hour: aggregate the days that have closed (each once; see aggregate.py)."""
+    clock = gateway[CLOCK]
+    while True:
+        try:
+            days = await statistics.aggregate_closed_days(clock())
+            if days:
+                logger.info("Statistics aggregated for %d day(s), up to %s", len(days), days[-1])
+        except Exception:
+            logger.exception("The statistics job failed; it runs again in an hour")
+        await asyncio.sleep(AGGREGATE_EVERY.total_seconds())
 
 
 async def _expire_daily(stores: Stores, gateway: web.Application) -> None:

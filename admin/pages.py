@@ -10,7 +10,16 @@ from aiohttp import web
 
 from admin.guard import USER, csrf_token, current_user, forbid, now
 from admin.inactivity import REMOVE_AFTER, inactive_since
-from admin.roles import Role, User, audit_scope, may_manage, may_manage_users, may_read_audit, may_view_municipality
+from admin.roles import (
+    Role,
+    User,
+    audit_scope,
+    may_manage,
+    may_manage_users,
+    may_read_audit,
+    may_view_consortium_statistics,
+    may_view_municipality,
+)
 from admin.state import STORES
 from conversation.state import DIRECTORY, LOG
 
@@ -28,7 +37,7 @@ MUNICIPALITY_PAGES = (
     ("Lokalt indhold", None),
     ("Agenter og SMS", None),
     ("Integrationer", None),
-    ("Statistik", None),
+    ("Statistik", "stats"),
     ("Samtaler", None),
 )
 
@@ -48,13 +57,15 @@ def _nav(request: web.Request, user: User | None) -> list[NavItem]:
         items.append(NavItem("Brugere", "/admin/users"))
     if may_read_audit(user):
         items.append(NavItem("Log", "/admin/audit"))
+    if may_view_consortium_statistics(user):
+        items.append(NavItem("Statistik", "/admin/stats"))
     items.append(NavItem("Totrinsbekræftelse", "/admin/account/second-factor"))
     return [NavItem(i.label, i.href, current=i.href == request.path) for i in items]
 
 
-def municipality_nav(slug: str) -> list[NavItem]:
+def municipality_nav(slug: str, current: str = "") -> list[NavItem]:
     return [
-        NavItem(label, None if tail is None else f"/admin/m/{slug}/{tail}", current=tail == "")
+        NavItem(label, None if tail is None else f"/admin/m/{slug}/{tail}", current=tail == current)
         for label, tail in MUNICIPALITY_PAGES
     ]
 

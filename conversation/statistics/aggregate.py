@@ -140,7 +140,7 @@ class Statistics:
                 DailyRow(r["day"], r["municipality"], r["channel"], r["topic"], {k: r[k] for k in COUNTERS})
                 for r in (row._mapping for row in (await connection.execute(query)).all())
             ]
-            live_from = first if done is None else max(first, done + timedelta(days=1))
+            live_from = await _live_from(connection, first, done)
             for n in range((last - live_from).days + 1):
                 figures = await compute_day(connection, live_from + timedelta(days=n))
                 result.extend(
@@ -162,7 +162,7 @@ class Statistics:
                 VoiceRow(r["day"], r["municipality"], {k: r[k] for k in VOICE_COUNTERS})
                 for r in (row._mapping for row in (await connection.execute(query)).all())
             ]
-            live_from = first if done is None else max(first, done + timedelta(days=1))
+            live_from = await _live_from(connection, first, done)
             for n in range((last - live_from).days + 1):
                 figures = await compute_day(connection, live_from + timedelta(days=n))
                 result.extend(
@@ -171,6 +171,14 @@ class Statistics:
                     if municipality is None or m == municipality
                 )
         return sorted(result, key=lambda r: (r.day, r.municipality))
+
+
+async def _live_from(connection: AsyncConnection, first: date, done: date | None) -> date:
+    """The first day in a range to compute live: after the last aggregated day, and not before any data."""
+    if done is not None:
+        return max(first, done + timedelta(days=1))
+    data_from = await _first_day(connection)
+    return date.max if data_from is None else max(first, data_from)  # no data: nothing to compute
 
 
 async def _first_day(connection: AsyncConnection) -> date | None:

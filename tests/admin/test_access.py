@@ -39,7 +39,15 @@ GET_ROUTES = {
     "second factor": Route("GET", "/admin/account/second-factor"),
     "login page": Route("GET", "/admin/login"),
     "unknown page": Route("GET", "/admin/nothing-here"),
+    "own statistics": Route("GET", "/admin/m/aarhus/stats"),
+    "other statistics": Route("GET", "/admin/m/skive/stats"),
+    "own statistics csv": Route("GET", "/admin/m/aarhus/stats.csv?from=2026-03-01&to=2026-03-02"),
+    "other statistics csv": Route("GET", "/admin/m/skive/stats.csv?from=2026-03-01&to=2026-03-02"),
+    "consortium statistics": Route("GET", "/admin/stats"),
+    "consortium statistics csv": Route("GET", "/admin/stats.csv?from=2026-03-01&to=2026-03-02"),
 }
+STATISTICS = ("own statistics", "other statistics", "own statistics csv", "other statistics csv")
+CONSORTIUM_STATISTICS = ("consortium statistics", "consortium statistics csv")
 POST_ROUTES = {
     "create user in own": Route(
         "POST",
@@ -65,6 +73,7 @@ POST_ROUTES = {
 # Status per route for each role (None: not logged in). 302/303 are redirects.
 EXPECTED: dict[Role | None, dict[str, int]] = {
     Role.CONSORTIUM_ADMIN: {
+        **{name: 200 for name in (*STATISTICS, *CONSORTIUM_STATISTICS)},
         "home": 200,
         "own municipality": 200,
         "other municipality": 200,
@@ -84,6 +93,11 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "wrong code for own second factor": 400,
     },
     Role.MUNICIPALITY_ADMIN: {
+        "own statistics": 200,
+        "own statistics csv": 200,
+        "other statistics": 403,
+        "other statistics csv": 403,
+        **{name: 403 for name in CONSORTIUM_STATISTICS},
         "home": 302,
         "own municipality": 200,
         "other municipality": 403,
@@ -103,6 +117,7 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "wrong code for own second factor": 400,
     },
     Role.CONTENT_EDITOR: {
+        **{name: 403 for name in (*STATISTICS, *CONSORTIUM_STATISTICS)},  # statistics are the admins'
         "home": 302,
         "own municipality": 200,
         "other municipality": 403,
@@ -122,6 +137,7 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "wrong code for own second factor": 400,
     },
     Role.AGENT: {
+        **{name: 403 for name in (*STATISTICS, *CONSORTIUM_STATISTICS)},
         "home": 200,
         "own municipality": 200,
         "other municipality": 200,

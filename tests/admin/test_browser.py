@@ -19,7 +19,7 @@ import pytest
 from admin.roles import Role
 from admin.users import UserStore
 from conversation.directory import Directory
-from conversation.log import ConversationLog
+from conversation.log import ConversationLog, ConversationRecord, TurnRecord
 from conversation.schema import upgrade_database
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
@@ -61,6 +61,17 @@ async def _seed(url: str) -> None:
         ):
             for _ in range(count):
                 await log.record_gap("aarhus", topic, variable, now)
+        for n, (channel, source) in enumerate((("web", "guide"), ("web", "fallback"), ("voice", "guide"), ("sms", "handoff"))):
+            conversation_id = f"c-{n}"
+            at = now - timedelta(days=n)
+            await log.start_conversation(ConversationRecord(conversation_id, "aarhus", channel, at, "passport"))
+            await log.add_turns(
+                [
+                    TurnRecord(conversation_id, at, "citizen", "hvad koster et pas"),
+                    TurnRecord(conversation_id, at, "bot", "Et pas koster 671 kr.", "passport", source, source != "guide"),
+                ]
+            )
+            await log.record_rating(conversation_id, 5 + n, at)
     finally:
         await engine.dispose()
 
@@ -156,6 +167,9 @@ def test_every_console_page_passes_axe_for_a_consortium_admin(gateway: str, brow
     found["audit"] = _scan(page, f"{gateway}/admin/audit", "login")
     found["enrol"] = _scan(page, f"{gateway}/admin/account/second-factor", "QR-kode")
     found["not found"] = _scan(page, f"{gateway}/admin/m/atlantis/", "Siden findes ikke")
+    found["consortium statistics"] = _scan(page, f"{gateway}/admin/stats?sort=resolved", "Konsortiet i alt")
+    found["statistics"] = _scan(page, f"{gateway}/admin/m/aarhus/stats", "Løst uden overdragelse")
+    _shoot(page, "admin-statistics.png")
     assert {name: v for name, v in found.items() if v} == {}
     context.close()
 
@@ -171,6 +185,9 @@ def test_municipality_staff_pages_pass_axe(gateway: str, browser: Any, viewport:
         "users": _scan(page, f"{gateway}/admin/users", "bo.jensen"),
         "audit": _scan(page, f"{gateway}/admin/audit", "login"),
         "forbidden": _scan(page, f"{gateway}/admin/m/skive/", "ikke adgang"),
+        "statistics": _scan(page, f"{gateway}/admin/m/aarhus/stats", "mål 70 %"),
+        "statistics by year": _scan(page, f"{gateway}/admin/m/aarhus/stats?from=2025-01-01&channel=web", "Udvikling"),
+        "statistics, bad period": _scan(page, f"{gateway}/admin/m/aarhus/stats?from=2026-99-01", "ÅÅÅÅ-MM-DD"),
     }
     assert {name: v for name, v in found.items() if v} == {}
     context.close()
