@@ -38,7 +38,7 @@ MUNICIPALITY_PAGES = (
     ("Agenter og SMS", None),
     ("Integrationer", None),
     ("Statistik", "stats"),
-    ("Samtaler", None),
+    ("Samtaler", "conversations"),
 )
 
 

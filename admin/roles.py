@@ -61,6 +61,11 @@ def may_view_statistics(user: User, slug: str) -> bool:
     return user.is_consortium_admin or (user.role is Role.MUNICIPALITY_ADMIN and user.municipality == slug)
 
 
+def may_read_transcripts(user: User, slug: str) -> bool:
+    """A municipality's conversations (redacted): its own admins only, never another municipality's staff."""
+    return user.role is Role.MUNICIPALITY_ADMIN and user.municipality == slug
+
+
 def may_view_consortium_statistics(user: User) -> bool:
     """Every municipality side by side, and the consortium's export."""
     return user.is_consortium_admin

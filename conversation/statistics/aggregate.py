@@ -35,7 +35,7 @@ AGENT_TARGET_S = 60
 
 # The phone line's and the SMS links' tables belong to voice/ and web/ (which import this package's
 # layer, not the other way round): the job reads the columns it needs by name.
-_calls = table(
+calls_table = table(
     "voice_calls",
     column("call_sid", String),
     column("municipality", String),
@@ -184,7 +184,7 @@ async def _live_from(connection: AsyncConnection, first: date, done: date | None
 async def _first_day(connection: AsyncConnection) -> date | None:
     firsts = [
         (await connection.execute(select(func.min(conversations.c.started_at)))).scalar(),
-        (await connection.execute(select(func.min(_calls.c.started_at)))).scalar(),
+        (await connection.execute(select(func.min(calls_table.c.started_at)))).scalar(),
         (await connection.execute(select(func.min(_sms_links.c.created_at)))).scalar(),
     ]
     known = [danish_day(moment) for moment in firsts if moment is not None]
@@ -246,11 +246,11 @@ async def _count_ratings(
 ) -> None:
     """Ratings on the day they were given: the widget's, and the phone survey's for the call's conversation."""
     web = select(ratings.c.conversation_id, ratings.c.score).where(ratings.c.at >= start, ratings.c.at < end)
-    phone = select(_calls.c.conversation_id, _calls.c.survey_score).where(
-        _calls.c.survey_answered_at >= start,
-        _calls.c.survey_answered_at < end,
-        _calls.c.survey_score.is_not(None),
-        _calls.c.conversation_id.is_not(None),
+    phone = select(calls_table.c.conversation_id, calls_table.c.survey_score).where(
+        calls_table.c.survey_answered_at >= start,
+        calls_table.c.survey_answered_at < end,
+        calls_table.c.survey_score.is_not(None),
+        calls_table.c.conversation_id.is_not(None),
     )
     given = [*(await connection.execute(web)).all(), *(await connection.execute(phone)).all()]
     unknown = sorted({conversation_id for conversation_id, _ in given} - known.keys())
@@ -270,7 +270,7 @@ async def _count_ratings(
 
 
 async def _count_calls(connection: AsyncConnection, figures: DayFigures, start: datetime, end: datetime) -> None:
-    c = _calls.c
+    c = calls_table.c
     query = select(c.municipality, c.choices, c.transferred, c.in_hours, c.status_rank).add_columns(
         c.agent_chosen_at, c.transferred_at, c.agent_answered_at
     )

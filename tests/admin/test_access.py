@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from admin.roles import Role
+from conversation.log import ConversationRecord, TurnRecord
 from tests.admin.support import PASSWORD, csrf_of, log_in, make_user, stores
 from tests.web.support import Client
 
@@ -45,7 +46,13 @@ GET_ROUTES = {
     "other statistics csv": Route("GET", "/admin/m/skive/stats.csv?from=2026-03-01&to=2026-03-02"),
     "consortium statistics": Route("GET", "/admin/stats"),
     "consortium statistics csv": Route("GET", "/admin/stats.csv?from=2026-03-01&to=2026-03-02"),
+    "own conversations": Route("GET", "/admin/m/aarhus/conversations?q=pas"),
+    "other conversations": Route("GET", "/admin/m/skive/conversations"),
+    "own conversation": Route("GET", "/admin/m/aarhus/conversations/{own_conversation}"),
+    "other conversation": Route("GET", "/admin/m/skive/conversations/{other_conversation}"),
+    "other conversation as own": Route("GET", "/admin/m/aarhus/conversations/{other_conversation}"),
 }
+TRANSCRIPTS = ("own conversations", "other conversations", "own conversation", "other conversation", "other conversation as own")
 STATISTICS = ("own statistics", "other statistics", "own statistics csv", "other statistics csv")
 CONSORTIUM_STATISTICS = ("consortium statistics", "consortium statistics csv")
 POST_ROUTES = {
@@ -73,6 +80,7 @@ POST_ROUTES = {
 # Status per route for each role (None: not logged in). 302/303 are redirects.
 EXPECTED: dict[Role | None, dict[str, int]] = {
     Role.CONSORTIUM_ADMIN: {
+        **{name: 403 for name in TRANSCRIPTS},  # transcripts: the municipality's own admins only
         **{name: 200 for name in (*STATISTICS, *CONSORTIUM_STATISTICS)},
         "home": 200,
         "own municipality": 200,
@@ -93,6 +101,11 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "wrong code for own second factor": 400,
     },
     Role.MUNICIPALITY_ADMIN: {
+        "own conversations": 200,
+        "own conversation": 200,
+        "other conversations": 403,
+        "other conversation": 403,
+        "other conversation as own": 404,
         "own statistics": 200,
         "own statistics csv": 200,
         "other statistics": 403,
@@ -117,6 +130,7 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "wrong code for own second factor": 400,
     },
     Role.CONTENT_EDITOR: {
+        **{name: 403 for name in TRANSCRIPTS},
         **{name: 403 for name in (*STATISTICS, *CONSORTIUM_STATISTICS)},  # statistics are the admins'
         "home": 302,
         "own municipality": 200,
@@ -137,6 +151,7 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "wrong code for own second factor": 400,
     },
     Role.AGENT: {
+        **{name: 403 for name in TRANSCRIPTS},
         **{name: 403 for name in (*STATISTICS, *CONSORTIUM_STATISTICS)},
         "home": 200,
         "own municipality": 200,
@@ -178,7 +193,10 @@ async def _seed(console: Client) -> dict[str, int]:
     await stores(console).audit.record(
         "user.created", SKIVE_GAP_AT, actor_id=other.id, municipality="skive", target_user_id=other.id
     )
-    return {"own_user": own.id, "other_user": other.id}
+    for conversation_id, slug in (("c-own", "aarhus"), ("c-skive", "skive")):
+        await log.start_conversation(ConversationRecord(conversation_id, slug, "web", SKIVE_GAP_AT))
+        await log.add_turns([TurnRecord(conversation_id, SKIVE_GAP_AT, "citizen", f"hvad koster et pas i {slug}")])
+    return {"own_user": own.id, "other_user": other.id, "own_conversation": "c-own", "other_conversation": "c-skive"}
 
 
 async def _as(console: Client, role: Role | None) -> None:

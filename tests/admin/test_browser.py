@@ -188,6 +188,8 @@ def test_municipality_staff_pages_pass_axe(gateway: str, browser: Any, viewport:
         "statistics": _scan(page, f"{gateway}/admin/m/aarhus/stats", "mål 70 %"),
         "statistics by year": _scan(page, f"{gateway}/admin/m/aarhus/stats?from=2025-01-01&channel=web", "Udvikling"),
         "statistics, bad period": _scan(page, f"{gateway}/admin/m/aarhus/stats?from=2026-99-01", "ÅÅÅÅ-MM-DD"),
+        "conversations": _scan(page, f"{gateway}/admin/m/aarhus/conversations?from=2025-01-01&q=pas", "Samtaler, nyeste først"),
+        "conversation": _scan(page, f"{gateway}/admin/m/aarhus/conversations/c-1", "Et pas koster 671 kr."),
     }
     assert {name: v for name, v in found.items() if v} == {}
     context.close()

@@ -20,6 +20,7 @@ from admin import tables as admin_tables
 from conversation import log as conversation_log
 from conversation.schema import MIGRATIONS, current_revision, head_revision, upgrade_database
 from conversation.statistics import tables as statistics_tables
+from conversation.statistics.search import SEARCH_OBJECTS
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from muni.db import open_engine
@@ -64,8 +65,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         await engine.dispose()
 
 
+def _declared(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
+    """Whether to compare an object: the search's FTS table and index are made by SQL, not by a Table."""
+    return name not in SEARCH_OBJECTS
+
+
 def _differences(connection: Connection, metadata: MetaData) -> list[Any]:
-    return list(compare_metadata(MigrationContext.configure(connection), metadata))
+    context = MigrationContext.configure(connection, opts={"include_object": _declared})
+    return list(compare_metadata(context, metadata))
 
 
 def _tables(connection: Connection) -> set[str]:

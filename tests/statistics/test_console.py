@@ -7,28 +7,10 @@ import io
 
 import pytest
 
-from admin.roles import Role
-from tests.admin.support import log_in, make_user, stores
-from tests.statistics.test_aggregates import script_the_day
-from tests.voice.conftest import VoiceClientFactory
+from tests.admin.support import log_in, stores
+from tests.statistics.conftest import DAY, SECRET
 from tests.voice.support import Clock
-from tests.web.support import Client, FakeRasa
-
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-DAY = "from=2026-03-02&to=2026-03-02"
-
-
-@pytest.fixture
-async def client(make_voice_client: VoiceClientFactory, rasa: FakeRasa, clock: Clock) -> Client:
-    """A gateway where the day was scripted, with Aarhus's admin, Skive's admin and the consortium's."""
-    client = await make_voice_client()
-    await script_the_day(client, rasa, clock)
-    await make_user(client, "anne.aarhus", Role.MUNICIPALITY_ADMIN, "aarhus", at=clock.now)
-    await make_user(client, "sofie.skive", Role.MUNICIPALITY_ADMIN, "skive", at=clock.now)
-    await make_user(client, "hotline.agent", Role.AGENT, at=clock.now)
-    admin = await make_user(client, "konsortiet", Role.CONSORTIUM_ADMIN, at=clock.now)
-    await stores(client).users.enable_second_factor(admin.id, SECRET)
-    return client
+from tests.web.support import Client
 
 
 def rows_of(text: str) -> list[dict[str, str]]:

@@ -53,6 +53,29 @@ CALL_COLUMNS = (
 )
 
 
+# Full-text search over the redacted turns for the console's transcripts (conversation/statistics/search.py).
+FTS_SQLITE = (
+    "CREATE VIRTUAL TABLE turns_fts USING fts5(text, content='turns', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER turns_fts_ai AFTER INSERT ON turns BEGIN "
+    "INSERT INTO turns_fts(rowid, text) VALUES (new.id, new.text); END",
+    "CREATE TRIGGER turns_fts_ad AFTER DELETE ON turns BEGIN "
+    "INSERT INTO turns_fts(turns_fts, rowid, text) VALUES ('delete', old.id, old.text); END",
+    "CREATE TRIGGER turns_fts_au AFTER UPDATE OF text ON turns BEGIN "
+    "INSERT INTO turns_fts(turns_fts, rowid, text) VALUES ('delete', old.id, old.text); "
+    "INSERT INTO turns_fts(rowid, text) VALUES (new.id, new.text); END",
+    "INSERT INTO turns_fts(turns_fts) VALUES ('rebuild')",
+)
+FTS_SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS turns_fts_ai",
+    "DROP TRIGGER IF EXISTS turns_fts_ad",
+    "DROP TRIGGER IF EXISTS turns_fts_au",
+    "DROP TABLE IF EXISTS turns_fts",
+)
+FTS_POSTGRESQL = ("CREATE INDEX ix_turns_text_search ON turns USING gin (to_tsvector('simple', text))",)
+FTS_POSTGRESQL_DROP = ("DROP INDEX IF EXISTS ix_turns_text_search",)
+
+
 def _counters(names: tuple[str, ...]) -> list[sa.Column[int]]:
     return [sa.Column(name, sa.Integer(), nullable=False, server_default="0") for name in names]
 
@@ -80,9 +103,13 @@ def upgrade() -> None:
     with op.batch_alter_table("voice_calls") as batch:
         for name, kind in CALL_COLUMNS:
             batch.add_column(sa.Column(name, kind, nullable=True))
+    for statement in FTS_POSTGRESQL if op.get_bind().dialect.name == "postgresql" else FTS_SQLITE:
+        op.execute(statement)
 
 
 def downgrade() -> None:
+    for statement in FTS_POSTGRESQL_DROP if op.get_bind().dialect.name == "postgresql" else FTS_SQLITE_DROP:
+        op.execute(statement)
     with op.batch_alter_table("voice_calls") as batch:
         for name, _ in CALL_COLUMNS:
             batch.drop_column(name)
