@@ -15,7 +15,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from admin import accounts, login, pages, statistics, transcripts
+from admin import accounts, login, pages, statistics, transcripts, unanswered
 from admin.audit import AuditLog
 from admin.guard import check_csrf, load_session
 from admin.inactivity import expire_inactive
@@ -133,6 +133,8 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
     router.add_get("/m/{slug}/stats.csv", statistics.statistics_csv)
     router.add_get("/m/{slug}/conversations", transcripts.conversation_list)
     router.add_get("/m/{slug}/conversations/{conversation_id}", transcripts.conversation)
+    router.add_get("/m/{slug}/unanswered", unanswered.work_list)
+    router.add_post(r"/m/{slug}/unanswered/{group_id:\d+}/handled", unanswered.mark_handled)
     router.add_route("*", "/{tail:.*}", not_found)  # the console's own 404 page, not the API's JSON
     return app
 

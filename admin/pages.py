@@ -39,6 +39,7 @@ MUNICIPALITY_PAGES = (
     ("Integrationer", None),
     ("Statistik", "stats"),
     ("Samtaler", "conversations"),
+    ("Ubesvarede spørgsmål", "unanswered"),
 )
 
 

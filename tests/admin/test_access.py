@@ -51,8 +51,18 @@ GET_ROUTES = {
     "own conversation": Route("GET", "/admin/m/aarhus/conversations/{own_conversation}"),
     "other conversation": Route("GET", "/admin/m/skive/conversations/{other_conversation}"),
     "other conversation as own": Route("GET", "/admin/m/aarhus/conversations/{other_conversation}"),
+    "own unanswered": Route("GET", "/admin/m/aarhus/unanswered"),
+    "other unanswered": Route("GET", "/admin/m/skive/unanswered"),
 }
-TRANSCRIPTS = ("own conversations", "other conversations", "own conversation", "other conversation", "other conversation as own")
+TRANSCRIPTS = (
+    "own unanswered",
+    "other unanswered",
+    "own conversations",
+    "other conversations",
+    "own conversation",
+    "other conversation",
+    "other conversation as own",
+)
 STATISTICS = ("own statistics", "other statistics", "own statistics csv", "other statistics csv")
 CONSORTIUM_STATISTICS = ("consortium statistics", "consortium statistics csv")
 POST_ROUTES = {
@@ -75,11 +85,15 @@ POST_ROUTES = {
     "deactivate other user": Route("POST", "/admin/users/{other_user}/deactivate"),
     "deactivate own user": Route("POST", "/admin/users/{own_user}/deactivate"),
     "wrong code for own second factor": Route("POST", "/admin/account/second-factor", (("secret", SECRET), ("code", "000000"))),
+    "unknown unanswered group handled": Route("POST", "/admin/m/aarhus/unanswered/999/handled"),
+    "other unanswered group handled": Route("POST", "/admin/m/skive/unanswered/999/handled"),
 }
 
 # Status per route for each role (None: not logged in). 302/303 are redirects.
 EXPECTED: dict[Role | None, dict[str, int]] = {
     Role.CONSORTIUM_ADMIN: {
+        "unknown unanswered group handled": 403,
+        "other unanswered group handled": 403,
         **{name: 403 for name in TRANSCRIPTS},  # transcripts: the municipality's own admins only
         **{name: 200 for name in (*STATISTICS, *CONSORTIUM_STATISTICS)},
         "home": 200,
@@ -101,6 +115,10 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "wrong code for own second factor": 400,
     },
     Role.MUNICIPALITY_ADMIN: {
+        "own unanswered": 200,
+        "other unanswered": 403,
+        "unknown unanswered group handled": 404,
+        "other unanswered group handled": 403,
         "own conversations": 200,
         "own conversation": 200,
         "other conversations": 403,
@@ -130,6 +148,8 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "wrong code for own second factor": 400,
     },
     Role.CONTENT_EDITOR: {
+        "unknown unanswered group handled": 403,
+        "other unanswered group handled": 403,
         **{name: 403 for name in TRANSCRIPTS},
         **{name: 403 for name in (*STATISTICS, *CONSORTIUM_STATISTICS)},  # statistics are the admins'
         "home": 302,
@@ -151,6 +171,8 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "wrong code for own second factor": 400,
     },
     Role.AGENT: {
+        "unknown unanswered group handled": 403,
+        "other unanswered group handled": 403,
         **{name: 403 for name in TRANSCRIPTS},
         **{name: 403 for name in (*STATISTICS, *CONSORTIUM_STATISTICS)},
         "home": 200,

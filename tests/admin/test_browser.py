@@ -21,6 +21,7 @@ from admin.users import UserStore
 from conversation.directory import Directory
 from conversation.log import ConversationLog, ConversationRecord, TurnRecord
 from conversation.schema import upgrade_database
+from conversation.statistics.unanswered import Question, UnansweredQuestions
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from muni.db import open_engine
@@ -72,6 +73,9 @@ async def _seed(url: str) -> None:
                 ]
             )
             await log.record_rating(conversation_id, 5 + n, at)
+        questions = UnansweredQuestions(engine)
+        for turn_id, text in ((1, "hvornår åbner genbrugspladsen"), (3, "hvornår har genbrugspladsen åbent")):
+            await questions.add(Question(turn_id, "aarhus", now, text), 1, "waste")
     finally:
         await engine.dispose()
 
@@ -190,6 +194,7 @@ def test_municipality_staff_pages_pass_axe(gateway: str, browser: Any, viewport:
         "statistics, bad period": _scan(page, f"{gateway}/admin/m/aarhus/stats?from=2026-99-01", "ÅÅÅÅ-MM-DD"),
         "conversations": _scan(page, f"{gateway}/admin/m/aarhus/conversations?from=2025-01-01&q=pas", "Samtaler, nyeste først"),
         "conversation": _scan(page, f"{gateway}/admin/m/aarhus/conversations/c-1", "Et pas koster 671 kr."),
+        "unanswered": _scan(page, f"{gateway}/admin/m/aarhus/unanswered", "hvornår åbner genbrugspladsen"),
     }
     assert {name: v for name, v in found.items() if v} == {}
     context.close()

@@ -20,6 +20,7 @@ from admin import tables as admin_tables
 from conversation import log as conversation_log
 from conversation.schema import MIGRATIONS, current_revision, head_revision, upgrade_database
 from conversation.statistics import tables as statistics_tables
+from conversation.statistics import unanswered
 from conversation.statistics.search import SEARCH_OBJECTS
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
@@ -37,6 +38,7 @@ STORES = [
     sms_log.metadata,
     admin_tables.metadata,
     statistics_tables.metadata,
+    unanswered.metadata,
 ]
 
 

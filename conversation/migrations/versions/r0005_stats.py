@@ -100,6 +100,19 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), primary_key=True),
         sa.Column("aggregated_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "unanswered_questions",
+        sa.Column("turn_id", sa.Integer(), primary_key=True),
+        sa.Column("municipality", sa.String(64), nullable=False),
+        sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("topic", sa.String(64), nullable=True),
+        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("handled_by", sa.Integer(), nullable=True),
+    )
+    op.create_index("ix_unanswered_questions_municipality", "unanswered_questions", ["municipality"])
+    op.create_index("ix_unanswered_questions_group_id", "unanswered_questions", ["group_id"])
     with op.batch_alter_table("voice_calls") as batch:
         for name, kind in CALL_COLUMNS:
             batch.add_column(sa.Column(name, kind, nullable=True))
@@ -113,6 +126,7 @@ def downgrade() -> None:
     with op.batch_alter_table("voice_calls") as batch:
         for name, _ in CALL_COLUMNS:
             batch.drop_column(name)
+    op.drop_table("unanswered_questions")
     op.drop_table("stats_days")
     op.drop_table("stats_voice_daily")
     op.drop_table("stats_daily")
