@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -63,10 +62,6 @@ def _channel(request: web.Request) -> str | None:
     return channel if channel in CHANNEL_LABELS else None
 
 
-def _only(rows: Iterable[DailyRow], channel: str | None) -> list[DailyRow]:
-    return [row for row in rows if channel is None or row.channel == channel]
-
-
 async def statistics_page(request: web.Request) -> web.Response:
     """The municipality's figures beside the targets, with the trend against the previous period."""
     user = current_user(request)
@@ -87,9 +82,9 @@ async def statistics_page(request: web.Request) -> web.Response:
         return render(request, "statistics.html", {**context, "error": str(error), "period": None}, status=400)
     statistics = _statistics(request)
     channel = context["channel"]
-    rows = _only(await statistics.daily(period.first, period.last, slug), channel)
+    rows = await statistics.summed(period.first, period.last, ("day", "channel"), slug, channel)
     before = period.previous()
-    earlier = _only(await statistics.daily(before.first, before.last, slug), channel)
+    earlier = await statistics.summed(before.first, before.last, ("channel",), slug, channel)
     voice = [] if channel not in (None, "voice") else await statistics.voice_daily(period.first, period.last, slug)
     voice_before = [] if channel not in (None, "voice") else await statistics.voice_daily(before.first, before.last, slug)
     totals, previous = Totals.of(rows, voice), Totals.of(earlier, voice_before)
@@ -154,7 +149,7 @@ async def _export(request: web.Request, user: User, slug: str | None) -> web.Res
     except PeriodError as error:
         # A plain answer, not the console's error page: the export is usually fetched by a script.
         return web.Response(status=400, text=str(error), content_type="text/plain", charset="utf-8")
-    rows = await _statistics(request).daily(period.first, period.last, slug)
+    rows = await _statistics(request).summed(period.first, period.last, ("day", "municipality", "channel"), slug)
     by_day: dict[tuple[date, str, str], list[DailyRow]] = {}
     for row in rows:
         by_day.setdefault((row.day, row.municipality, row.channel), []).append(row)
@@ -197,7 +192,7 @@ async def consortium_page(request: web.Request) -> web.Response:
     except PeriodError as error:
         return render(request, "consortium.html", {**context, "error": str(error), "period": None}, status=400)
     statistics = _statistics(request)
-    rows = await statistics.daily(period.first, period.last)
+    rows = await statistics.summed(period.first, period.last, ("municipality",))
     voice = await statistics.voice_daily(period.first, period.last)
     per: dict[str, Totals] = {
         slug: Totals.of([r for r in rows if r.municipality == slug], [v for v in voice if v.municipality == slug])
