@@ -153,3 +153,19 @@ bench-crawl: setup
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) build models var .pytest_cache
+
+# Statistics (issue 14): a synthetic year (1M conversations, 27 municipalities) into SQLite and PostgreSQL,
+# then the statistics page and the CSV for one municipality and the consortium over that year (p50/p95).
+STATS_SQLITE ?= sqlite+aiosqlite:///$(CURDIR)/var/bench/stats.db
+STATS_POSTGRES ?= postgresql+asyncpg://postgres@127.0.0.1:5432/muni_bench_stats
+STATS_CONVERSATIONS ?= 1000000
+.PHONY: stats-history bench-stats
+stats-history: $(VENV)/.installed
+	rm -f var/bench/stats.db var/bench/stats.db-wal var/bench/stats.db-shm
+	$(PY) -m bench.stats_history --url $(STATS_SQLITE) --conversations $(STATS_CONVERSATIONS)
+	-psql -h 127.0.0.1 -U postgres -d postgres -c 'DROP DATABASE IF EXISTS muni_bench_stats' -c 'CREATE DATABASE muni_bench_stats'
+	$(PY) -m bench.stats_history --url $(STATS_POSTGRES) --conversations $(STATS_CONVERSATIONS)
+
+bench-stats: $(VENV)/.installed
+	$(PY) -m bench.stats --url $(STATS_SQLITE)
+	$(PY) -m bench.stats --url $(STATS_POSTGRES)

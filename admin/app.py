@@ -27,6 +27,9 @@ from admin import (
     integrations,
     login,
     pages,
+    statistics,
+    transcripts,
+    unanswered,
 )
 from admin.api_keys import ApiKeyStore
 from admin.audit import AuditLog
@@ -41,6 +44,7 @@ from admin.state import ADMIN_APP, INTEGRATIONS, SETTINGS, SMS_LINKS, STORES, In
 from admin.throttle import LoginThrottle
 from admin.users import UserStore
 from conversation.state import CLOCK, CRISES, ENGINE
+from conversation.statistics.aggregate import Statistics
 from crisis.store import CrisisStore
 from knowledge.local_values import LocalValueStore
 from sms.links import Limiter, SmsLinkLog, SmsLinks
@@ -51,6 +55,7 @@ logger = logging.getLogger("muni.admin")
 PREFIX = "/admin"
 HERE = Path(__file__).resolve().parent
 EXPIRY_EVERY = timedelta(days=1)
+AGGREGATE_EVERY = timedelta(hours=1)
 # No script at all: every page works as plain HTML forms.
 POLICY = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 HEADERS = {
@@ -171,6 +176,14 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
     router.add_post("/crisis/off", crisis_pages.crisis_off)
     router.add_post("/crisis/keys", crisis_pages.issue_key)
     router.add_post(r"/crisis/keys/{key_id:\d+}/revoke", crisis_pages.revoke_key)
+    router.add_get("/stats", statistics.consortium_page)
+    router.add_get("/stats.csv", statistics.consortium_csv)
+    router.add_get("/m/{slug}/stats", statistics.statistics_page)
+    router.add_get("/m/{slug}/stats.csv", statistics.statistics_csv)
+    router.add_get("/m/{slug}/conversations", transcripts.conversation_list)
+    router.add_get("/m/{slug}/conversations/{conversation_id}", transcripts.conversation)
+    router.add_get("/m/{slug}/unanswered", unanswered.work_list)
+    router.add_post(r"/m/{slug}/unanswered/{group_id:\d+}/handled", unanswered.mark_handled)
     router.add_route("*", "/{tail:.*}", not_found)  # the console's own 404 page, not the API's JSON
     return app
 
@@ -217,12 +230,16 @@ def mount_admin(
             crisis=CrisisDesk(CrisisStore(engine), audit, gateway[CRISES]),
             api_keys=ApiKeyStore(engine),
         )
-        task = asyncio.create_task(_expire_daily(stores, gateway))
+        tasks = [
+            asyncio.create_task(_expire_daily(stores, gateway)),
+            asyncio.create_task(_aggregate_hourly(Statistics(engine), gateway)),
+        ]
         yield
         await desk.crawls.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     gateway.cleanup_ctx.append(stores)
     gateway.router.add_get(PREFIX, _to_console)
@@ -236,6 +253,19 @@ def mount_admin(
 
 async def _to_console(request: web.Request) -> web.Response:
     raise web.HTTPMovedPermanently(PREFIX + "/")
+
+
+async def _aggregate_hourly(statistics: Statistics, gateway: web.Application) -> None:
+    """At start and then every hour: aggregate the days that have closed (each once; see aggregate.py)."""
+    clock = gateway[CLOCK]
+    while True:
+        try:
+            days = await statistics.aggregate_closed_days(clock())
+            if days:
+                logger.info("Statistics aggregated for %d day(s), up to %s", len(days), days[-1])
+        except Exception:
+            logger.exception("The statistics job failed; it runs again in an hour")
+        await asyncio.sleep(AGGREGATE_EVERY.total_seconds())
 
 
 async def _expire_daily(stores: Stores, gateway: web.Application) -> None:

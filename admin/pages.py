@@ -23,6 +23,7 @@ from admin.roles import (
     may_read_audit,
     may_send_sms_links,
     may_set_retention,
+    may_view_consortium_statistics,
     may_view_integrations,
     may_view_municipality,
 )
@@ -44,8 +45,9 @@ MUNICIPALITY_PAGES = (
     ("Egne vejledninger", "guides"),
     ("Agenter og SMS", "agents"),
     ("Integrationer", "integrations"),
-    ("Statistik", None),
-    ("Samtaler", None),
+    ("Statistik", "stats"),
+    ("Samtaler", "conversations"),
+    ("Ubesvarede spørgsmål", "unanswered"),
 )
 
 
@@ -70,6 +72,8 @@ def _nav(request: web.Request, user: User | None) -> list[NavItem]:
         items.append(NavItem("Sletning", "/admin/erasure"))
     if crisis_scope(user, frozenset(request.config_dict[DIRECTORY].municipalities)):
         items.append(NavItem("Krisetilstand", "/admin/crisis"))
+    if may_view_consortium_statistics(user):
+        items.append(NavItem("Statistik", "/admin/stats"))
     items.append(NavItem("Totrinsbekræftelse", "/admin/account/second-factor"))
     return [NavItem(i.label, i.href, current=i.href == request.path) for i in items]
 

@@ -85,6 +85,21 @@ def may_erase_conversation(user: User, municipality: str) -> bool:
     return user.is_consortium_admin or (user.role is Role.MUNICIPALITY_ADMIN and user.municipality == municipality)
 
 
+def may_view_statistics(user: User, slug: str) -> bool:
+    """A municipality's statistics and exports: its own admins and the consortium's admins (agents do not)."""
+    return user.is_consortium_admin or (user.role is Role.MUNICIPALITY_ADMIN and user.municipality == slug)
+
+
+def may_read_transcripts(user: User, slug: str) -> bool:
+    """A municipality's conversations (redacted): its own admins only, never another municipality's staff."""
+    return user.role is Role.MUNICIPALITY_ADMIN and user.municipality == slug
+
+
+def may_view_consortium_statistics(user: User) -> bool:
+    """Every municipality side by side, and the consortium's export."""
+    return user.is_consortium_admin
+
+
 def may_manage_users(user: User) -> bool:
     return user.role in (Role.CONSORTIUM_ADMIN, Role.MUNICIPALITY_ADMIN)
 

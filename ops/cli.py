@@ -38,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         "to Rasa's HTTP API (/status, /model, /conversations/...).",
     )
     token.set_defaults(handler=_print_rasa_token)
+    stats = commands.add_parser("stats", help="statistics for the staff console (issue 14)")
+    stats_commands = stats.add_subparsers(dest="stats_command", required=True)
+    stats_commands.add_parser(
+        "unanswered",
+        help="group the new unanswered questions by similarity for the console's work list (run it hourly)",
+    ).set_defaults(handler=_group_unanswered)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
@@ -45,6 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:  # a missing or bad variable: one line that names it, no traceback
         print(f"muni: {error}", file=sys.stderr)
         return 2
+
+
+def _group_unanswered(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ops.unanswered import run_grouping
+
+    added = asyncio.run(run_grouping(os.environ))
+    print(f"{added} nye ubesvarede spørgsmål er sat i grupper.")
+    return 0
 
 
 def _print_rasa_token(args: argparse.Namespace) -> int:

@@ -70,6 +70,9 @@ async def whisper(request: web.Request) -> web.Response:
     prompts = request.app[PROMPTS]
     topic = request.query.get("topic", "")[:64] or prompts("whisper_unknown_topic")
     municipality = request.query.get("municipality", "")[:64] or request.app[CONFIG].settings.municipality
+    if call_sid := request.query.get("call", "")[:64]:
+        # The person's leg asks for the whisper when they pick up: the caller's wait for a human ends now.
+        await request.app[CALLS].mark_answered(call_sid, request.config_dict[CLOCK]())
     response = VoiceResponse()
     request.app[SPEAKER].say(response, prompts("whisper", topic=topic, municipality=municipality))
     return twiml_response(response)

@@ -53,6 +53,13 @@ voice_calls = Table(
     Column("survey_sent_at", DateTime(timezone=True), nullable=True),
     Column("caller_hash", String(64), nullable=True, index=True),
     Column("survey_score", Integer, nullable=True),
+    # For the console's statistics (revision 0005_stats): the centre's hours when the call came in,
+    # when the caller chose a person and was put through, and when the survey was answered.
+    Column("in_hours", Boolean, nullable=True),
+    Column("agent_chosen_at", DateTime(timezone=True), nullable=True),
+    Column("transferred_at", DateTime(timezone=True), nullable=True),
+    Column("agent_answered_at", DateTime(timezone=True), nullable=True),  # the whisper: a person picked up
+    Column("survey_answered_at", DateTime(timezone=True), nullable=True),
 )
 
 
@@ -96,9 +103,15 @@ class CallLog:
         """The call log on the process's one engine (its table comes from conversation/migrations)."""
         self._engine = engine
 
-    async def start(self, call_sid: str, municipality: str, at: datetime) -> None:
+    async def start(self, call_sid: str, municipality: str, at: datetime, in_hours: bool | None = None) -> None:
         """Create the call's record; a repeated webhook (Twilio retries) changes nothing."""
-        values = {"call_sid": call_sid, "municipality": municipality, "started_at": to_utc(at), "status": "in-progress"}
+        values = {
+            "call_sid": call_sid,
+            "municipality": municipality,
+            "started_at": to_utc(at),
+            "status": "in-progress",
+            "in_hours": in_hours,
+        }
         await upsert(self._engine, voice_calls, values, keys=["call_sid"])
 
     async def get(self, call_sid: str) -> CallRecord | None:
@@ -109,10 +122,15 @@ class CallLog:
     async def set_conversation(self, call_sid: str, conversation_id: str) -> None:
         await self._update(call_sid, conversation_id=conversation_id)
 
-    async def add_choice(self, call_sid: str, choice: str) -> None:
+    async def add_choice(self, call_sid: str, choice: str, at: datetime | None = None) -> None:
+        """Add a menu choice; the first choice of an agent at `at` starts the wait for a person."""
         record = await self.get(call_sid)
-        if record is not None:
-            await self._update(call_sid, choices=json.dumps([*record.choices, choice]))
+        if record is None:
+            return
+        values: dict[str, Any] = {"choices": json.dumps([*record.choices, choice])}
+        if choice == "agent" and at is not None and "agent" not in record.choices:
+            values["agent_chosen_at"] = to_utc(at)
+        await self._update(call_sid, **values)
 
     async def record_turn(self, call_sid: str, topic: str | None, handoff: bool, keypad: dict[str, str]) -> None:
         record = await self.get(call_sid)
@@ -127,8 +145,21 @@ class CallLog:
             keypad=json.dumps(keypad),
         )
 
-    async def mark_transferred(self, call_sid: str) -> None:
-        await self._update(call_sid, transferred=True, handoff=True)
+    async def mark_transferred(self, call_sid: str, at: datetime | None = None) -> None:
+        values: dict[str, Any] = {"transferred": True, "handoff": True}
+        if at is not None:
+            values["transferred_at"] = to_utc(at)
+        await self._update(call_sid, **values)
+
+    async def mark_answered(self, call_sid: str, at: datetime) -> None:
+        """A person picked up the transferred call (the first time counts)."""
+        statement = (
+            update(voice_calls)
+            .where(voice_calls.c.call_sid == call_sid, voice_calls.c.agent_answered_at.is_(None))
+            .values(agent_answered_at=to_utc(at))
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
 
     async def update_status(self, call_sid: str, status: str, at: datetime, duration_s: int | None) -> bool:
         """Apply a status callback only if it moves the call forward; True when it just ended."""
@@ -179,7 +210,7 @@ class CallLog:
             await connection.execute(
                 update(voice_calls)
                 .where(voice_calls.c.call_sid == call_sid, voice_calls.c.survey_score.is_(None))
-                .values(survey_score=score)
+                .values(survey_score=score, survey_answered_at=to_utc(at))
             )
         return str(call_sid)
 

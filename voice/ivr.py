@@ -51,8 +51,8 @@ async def incoming(request: web.Request) -> web.Response:
     form = await request.post()
     settings = request.config_dict[CONFIG].settings
     municipality = settings.municipality_for(str(form.get("To", "")))
-    call_sid = _call_sid(form)
-    await request.app[CALLS].start(call_sid, municipality, request.config_dict[CLOCK]())
+    call_sid, now = _call_sid(form), request.config_dict[CLOCK]()
+    await request.app[CALLS].start(call_sid, municipality, now, request.config_dict[CONFIG].centre.status(now).open)
     request.config_dict[METRICS].call_started(call_sid)
     crisis = await request.config_dict[CONVERSATIONS].crisis(municipality)
     return twiml_response(_menu(request, greeting=True, crisis=crisis))
@@ -143,7 +143,7 @@ async def _choose_assistant(request: web.Request, call: CallRecord, form: Mappin
 
 
 async def _choose_agent(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
-    await request.app[CALLS].add_choice(call.call_sid, "agent")
+    await request.app[CALLS].add_choice(call.call_sid, "agent", request.config_dict[CLOCK]())
     return await to_person(request, call, assistant_ok=True)
 
 
@@ -220,8 +220,10 @@ async def to_person(
     speaker.say(response, intro)
     if config.centre.status(now).open:
         speaker.say(response, prompts("transfer"))
-        await request.app[CALLS].mark_transferred(call.call_sid)
-        whisper = url(request, "whisper", topic=topic or call.last_topic or "", municipality=call.municipality)
+        await request.app[CALLS].mark_transferred(call.call_sid, now)
+        whisper = url(
+            request, "whisper", topic=topic or call.last_topic or "", municipality=call.municipality, call=call.call_sid
+        )
         transfer(
             response, config.settings.transfer, topic=topic or call.last_topic, municipality=call.municipality,
             whisper_url=whisper, done_url=url(request, "dial-done"),
@@ -391,7 +393,9 @@ async def _call(request: web.Request, form: Mapping[str, Any]) -> CallRecord:
     record = await calls.get(sid)
     if record is None:
         settings = request.config_dict[CONFIG].settings
-        await calls.start(sid, settings.municipality_for(str(form.get("To", ""))), request.config_dict[CLOCK]())
+        now = request.config_dict[CLOCK]()
+        open_now = request.config_dict[CONFIG].centre.status(now).open
+        await calls.start(sid, settings.municipality_for(str(form.get("To", ""))), now, open_now)
         record = await calls.get(sid)
         assert record is not None
     return record

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from admin.roles import Role
+from conversation.log import ConversationRecord, TurnRecord
 from crisis.model import make_crisis
 from tests.admin.support import PASSWORD, csrf_of, log_in, make_user, stores
 from tests.web.support import NOW, Client
@@ -61,12 +62,36 @@ GET_ROUTES = {
     "retention": Route("GET", "/admin/retention"),
     "erasure": Route("GET", "/admin/erasure"),
     "crisis": Route("GET", "/admin/crisis"),
+    "own statistics": Route("GET", "/admin/m/aarhus/stats"),
+    "other statistics": Route("GET", "/admin/m/skive/stats"),
+    "own statistics csv": Route("GET", "/admin/m/aarhus/stats.csv?from=2026-03-01&to=2026-03-02"),
+    "other statistics csv": Route("GET", "/admin/m/skive/stats.csv?from=2026-03-01&to=2026-03-02"),
+    "consortium statistics": Route("GET", "/admin/stats"),
+    "consortium statistics csv": Route("GET", "/admin/stats.csv?from=2026-03-01&to=2026-03-02"),
+    "own conversations": Route("GET", "/admin/m/aarhus/conversations?q=pas"),
+    "other conversations": Route("GET", "/admin/m/skive/conversations"),
+    "own conversation": Route("GET", "/admin/m/aarhus/conversations/{own_conversation}"),
+    "other conversation": Route("GET", "/admin/m/skive/conversations/{other_conversation}"),
+    "other conversation as own": Route("GET", "/admin/m/aarhus/conversations/{other_conversation}"),
+    "own unanswered": Route("GET", "/admin/m/aarhus/unanswered"),
+    "other unanswered": Route("GET", "/admin/m/skive/unanswered"),
 }
 GUIDE = (("title", "Pas i kommunen"), ("lines", "Bestil tid på {booking_url}."), ("action", "publish"))
 IMPORTED = (("csv", "variabel;vaerdi\npassport_photo_price;140\n"),)
 # A number that is not Danish: the form comes back with an error (400) where the user may send, nothing is sent.
 SMS_FORM = (("municipality", "aarhus"), ("topic", "passport"), ("phone", "+46 70 123 45 67"), ("request_id", "0" * 32))
 CRISIS_FORM = (("title", "Stormflod"), ("message", "Hold dig væk fra havnen."), ("hours", "12"))
+TRANSCRIPTS = (
+    "own unanswered",
+    "other unanswered",
+    "own conversations",
+    "other conversations",
+    "own conversation",
+    "other conversation",
+    "other conversation as own",
+)
+STATISTICS = ("own statistics", "other statistics", "own statistics csv", "other statistics csv")
+CONSORTIUM_STATISTICS = ("consortium statistics", "consortium statistics csv")
 POST_ROUTES = {
     "create user in own": Route(
         "POST",
@@ -117,6 +142,8 @@ POST_ROUTES = {
     "crisis off in own": Route("POST", "/admin/crisis/off", (("municipality", "aarhus"),)),
     "issue API key": Route("POST", "/admin/crisis/keys", (("label", "Aarhus beredskab"),)),
     "revoke API key": Route("POST", "/admin/crisis/keys/{key}/revoke"),
+    "unknown unanswered group handled": Route("POST", "/admin/m/aarhus/unanswered/999/handled"),
+    "other unanswered group handled": Route("POST", "/admin/m/skive/unanswered/999/handled"),
 }
 GUIDES_OWN = {"own guides": 200, "own guide": 200, "own guide publish": 303}
 GUIDES_OTHER_READ = {"other guides": 200, "other guide": 200}
@@ -153,6 +180,10 @@ OWN_CONTENT_ONLY = {
 # Status per route for each role (None: not logged in). 302/303 are redirects.
 EXPECTED: dict[Role | None, dict[str, int]] = {
     Role.CONSORTIUM_ADMIN: {
+        "unknown unanswered group handled": 403,
+        "other unanswered group handled": 403,
+        **{name: 403 for name in TRANSCRIPTS},  # transcripts: the municipality's own admins only
+        **{name: 200 for name in (*STATISTICS, *CONSORTIUM_STATISTICS)},
         "home": 200,
         "own municipality": 200,
         "other municipality": 200,
@@ -207,6 +238,20 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "revoke API key": 303,
     },
     Role.MUNICIPALITY_ADMIN: {
+        "own unanswered": 200,
+        "other unanswered": 403,
+        "unknown unanswered group handled": 404,
+        "other unanswered group handled": 403,
+        "own conversations": 200,
+        "own conversation": 200,
+        "other conversations": 403,
+        "other conversation": 403,
+        "other conversation as own": 404,
+        "own statistics": 200,
+        "own statistics csv": 200,
+        "other statistics": 403,
+        "other statistics csv": 403,
+        **{name: 403 for name in CONSORTIUM_STATISTICS},
         "home": 302,
         "own municipality": 200,
         "other municipality": 403,
@@ -248,6 +293,10 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "revoke API key": 403,
     },
     Role.CONTENT_EDITOR: {
+        "unknown unanswered group handled": 403,
+        "other unanswered group handled": 403,
+        **{name: 403 for name in TRANSCRIPTS},
+        **{name: 403 for name in (*STATISTICS, *CONSORTIUM_STATISTICS)},  # statistics are the admins'
         "home": 302,
         "own municipality": 200,
         "other municipality": 403,
@@ -289,6 +338,10 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "revoke API key": 403,
     },
     Role.AGENT: {
+        "unknown unanswered group handled": 403,
+        "other unanswered group handled": 403,
+        **{name: 403 for name in TRANSCRIPTS},
+        **{name: 403 for name in (*STATISTICS, *CONSORTIUM_STATISTICS)},
         "home": 200,
         "own municipality": 200,
         "other municipality": 200,
@@ -373,12 +426,17 @@ async def _seed(console: Client) -> dict[str, int]:
         client="cli",
     )
     key, _ = await stores(console).api_keys.issue("Skive beredskab", "crisis", NOW, created_by=None)
+    for conversation_id, slug in (("c-own", "aarhus"), ("c-skive", "skive")):
+        await log.start_conversation(ConversationRecord(conversation_id, slug, "web", SKIVE_GAP_AT))
+        await log.add_turns([TurnRecord(conversation_id, SKIVE_GAP_AT, "citizen", f"hvad koster et pas i {slug}")])
     return {
         "own_user": own.id,
         "other_user": other.id,
         "own_change": aarhus.id,
         "other_change": skive.id,
         "key": key.id,
+        "own_conversation": "c-own",
+        "other_conversation": "c-skive",
     }
 
 

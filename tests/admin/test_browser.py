@@ -19,8 +19,9 @@ import pytest
 from admin.roles import Role
 from admin.users import UserStore
 from conversation.directory import Directory
-from conversation.log import ConversationLog
+from conversation.log import ConversationLog, ConversationRecord, TurnRecord
 from conversation.schema import upgrade_database
+from conversation.statistics.unanswered import Question, UnansweredQuestions
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from muni.db import open_engine
@@ -61,6 +62,20 @@ async def _seed(url: str) -> None:
         ):
             for _ in range(count):
                 await log.record_gap("aarhus", topic, variable, now)
+        for n, (channel, source) in enumerate((("web", "guide"), ("web", "fallback"), ("voice", "guide"), ("sms", "handoff"))):
+            conversation_id = f"c-{n}"
+            at = now - timedelta(days=n)
+            await log.start_conversation(ConversationRecord(conversation_id, "aarhus", channel, at, "passport"))
+            await log.add_turns(
+                [
+                    TurnRecord(conversation_id, at, "citizen", "hvad koster et pas"),
+                    TurnRecord(conversation_id, at, "bot", "Et pas koster 671 kr.", "passport", source, source != "guide"),
+                ]
+            )
+            await log.record_rating(conversation_id, 5 + n, at)
+        questions = UnansweredQuestions(engine)
+        for turn_id, text in ((1, "hvornår åbner genbrugspladsen"), (3, "hvornår har genbrugspladsen åbent")):
+            await questions.add(Question(turn_id, "aarhus", now, text), 1, "waste")
     finally:
         await engine.dispose()
 
@@ -171,6 +186,11 @@ def test_every_console_page_passes_axe_for_a_consortium_admin(gateway: str, brow
         page.press("#key-label", "Enter")
     assert "vises kun denne ene gang" in page.content()
     found["crisis with a new key"] = axe_violations(page)
+
+
+    found["consortium statistics"] = _scan(page, f"{gateway}/admin/stats?sort=resolved", "Konsortiet i alt")
+    found["statistics"] = _scan(page, f"{gateway}/admin/m/aarhus/stats", "Løst uden overdragelse")
+    _shoot(page, "admin-statistics.png")
     assert {name: v for name, v in found.items() if v} == {}
     context.close()
 
@@ -217,6 +237,12 @@ def test_municipality_staff_pages_pass_axe(gateway: str, browser: Any, viewport:
         "integrations": _scan(page, f"{gateway}/admin/m/aarhus/integrations", "Tidsbestilling"),
         "audit": _scan(page, f"{gateway}/admin/audit", "login"),
         "forbidden": _scan(page, f"{gateway}/admin/m/skive/", "ikke adgang"),
+        "statistics": _scan(page, f"{gateway}/admin/m/aarhus/stats", "mål 70 %"),
+        "statistics by year": _scan(page, f"{gateway}/admin/m/aarhus/stats?from=2025-01-01&channel=web", "Udvikling"),
+        "statistics, bad period": _scan(page, f"{gateway}/admin/m/aarhus/stats?from=2026-99-01", "ÅÅÅÅ-MM-DD"),
+        "conversations": _scan(page, f"{gateway}/admin/m/aarhus/conversations?from=2025-01-01&q=pas", "Samtaler, nyeste først"),
+        "conversation": _scan(page, f"{gateway}/admin/m/aarhus/conversations/c-1", "Et pas koster 671 kr."),
+        "unanswered": _scan(page, f"{gateway}/admin/m/aarhus/unanswered", "hvornår åbner genbrugspladsen"),
     }
     assert {name: v for name, v in found.items() if v} == {}
     context.close()

@@ -21,6 +21,9 @@ from admin import tables as admin_tables
 from booking import health as booking_health
 from conversation import log as conversation_log
 from conversation.schema import MIGRATIONS, current_revision, head_revision, upgrade_database
+from conversation.statistics import tables as statistics_tables
+from conversation.statistics import unanswered
+from conversation.statistics.search import SEARCH_OBJECTS
 from crisis import tables as crisis_tables
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
@@ -42,6 +45,8 @@ STORES = [
     admin_retention.metadata,
     booking_health.metadata,
     crisis_tables.metadata,
+    statistics_tables.metadata,
+    unanswered.metadata,
 ]
 
 
@@ -70,8 +75,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         await engine.dispose()
 
 
+def _declared(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
+    """Whether to compare an object: the search's FTS table and index are made by SQL, not by a Table."""
+    return name not in SEARCH_OBJECTS
+
+
 def _differences(connection: Connection, metadata: MetaData) -> list[Any]:
-    return list(compare_metadata(MigrationContext.configure(connection), metadata))
+    context = MigrationContext.configure(connection, opts={"include_object": _declared})
+    return list(compare_metadata(context, metadata))
 
 
 def _tables(connection: Connection) -> set[str]:
@@ -80,7 +91,13 @@ def _tables(connection: Connection) -> set[str]:
 
 # What create_all made before migrations existed (revision 0001 is that schema).
 LEGACY_TABLES = frozenset({"conversations", "turns", "knowledge_gaps", "ratings", "sms_links", "voice_calls"})
-LATER_COLUMNS = (("conversations", "language"),)  # added by revision 0004
+LATER_COLUMNS = (
+    ("conversations", "language"),  # added by revision 0004
+    *(
+        ("voice_calls", name)  # added by revision 0005_stats
+        for name in ("in_hours", "agent_chosen_at", "transferred_at", "agent_answered_at", "survey_answered_at")
+    ),
+)
 
 
 async def make_legacy_database(engine: AsyncEngine, metadata: list[MetaData]) -> None:
@@ -92,7 +109,10 @@ async def make_legacy_database(engine: AsyncEngine, metadata: list[MetaData]) ->
         for tables in metadata:
             legacy = [table for table in tables.sorted_tables if table.name in LEGACY_TABLES]
             await connection.run_sync(lambda sync, tables=tables, legacy=legacy: tables.create_all(sync, tables=legacy))
+        made = {table.name for tables in metadata for table in tables.sorted_tables if table.name in LEGACY_TABLES}
         for table, column in LATER_COLUMNS:
+            if table not in made:
+                continue
             await connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         await connection.execute(
             conversation_log.conversations.insert().values(

@@ -139,7 +139,7 @@ async def test_a_person_while_open_transfers_the_call_with_what_it_was_about(cli
     assert dial is not None and dial.get("action") == f"{PUBLIC_URL}/voice/dial-done"
     number = dial.find("Number")
     assert number is not None and number.text == AGENTS
-    assert number.get("url") == f"{PUBLIC_URL}/voice/whisper?topic=passport&municipality=aarhus"
+    assert number.get("url") == f"{PUBLIC_URL}/voice/whisper?topic=passport&municipality=aarhus&call={CALL_SID}"
     assert "sætter dig igennem" in spoken(root)
     record = await call_record(client)
     assert record is not None and record.transferred and record.choices == ["assistant", "agent"]

@@ -70,7 +70,9 @@ async def test_each_key_and_its_first_word_lead_to_the_action_the_menu_names(cli
         record = await call_record(client, call_sid)
         assert record is not None
         assert DOES[choice.action](answers[call_sid], record), ET.tostring(answers[call_sid], encoding="unicode")
-    assert ET.tostring(answers[by_key]) == ET.tostring(answers[by_word])
+    # The same answer, but for the call's own sid (the whisper URL names the call it puts through).
+    as_said = {sid: ET.tostring(root, encoding="unicode").replace(sid, "CALL") for sid, root in answers.items()}
+    assert as_said[by_key] == as_said[by_word]
 
 
 @pytest.mark.parametrize(

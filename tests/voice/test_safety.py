@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from tests.voice.support import AGENTS, CLOSED, PUBLIC_URL, Clock, call_record, gather, spoken, twilio_post, twiml
+from tests.voice.support import (
+    AGENTS,
+    CALL_SID,
+    CLOSED,
+    PUBLIC_URL,
+    Clock,
+    call_record,
+    gather,
+    spoken,
+    twilio_post,
+    twiml,
+)
 from tests.web.support import Client, FakeRasa, conversation_log
 
 
@@ -21,7 +32,7 @@ async def test_an_emergency_while_open_says_112_and_puts_the_caller_through_at_o
     assert "ring 112 nu" in text and "sætter dig igennem" in text
     number = root.find("Dial/Number")
     assert number is not None and number.text == AGENTS
-    assert number.get("url") == f"{PUBLIC_URL}/voice/whisper?topic=emergency&municipality=aarhus"
+    assert number.get("url") == f"{PUBLIC_URL}/voice/whisper?topic=emergency&municipality=aarhus&call={CALL_SID}"
     record = await call_record(client)
     assert record is not None and record.transferred and record.last_topic == "emergency"
     # Rasa heard the intent, not the caller's words; the turn is in the log as a safety answer.
