@@ -11,12 +11,15 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from knowledge.errors import KnowledgeDataError
 from knowledge.kinds import InvalidValue, Scalar
-from knowledge.local_values import LocalValueStore
 from knowledge.templates import Guide, parse_guide
 from knowledge.values import Value, Variable
+
+if TYPE_CHECKING:  # the store is SQL; GuideLibrary (and the safety screen through knowledge) must not load it
+    from knowledge.local_values import LocalValueStore
 
 logger = logging.getLogger("muni.knowledge.published")
 
