@@ -20,6 +20,7 @@ from admin import (
     agents,
     content,
     content_csv,
+    content_suggestions,
     crisis_api,
     crisis_pages,
     data_rights,
@@ -41,6 +42,7 @@ from admin.ports import BookingDesk, Eraser
 from admin.sessions import SessionStore
 from admin.settings import AdminSettings
 from admin.state import ADMIN_APP, INTEGRATIONS, SETTINGS, SMS_LINKS, STORES, Integrations, Stores
+from admin.suggestions import SuggestionStore
 from admin.throttle import LoginThrottle
 from admin.users import UserStore
 from conversation.state import CLOCK, CRISES, ENGINE
@@ -154,6 +156,8 @@ def create_admin_app(settings: AdminSettings) -> web.Application:
     router.add_post(r"/m/{slug}/content/{variable:[a-z][a-z0-9_]*}", content.change_value)
     router.add_get("/m/{slug}/content/history", content.history_page)
     router.add_post(r"/m/{slug}/content/history/{change_id:\d+}/revert", content.revert_change)
+    router.add_post(r"/m/{slug}/content/suggestions/{suggestion_id:\d+}/accept", content_suggestions.accept)
+    router.add_post(r"/m/{slug}/content/suggestions/{suggestion_id:\d+}/reject", content_suggestions.reject)
     router.add_get("/m/{slug}/guides", guides.guide_list)
     router.add_get(r"/m/{slug}/guides/{topic:[a-z][a-z0-9_]*}", guides.guide_form)
     router.add_post(r"/m/{slug}/guides/{topic:[a-z][a-z0-9_]*}", guides.change_guide)
@@ -229,6 +233,7 @@ def mount_admin(
             content=LocalValueStore(engine),
             crisis=CrisisDesk(CrisisStore(engine), audit, gateway[CRISES]),
             api_keys=ApiKeyStore(engine),
+            suggestions=SuggestionStore(engine),
         )
         tasks = [
             asyncio.create_task(_expire_daily(stores, gateway)),

@@ -7,17 +7,20 @@ values published now ("before") and with the one change ("after").
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from aiohttp import web
 
 from admin.guard import client, current_user, forbid, now
-from admin.local_content import STATUS_LABELS, gaps, guide_library, published_values, sections
+from admin.local_content import STATUS_LABELS, Section, gaps, guide_library, published_values, sections
 from admin.pages import municipality_nav, render
 from admin.roles import User, may_edit_content, may_read_content
 from admin.state import STORES
+from admin.suggestions import State
 from conversation.state import DIRECTORY
 from knowledge import Answer, UnknownMunicipality, Value, Variable
 from knowledge.kinds import MAX_TEXT, InvalidValue, Scalar
+from knowledge.values import format_value
 
 
 def municipality_slug(request: web.Request, user: User) -> str:
@@ -45,6 +48,15 @@ async def _content_page(
 ) -> web.Response:
     library = guide_library()
     listed = sections(library, slug, await published_values(request, slug))
+    editable = may_edit_content(user, slug)
+    suggested = await _suggestions(request, slug, listed) if editable else {}
+    entered = dict(entered or {})
+    drafted = None
+    if editable and (draft := request.query.get("draft", "")).isdigit():
+        suggestion = await request.app[STORES].suggestions.get(int(draft))
+        if suggestion is not None and suggestion.municipality == slug and suggestion.variable not in entered:
+            entered[suggestion.variable] = format_value(suggestion.value)
+            drafted = suggestion.variable
     return render(
         request,
         "content.html",
@@ -54,14 +66,46 @@ async def _content_page(
             "sections": listed,
             "gaps": gaps(listed),
             "labels": STATUS_LABELS,
-            "editable": may_edit_content(user, slug),
+            "editable": editable,
             "errors": errors or {},
-            "entered": entered or {},
+            "entered": entered,
+            "suggestions": suggested,
+            "drafted": drafted,
+            "rejected": request.query.get("rejected"),
             "max_text": MAX_TEXT,
             "municipality_nav": municipality_nav(slug, current_user(request), current="content"),
         },
         status=status,
     )
+
+
+@dataclass(frozen=True)
+class ShownSuggestion:
+    id: int
+    text: str
+    url: str
+    title: str
+    snippet: str
+    in_form: bool  # accepted: put into the form once, not published
+
+
+async def _suggestions(request: web.Request, slug: str, listed: list[Section]) -> dict[str, list[ShownSuggestion]]:
+    """variable -> the website's suggestions that differ from the value the assistant uses now."""
+    current = {row.variable.name: row.value for section in listed for row in section.rows if row.first}
+    shown: dict[str, list[ShownSuggestion]] = {}
+    for variable, found in (await request.app[STORES].suggestions.shown(slug)).items():
+        value = current.get(variable)
+        for suggestion in found:
+            if value is not None and value.value == suggestion.value and not value.demo:
+                continue
+            link = suggestion.url if suggestion.url.startswith(("https://", "http://")) else ""
+            shown.setdefault(variable, []).append(
+                ShownSuggestion(
+                    suggestion.id, format_value(suggestion.value), link, suggestion.title or suggestion.url,
+                    suggestion.snippet, suggestion.state == State.ACCEPTED,
+                )  # fmt: skip
+            )
+    return shown
 
 
 async def content_page(request: web.Request) -> web.Response:

@@ -2,7 +2,8 @@
 
 The store is the crawler's SQLite file (`<MUNI_CRAWL_DIR>/<slug>.sqlite`, WAL): read here with
 plain SQL, in a worker thread, never written. A crawl runs as `muni crawl <slug>` and then
-`muni index`, child processes of the gateway, one per municipality at a time.
+`muni index` and `muni suggest --municipality <slug>` (the suggested values from the fresh pages),
+child processes of the gateway, one per municipality at a time.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ logger = logging.getLogger("muni.admin.crawls")
 
 CRAWL_COMMAND = (sys.executable, "-m", "ops.cli", "crawl", "{slug}")
 INDEX_COMMAND = (sys.executable, "-m", "ops.cli", "index")
+SUGGEST_COMMAND = (sys.executable, "-m", "ops.cli", "suggest", "--municipality", "{slug}")
+# What the page says a crawl started here is doing, step by step.
+STAGES = ("Gennemgår hjemmesiden", "Opdaterer søgeindekset", "Finder forslag til lokale oplysninger")
 
 
 @dataclass(frozen=True)
@@ -76,11 +80,13 @@ class CrawlRunner:
         *,
         crawl: Sequence[str] = CRAWL_COMMAND,
         index: Sequence[str] = INDEX_COMMAND,
+        suggest: Sequence[str] = SUGGEST_COMMAND,
     ) -> None:
         self.store_dir = store_dir
-        self._crawl = tuple(crawl)
-        self._index = tuple(index)
+        self._steps = (tuple(crawl), tuple(index), tuple(suggest))
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._stage: dict[str, int] = {}
+        self._failed: dict[str, str] = {}  # the last crawl started here whose step failed, by slug
 
     def store(self, slug: str) -> Path:
         return self.store_dir / f"{slug}.sqlite"
@@ -91,6 +97,14 @@ class CrawlRunner:
     def running(self, slug: str) -> bool:
         task = self._running.get(slug)
         return task is not None and not task.done()
+
+    def stage(self, slug: str) -> str | None:
+        """The step a crawl started here is at ("Gennemgår hjemmesiden", …); None when none runs."""
+        return STAGES[self._stage[slug]] if self.running(slug) and slug in self._stage else None
+
+    def failed(self, slug: str) -> str | None:
+        """The step that failed in the last crawl started here, while no new one runs."""
+        return None if self.running(slug) else self._failed.get(slug)
 
     def start(self, slug: str) -> bool:
         """Start crawling `slug` (then re-index); False when a crawl of it started here still runs."""
@@ -107,8 +121,10 @@ class CrawlRunner:
                 await task
 
     async def _run(self, slug: str) -> None:
-        crawl = [part.replace("{slug}", slug) for part in self._crawl]
-        for command in (crawl, list(self._index)):
+        self._failed.pop(slug, None)
+        for number, step in enumerate(self._steps):
+            self._stage[slug] = number
+            command = [part.replace("{slug}", slug) for part in step]
             process = await asyncio.create_subprocess_exec(
                 *command, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
             )
@@ -117,4 +133,6 @@ class CrawlRunner:
             except asyncio.CancelledError:
                 process.terminate()
                 raise
-            logger.info("Console crawl of %s: %s exited %s", slug, command[-1], code)
+            logger.info("Console crawl of %s: %s exited %s", slug, STAGES[number], code)
+            if code != 0:  # each step goes on: the index and suggestions use what the stores hold
+                self._failed[slug] = STAGES[number]

@@ -13,6 +13,7 @@ from admin.crisis_desk import CrisisDesk
 from admin.ports import BookingDesk, Eraser
 from admin.sessions import Session, SessionStore
 from admin.settings import AdminSettings
+from admin.suggestions import SuggestionStore
 from admin.throttle import LoginThrottle
 from admin.users import UserStore
 from knowledge.local_values import LocalValueStore
@@ -28,6 +29,7 @@ class Stores:
     content: LocalValueStore  # the local values municipalities publish (read by every action server)
     crisis: CrisisDesk
     api_keys: ApiKeyStore
+    suggestions: SuggestionStore  # values found on the municipalities' crawled websites
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,9 @@ _OTHER_WORDS = frozenset(
     {"og", "dog", "også", "til", "fra", "kl", "om", "i", "undtagen", "samt", "lukket", "efter", "aftale"}
     | {"vinteren", "sommeren", "sommer", "vinter", "ulige", "lige", "uger", "uge", "den", "d", "hele"}
 )
+# What a text stating opening hours is made of (knowledge/stated.py finds such runs in crawled pages).
+HOURS_DAY_WORDS = _DAY_WORDS
+HOURS_WORDS = _DAY_WORDS | _OTHER_WORDS
 _TOKEN = re.compile(
     r"(?P<range>\d{1,2}(?:[.:]\d{2})?\s*[–-]\s*\d{1,2}(?:[.:]\d{2})?)"
     r"|(?P<date>\d{1,2}\.\s?\d{1,2}\.?)"

@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     # Each feature registers its own commands; imports stay inside so `muni --help` is fast.
     from admin.cli import register as register_admin
     from admin.crisis_cli import register as register_crisis
+    from admin.suggest_cli import register as register_suggest
     from crawler.cli import register as register_crawl
     from crawler.sources import CrawlStores
     from knowledge.index.cli import register as register_index
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     register_crisis(commands)
     register_crawl(commands)
     register_index(commands, websites=CrawlStores)  # `muni index` reads what `muni crawl` stored
+    register_suggest(commands, websites=CrawlStores)  # `muni suggest` reads the same stores
     register_backup(commands)
     register_retention(commands)  # `muni retention run`, `muni erase`
     token = commands.add_parser(

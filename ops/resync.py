@@ -1,7 +1,8 @@
 """Scheduled re-sync of the websites' knowledge, run beside the stack by `make run`.
 
 Every ``MUNI_RESYNC_HOURS`` hours (off when unset or 0) the supervisor runs
-``muni crawl --all`` and then ``muni index`` as child processes. The crawl only
+``muni crawl --all``, ``muni index`` and ``muni suggest --all`` (the suggested local values for
+the console) as child processes. The crawl only
 fetches what changed (sitemap lastmod, conditional requests) and the index run
 publishes a new generation, so the assistant keeps answering throughout
 (knowledge/index/README.md). The index runs even when the crawl failed (one
@@ -37,7 +38,8 @@ class ResyncSchedule:
         if hours < 0:
             raise SystemExit(f"MUNI_RESYNC_HOURS must not be negative, got {raw!r}")
         cli = (str(python), "-m", "ops.cli")
-        return cls(every_s=hours * SECONDS_PER_HOUR, commands=((*cli, "crawl", "--all"), (*cli, "index")))
+        commands = ((*cli, "crawl", "--all"), (*cli, "index"), (*cli, "suggest", "--all"))
+        return cls(every_s=hours * SECONDS_PER_HOUR, commands=commands)
 
 
 class Resync:

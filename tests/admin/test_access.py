@@ -15,6 +15,7 @@ import pytest
 from admin.roles import Role
 from conversation.log import ConversationRecord, TurnRecord
 from crisis.model import make_crisis
+from knowledge.suggestions import Suggestion
 from tests.admin.support import PASSWORD, csrf_of, log_in, make_user, stores
 from tests.web.support import NOW, Client
 
@@ -45,6 +46,7 @@ GET_ROUTES = {
     "other content": Route("GET", "/admin/m/skive/content"),
     "own preview": Route("GET", "/admin/m/aarhus/content/preview?topic=passport"),
     "other preview": Route("GET", "/admin/m/skive/content/preview?topic=passport"),
+    "own content with other's suggestion as draft": Route("GET", "/admin/m/aarhus/content?draft={other_suggestion}"),
     "own content history": Route("GET", "/admin/m/aarhus/content/history"),
     "other content history": Route("GET", "/admin/m/skive/content/history"),
     "own content export": Route("GET", "/admin/m/aarhus/content.csv"),
@@ -119,6 +121,11 @@ POST_ROUTES = {
     "revert in own": Route("POST", "/admin/m/aarhus/content/history/{own_change}/revert"),
     "revert in other": Route("POST", "/admin/m/skive/content/history/{other_change}/revert"),
     "revert other's change through own": Route("POST", "/admin/m/aarhus/content/history/{other_change}/revert"),
+    "accept suggestion in own": Route("POST", "/admin/m/aarhus/content/suggestions/{own_suggestion}/accept"),
+    "reject suggestion in other": Route("POST", "/admin/m/skive/content/suggestions/{other_suggestion}/reject"),
+    "accept other's suggestion through own": Route(
+        "POST", "/admin/m/aarhus/content/suggestions/{other_suggestion}/accept"
+    ),
     "check import in own": Route("POST", "/admin/m/aarhus/content/import", IMPORTED),
     "check import in other": Route("POST", "/admin/m/skive/content/import", IMPORTED),
     "confirm import in own": Route("POST", "/admin/m/aarhus/content/import/confirm", IMPORTED),
@@ -149,12 +156,16 @@ GUIDES_OWN = {"own guides": 200, "own guide": 200, "own guide publish": 303}
 GUIDES_OTHER_READ = {"other guides": 200, "other guide": 200}
 IMPORT_OWN = {"own import form": 200, "check import in own": 200, "confirm import in own": 303}
 IMPORT_OTHER = {"other import form": 403, "check import in other": 403, "confirm import in other": 403}
-CONTENT_READ = ("own content", "other content", "own preview", "other preview", "own content history", "other content history")
+CONTENT_READ = (
+    "own content", "other content", "own preview", "other preview", "own content history", "other content history",
+    "own content with other's suggestion as draft",
+)  # fmt: skip
 CONTENT_WRITE = (
     "publish in own", "preview in own", "invalid value in own", "publish in other", "revert in own", "revert in other"
 )  # fmt: skip
 OWN_CONTENT_ONLY = {
     "own content": 200,
+    "own content with other's suggestion as draft": 200,
     "other content": 403,
     "own preview": 200,
     "other preview": 403,
@@ -167,6 +178,9 @@ OWN_CONTENT_ONLY = {
     "revert in own": 303,
     "revert in other": 403,
     "revert other's change through own": 404,
+    "accept suggestion in own": 303,
+    "reject suggestion in other": 403,
+    "accept other's suggestion through own": 404,
     "own content export": 200,
     "other content export": 403,
     **IMPORT_OWN,
@@ -206,6 +220,9 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         "preview in own": 200,
         "invalid value in own": 400,
         "revert other's change through own": 404,
+        "accept suggestion in own": 303,
+        "reject suggestion in other": 303,
+        "accept other's suggestion through own": 404,
         "own content export": 200,
         "other content export": 200,
         **IMPORT_OWN,
@@ -362,6 +379,9 @@ EXPECTED: dict[Role | None, dict[str, int]] = {
         **{name: 200 for name in CONTENT_READ},  # agents answer for every municipality: they read, never change
         **{name: 403 for name in CONTENT_WRITE},
         "revert other's change through own": 403,
+        "accept suggestion in own": 403,
+        "reject suggestion in other": 403,
+        "accept other's suggestion through own": 403,
         "own content export": 200,
         "other content export": 200,
         **{name: 403 for name in (*IMPORT_OWN, *IMPORT_OTHER)},
@@ -426,6 +446,13 @@ async def _seed(console: Client) -> dict[str, int]:
         client="cli",
     )
     key, _ = await stores(console).api_keys.issue("Skive beredskab", "crisis", NOW, created_by=None)
+    # A value suggested from each website; Skive's link and snippet are markers.
+    suggested = stores(console).suggestions
+    suggestion_ids: dict[str, int] = {}
+    for slug, value, marker in (("aarhus", "89 40 20 00", "Ring til Borgerservice"), ("skive", "99 15 55 00", secret)):
+        found = Suggestion(slug, "citizen_service_phone", value, f"https://{slug}.dk/", f"{slug} Borgerservice", marker, 9.0)
+        await suggested.refresh(slug, [found], SKIVE_GAP_AT)
+        suggestion_ids[slug] = (await suggested.shown(slug))["citizen_service_phone"][0].id
     for conversation_id, slug in (("c-own", "aarhus"), ("c-skive", "skive")):
         await log.start_conversation(ConversationRecord(conversation_id, slug, "web", SKIVE_GAP_AT))
         await log.add_turns([TurnRecord(conversation_id, SKIVE_GAP_AT, "citizen", f"hvad koster et pas i {slug}")])
@@ -437,6 +464,8 @@ async def _seed(console: Client) -> dict[str, int]:
         "key": key.id,
         "own_conversation": "c-own",
         "other_conversation": "c-skive",
+        "own_suggestion": suggestion_ids["aarhus"],
+        "other_suggestion": suggestion_ids["skive"],
     }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin import retention as admin_retention
+from admin import suggestions as admin_suggestions
 from admin import tables as admin_tables
 from booking import health as booking_health
 from conversation import log as conversation_log
@@ -43,6 +44,7 @@ STORES = [
     admin_tables.metadata,
     local_values.metadata,
     admin_retention.metadata,
+    admin_suggestions.metadata,
     booking_health.metadata,
     crisis_tables.metadata,
     statistics_tables.metadata,

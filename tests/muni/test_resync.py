@@ -1,4 +1,4 @@
-"""The scheduled re-sync runs crawl, then index, and never lets a failure stop the stack."""
+"""The scheduled re-sync runs crawl, then index, then suggest, and never lets a failure stop the stack."""
 from __future__ import annotations
 
 import io
@@ -19,7 +19,7 @@ def test_off_unless_hours_are_given() -> None:
     assert ResyncSchedule.from_env({}, Path("python")).every_s == 0
     schedule = ResyncSchedule.from_env({"MUNI_RESYNC_HOURS": "6"}, Path("/venv/bin/python"))
     assert schedule.every_s == 6 * 3600
-    assert [argv[3:] for argv in schedule.commands] == [("crawl", "--all"), ("index",)]
+    assert [argv[3:] for argv in schedule.commands] == [("crawl", "--all"), ("index",), ("suggest", "--all")]
     assert all(argv[:3] == ("/venv/bin/python", "-m", "ops.cli") for argv in schedule.commands)
 
 
