@@ -42,6 +42,8 @@ async def _page(
         "twilio": not request.app[SMS_LINKS].sandbox,
         "crawl": await crawls.summary(slug),
         "crawl_started_here": crawls.running(slug),
+        "crawl_stage": crawls.stage(slug),
+        "crawl_failed": crawls.failed(slug),
         "may_crawl": may_start_crawl(user),
         "snippet": f'<script src="{public_url}/embed.js" data-municipality="{slug}" async></script>',
         "origins": () if embedding is None else embedding.origins,

@@ -51,7 +51,7 @@ def make_console(
         app_settings = overrides.pop("settings", settings)
         # A crawl started in a test never reaches the internet: the commands do nothing.
         idle = (sys.executable, "-c", "pass")
-        overrides.setdefault("crawls", CrawlRunner(tmp_path / "crawl", crawl=idle, index=idle))
+        overrides.setdefault("crawls", CrawlRunner(tmp_path / "crawl", crawl=idle, index=idle, suggest=idle))
         return await aiohttp_client(create_app(app_settings, directory, now=clock, **overrides))
 
     return make

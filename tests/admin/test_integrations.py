@@ -120,7 +120,7 @@ async def test_the_last_crawl_and_a_crawl_started_in_the_background(make_console
     crawl_dir = tmp_path / "stores"
     _store(crawl_dir / "aarhus.sqlite")
     slow = (sys.executable, "-c", "import time; time.sleep(2)")
-    console = await make_console(crawls=CrawlRunner(crawl_dir, crawl=slow, index=slow))
+    console = await make_console(crawls=CrawlRunner(crawl_dir, crawl=slow, index=slow, suggest=slow))
     await _admin(console, Role.CONSORTIUM_ADMIN)
     page = await (await console.get(PAGE)).text()
     assert "30.11.2026 03:00" in page
@@ -130,10 +130,64 @@ async def test_the_last_crawl_and_a_crawl_started_in_the_background(make_console
     assert response.status == 303
     page = await (await console.get(response.headers["Location"])).text()
     assert "Gennemgangen af hjemmesiden er startet" in page and "kører" in page and "disabled" in page
+    assert "trin: gennemgår hjemmesiden" in page
     again = await console.post(f"{PAGE}/crawl", data={"csrf": token}, allow_redirects=False)
     assert again.status == 303  # a second click while it runs starts nothing more
     started = [e for e in await stores(console).audit.entries(None) if e.action == "integration.crawl_started"]
     assert len(started) == 1
+
+
+async def test_the_page_shows_the_progress_of_a_running_crawl(make_console: Make, tmp_path: Path) -> None:
+    crawl_dir = tmp_path / "stores"
+    _store(crawl_dir / "aarhus.sqlite")
+    with sqlite3.connect(crawl_dir / "aarhus.sqlite") as db:  # the crawler is half-way through run 2
+        db.execute("UPDATE meta SET value = 'running' WHERE key = 'run_state'")
+        db.executemany(
+            "INSERT INTO urls (url, run, depth, state) VALUES (?, 2, 1, ?)",
+            [("https://aarhus.dk/a", "queued"), ("https://aarhus.dk/b", "inflight")],
+        )
+    console = await make_console(crawls=CrawlRunner(crawl_dir))
+    await _admin(console, Role.CONSORTIUM_ADMIN)
+    page = await (await console.get(PAGE)).text()
+    assert "I gang: 3 sider gennemgået, 2 i kø" in page
+
+
+async def test_a_crawl_from_the_console_crawls_indexes_and_refreshes_suggestions_in_turn(
+    make_console: Make, tmp_path: Path
+) -> None:
+    marks = tmp_path / "marks"
+    gate = tmp_path / "gate"
+
+    def step(name: str, code: int = 0, wait: bool = False) -> tuple[str, ...]:
+        script = (
+            "import pathlib, sys, time\n"
+            f"while {wait} and not pathlib.Path({str(gate)!r}).exists(): time.sleep(0.05)\n"
+            f"open({str(marks)!r}, 'a').write('{name} ' + ' '.join(sys.argv[1:]) + '\\n')\n"
+            f"raise SystemExit({code})"
+        )
+        return (sys.executable, "-c", script, "{slug}")
+
+    runner = CrawlRunner(
+        tmp_path / "stores", crawl=step("crawl", code=1), index=step("index", wait=True), suggest=step("suggest")
+    )
+    console = await make_console(crawls=runner)
+    await _admin(console, Role.CONSORTIUM_ADMIN)
+    token = csrf_of(await (await console.get(PAGE)).text())
+    assert (await console.post(f"{PAGE}/crawl", data={"csrf": token}, allow_redirects=False)).status == 303
+    for _ in range(200):  # the crawl step has failed; the index step waits for the gate
+        if runner.stage("aarhus") == "Opdaterer søgeindekset":
+            break
+        await asyncio.sleep(0.05)
+    page = await (await console.get(PAGE)).text()
+    assert "trin: opdaterer søgeindekset" in page
+    gate.touch()
+    for _ in range(200):
+        if not runner.running("aarhus"):
+            break
+        await asyncio.sleep(0.05)
+    assert marks.read_text().split("\n")[:3] == ["crawl aarhus", "index aarhus", "suggest aarhus"]
+    page = await (await console.get(PAGE)).text()
+    assert 'fejlede under trinnet "gennemgår hjemmesiden"' in html.unescape(page) and "kører" not in page
 
 
 async def test_a_municipality_admin_may_not_start_a_crawl(make_console: Make) -> None:
