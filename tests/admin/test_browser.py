@@ -17,6 +17,7 @@ import pyotp
 import pytest
 
 from admin.roles import Role
+from admin.suggestions import SuggestionStore
 from admin.users import UserStore
 from conversation.directory import Directory
 from conversation.log import ConversationLog, ConversationRecord, TurnRecord
@@ -24,6 +25,7 @@ from conversation.schema import upgrade_database
 from conversation.statistics.unanswered import Question, UnansweredQuestions
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from knowledge.suggestions import Suggestion
 from muni.db import open_engine
 from tests.admin.support import PASSWORD
 from tests.web.support import FakeContactCentre, FakeRasa
@@ -73,6 +75,14 @@ async def _seed(url: str) -> None:
                 ]
             )
             await log.record_rating(conversation_id, 5 + n, at)
+        await SuggestionStore(engine).refresh(
+            "aarhus",
+            [
+                Suggestion("aarhus", "passport_photo_price", 150, "https://aarhus.dk/pas", "Pasfoto", "Pasfoto 150 kr.", 7),
+                Suggestion("aarhus", "passport_photo_price", 175, "https://aarhus.dk/priser", "Priser", "Pasfoto 175 kr.", 4),
+            ],
+            now,
+        )
         questions = UnansweredQuestions(engine)
         for turn_id, text in ((1, "hvornår åbner genbrugspladsen"), (3, "hvornår har genbrugspladsen åbent")):
             await questions.add(Question(turn_id, "aarhus", now, text), 1, "waste")
@@ -272,6 +282,29 @@ def test_an_agent_and_an_editor_get_only_their_pages(gateway: str, browser: Any)
     assert axe_violations(page) == []
     page.goto(f"{gateway}/admin/users")
     assert "ikke adgang" in page.content()
+    context.close()
+
+
+def test_a_suggestion_is_used_or_rejected_with_the_keyboard(gateway: str, browser: Any) -> None:
+    context = _context(browser, viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    _login_with_keyboard(page, gateway, "bo.jensen")
+    found = {"content with suggestions": _scan(page, f"{gateway}/admin/m/aarhus/content", "Forslag fra kommunens hjemmeside")}
+    _shoot(page, "admin-suggestions.png")
+    reject = page.get_by_role("button", name="Afvis forslaget 175 til pris på pasfoto")
+    reject.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "afvist" in page.content() and "<strong>175</strong>" not in page.content()
+    found["after a rejection"] = axe_violations(page)
+    use = page.get_by_role("button", name="Brug forslaget 150 som pris på pasfoto")
+    use.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.input_value("#f-passport_photo_price") == "150"
+    assert page.get_by_role("status").filter(has_text="ikke offentliggjort").count() == 1
+    found["suggestion in the draft"] = axe_violations(page)
+    assert found == {name: [] for name in found}
     context.close()
 
 
