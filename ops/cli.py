@@ -1,4 +1,5 @@
-"""`muni` – the staff's command line: console users; crawling, indexing and searching the websites' knowledge;
+"""`muni` – the staff's command line: console users; crawling, indexing and searching the websites' knowledge,
+and the console's suggested values from them;
 backing up and restoring the database and the index; crisis mode; operators' keys."""
 
 from __future__ import annotations
