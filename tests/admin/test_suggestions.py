@@ -153,3 +153,15 @@ async def test_muni_suggest_refreshes_from_the_crawl_stores(crawl_dir: Path, tmp
         await engine.dispose()
     unknown = argparse.Namespace(all=False, municipality="viborg")  # known, never crawled
     assert await refresh(unknown, url, CrawlStores(crawl_dir), guide_library(), out, lambda: NOW) == 1
+
+
+def test_the_muni_command_runs_it(
+    crawl_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ops.cli import main
+
+    monkeypatch.setenv("MUNI_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("MUNI_CRAWL_DIR", str(crawl_dir))
+    assert main(["suggest", "--municipality", "aarhus"]) == 0
+    assert "aarhus: 4 forslag (4 nye, 0 fjernet)" in capsys.readouterr().out
+    assert main(["suggest", "--municipality", "atlantis"]) == 2
