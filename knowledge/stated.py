@@ -37,6 +37,9 @@ _HOURS_TOKEN = re.compile(
     r"(?P<time>\d{1,2}(?:[.:]\d{2})?(?:\s*[–-]\s*\d{1,2}(?:[.:]\d{2})?)?)|(?P<word>[a-zæøå]+)|(?P<sign>[,;–\-.()]|\s+)",
     re.IGNORECASE,
 )
+_A_DAY = re.compile(
+    r"mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag|hverdag|weekend|helligdag|jul|påske|nytår|grundlov", re.IGNORECASE
+)
 _LABEL_COLON = re.compile(r"(?<=[a-zæøå]):\s", re.IGNORECASE)  # "Mandag: 10-15" is written "mandag 10-15"
 
 
@@ -72,6 +75,8 @@ def _amount(match: re.Match[str]) -> str:
 
 def _hours(text: str) -> Iterator[tuple[str, int, int]]:
     """Runs that start with a day and end with a time or 'lukket', e.g. 'mandag–fredag 10–15, lørdag lukket'."""
+    if not _A_DAY.search(text):  # most pages name no weekday: skip the word-by-word scan
+        return
     # Same length, so positions in `clean` are positions in `text`.
     clean = _LABEL_COLON.sub(lambda m: " " * len(m.group()), text).replace("\n", ";")
     run: list[re.Match[str]] = []

@@ -10,13 +10,15 @@ here publishes anything. Pages of another municipality are never read for it.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from knowledge.index.records import StoredPage
 from knowledge.kinds import Kind, Scalar
-from knowledge.stated import stated_values
+from knowledge.stated import Stated, stated_values
 from knowledge.values import Variable
 
 SUGGESTED_KINDS = frozenset({Kind.PHONE, Kind.MONEY, Kind.HOURS, Kind.EMAIL, Kind.URL})
@@ -46,6 +48,7 @@ class Suggestion:
     score: float
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure: words repeat on every page of a website
 def stem(word: str) -> str:
     """A crude Danish stem: enough to match 'Borgerservices' with 'borgerservice', 'genbrugspladsen' with its label."""
     word = word.lower()
@@ -60,13 +63,38 @@ def label_terms(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in _WORD.findall(text) if w.lower() not in _GENERIC and len(w) >= 3)
 
 
-def _share(terms: frozenset[str], text: str) -> float:
-    """The part of `terms` that some word of `text` matches (a stem that begins the other)."""
+@dataclass(frozen=True)
+class _Words:
+    """The word stems of a text, for matching label terms as prefixes in log time."""
+
+    stems: frozenset[str]
+    ordered: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str) -> _Words:
+        stems = frozenset(stem(w) for w in _WORD.findall(text) if len(w) >= 4)
+        return cls(stems, tuple(sorted(stems)))
+
+    def __or__(self, other: _Words) -> _Words:
+        stems = self.stems | other.stems
+        return _Words(stems, tuple(sorted(stems)))
+
+    def has(self, term: str) -> bool:
+        """A word begins with the term ('genbrugspladsens' for genbrugsplads), or is it short of one or two
+        letters ('jobcent' for jobcentr); never a short word inside a long term ('borger' is not borgerservice)."""
+        if term in self.stems:
+            return True
+        at = bisect.bisect_left(self.ordered, term)
+        if at < len(self.ordered) and self.ordered[at].startswith(term):
+            return True
+        return any(term[:-cut] in self.stems for cut in (1, 2) if len(term) - cut >= 4)
+
+
+def _share(terms: frozenset[str], words: _Words) -> float:
+    """The part of `terms` that the words match."""
     if not terms:
         return 0.0
-    words = {stem(w) for w in _WORD.findall(text) if len(w) >= 3}
-    found = sum(1 for term in terms if any(w.startswith(term) or term.startswith(w) for w in words if len(w) >= 4))
-    return found / len(terms)
+    return sum(1 for term in terms if words.has(term)) / len(terms)
 
 
 def find_suggestions(
@@ -89,30 +117,35 @@ def find_suggestions(
         for chunk in page.chunks:
             if chunk.municipality != municipality:
                 continue
-            heading = " ".join((page.title, chunk.title, *chunk.heading_path))
+            heading = _Words.of(" ".join((page.title, chunk.title, *chunk.heading_path)))
+            body = _Words.of(chunk.text)
+            stated: dict[Kind, list[Stated]] = {}
+            near: dict[int, tuple[_Words, _Words]] = {}  # value's start -> stems of its line and the one before
             for variable in wanted:
                 terms = labels[variable.name]
-                if not terms:
-                    continue
-                in_title = _share(terms, heading)
-                in_chunk = _share(terms, chunk.text)
+                in_title, in_chunk = _share(terms, heading), _share(terms, body)
                 if not in_title and not in_chunk:
                     continue
-                about = _share(topics[variable.name], f"{heading} {chunk.text}")
-                for stated in stated_values(variable.kind, chunk.text):
-                    line, before = _lines(chunk.text, stated.start, stated.end)
+                about = _share(topics[variable.name], heading | body)
+                if variable.kind not in stated:
+                    stated[variable.kind] = list(stated_values(variable.kind, chunk.text))
+                for value in stated[variable.kind]:
+                    if value.start not in near:
+                        line, before = _lines(chunk.text, value.start, value.end)
+                        near[value.start] = (_Words.of(line), _Words.of(before))
+                    line_stems, before_stems = near[value.start]
                     score = (
-                        _LINE_WEIGHT * _share(terms, line)
-                        + _BEFORE_WEIGHT * _share(terms, before)
+                        _LINE_WEIGHT * _share(terms, line_stems)
+                        + _BEFORE_WEIGHT * _share(terms, before_stems)
                         + _TITLE_WEIGHT * in_title
                         + _CHUNK_WEIGHT * in_chunk
                         + _TOPIC_WEIGHT * about
                     )
-                    key = (variable.name, stated.value)
+                    key = (variable.name, value.value)
                     if key not in found or score > found[key].score:
                         found[key] = Suggestion(
-                            municipality, variable.name, stated.value, page.url, page.title,
-                            _snippet(chunk.text, stated.start, stated.end), round(score, 3),
+                            municipality, variable.name, value.value, page.url, page.title,
+                            _snippet(chunk.text, value.start, value.end), round(score, 3),
                         )  # fmt: skip
         for key, suggestion in found.items():
             kept = best.get(key)
