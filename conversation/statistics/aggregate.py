@@ -51,6 +51,7 @@ calls_table = table(
     column("agent_answered_at", DateTime(timezone=True)),
     column("survey_score", Integer),
     column("survey_answered_at", DateTime(timezone=True)),
+    column("survey_comment", String),
 )
 _sms_links = table(
     "sms_links",
