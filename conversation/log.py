@@ -32,6 +32,7 @@ from muni.privacy import redact
 
 Role = Literal["citizen", "bot"]
 MAX_PAYLOAD_CHARS = 512
+MAX_COMMENT_CHARS = 500  # a rating's free-text comment (the widget's field has the same maxlength)
 
 metadata = MetaData()
 
@@ -91,7 +92,16 @@ ratings = Table(
     Column("conversation_id", String(36), ForeignKey("conversations.id"), primary_key=True),
     Column("score", Integer, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+    Column("comment", Text, nullable=True),  # the citizen's words with the score, redacted (revision 0006_stats2)
 )
+
+
+def rating_comment(text: str | None) -> str | None:
+    """A rating's comment as stored: redacted, trimmed, at most MAX_COMMENT_CHARS; None when empty."""
+    if text is None:
+        return None
+    cleaned = redact(" ".join(text.split()))[:MAX_COMMENT_CHARS].strip()
+    return cleaned or None
 
 
 @dataclass(frozen=True)
@@ -244,16 +254,16 @@ class ConversationLog:
             for row in rows
         ]
 
-    async def record_rating(self, conversation_id: str, score: int, at: datetime) -> None:
-        """Keep the citizen's rating (1-9) of a conversation; a second rating replaces the first."""
+    async def record_rating(self, conversation_id: str, score: int, at: datetime, comment: str | None = None) -> None:
+        """Keep the citizen's rating (1-9) of a conversation, and any comment redacted; a second rating replaces the first."""
         if not 1 <= score <= 9:
             raise ValueError("a rating is 1-9")
         await upsert(
             self._engine,
             ratings,
-            {"conversation_id": conversation_id, "score": score, "at": to_utc(at)},
+            {"conversation_id": conversation_id, "score": score, "at": to_utc(at), "comment": rating_comment(comment)},
             keys=["conversation_id"],
-            update={"score": EXCLUDED, "at": EXCLUDED},
+            update={"score": EXCLUDED, "at": EXCLUDED, "comment": EXCLUDED},
         )
 
     async def rating(self, conversation_id: str) -> int | None:

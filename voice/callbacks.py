@@ -18,7 +18,8 @@ from voice.state import CALLS, CONFIG, PROMPTS, SMS, SPEAKER, TASKS
 
 logger = logging.getLogger("muni.voice.callbacks")
 
-_SCORE = re.compile(r"\s*([1-9])\s*[.!]?\s*")
+# A score 1-9, optionally followed by the caller's own words (kept, redacted, as the rating's comment).
+_SCORE = re.compile(r"\s*([1-9])(?:\s*[.!,:]?\s*|\s*[.!,:\-]?\s+(\S.*))", re.DOTALL)
 
 
 async def status(request: web.Request) -> web.Response:
@@ -46,7 +47,7 @@ async def status(request: web.Request) -> web.Response:
 
 
 async def sms_reply(request: web.Request) -> web.Response:
-    """POST /voice/sms – a text to the IVR's number: a score 1-9 answers the caller's latest survey."""
+    """POST /voice/sms – a text to the IVR's number: a score 1-9 (and any words after it) answers the caller's latest survey."""
     form = await request.post()
     sender, body = str(form.get("From", "")), str(form.get("Body", ""))[:160]
     prompts, response = request.app[PROMPTS], MessagingResponse()
@@ -58,7 +59,7 @@ async def sms_reply(request: web.Request) -> web.Response:
         response.message(prompts("survey_invalid"))
         return _messaging(response)
     now: datetime = request.config_dict[CLOCK]()
-    call_sid = await request.app[CALLS].record_survey(hashed, int(match.group(1)), now)
+    call_sid = await request.app[CALLS].record_survey(hashed, int(match.group(1)), now, comment=match.group(2))
     if call_sid is not None:
         logger.info("Survey answer %s recorded for call %s", match.group(1), call_sid)
         response.message(prompts("survey_thanks"))

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from conversation.log import rating_comment
 from muni.clock import from_db, to_utc
 from muni.db import upsert
 
@@ -60,6 +61,7 @@ voice_calls = Table(
     Column("transferred_at", DateTime(timezone=True), nullable=True),
     Column("agent_answered_at", DateTime(timezone=True), nullable=True),  # the whisper: a person picked up
     Column("survey_answered_at", DateTime(timezone=True), nullable=True),
+    Column("survey_comment", Text, nullable=True),  # the words after the score in the reply, redacted (0006_stats2)
 )
 
 
@@ -191,8 +193,8 @@ class CallLog:
         async with self._engine.begin() as connection:
             return (await connection.execute(statement)).rowcount == 1
 
-    async def record_survey(self, caller_hash: str, score: int, at: datetime) -> str | None:
-        """Store the first answer to the latest open survey sent to this caller; the call's sid, or None."""
+    async def record_survey(self, caller_hash: str, score: int, at: datetime, comment: str | None = None) -> str | None:
+        """Store the first answer (and its comment, redacted) to the latest open survey sent to this caller; the call's sid."""
         query = (
             select(voice_calls.c.call_sid)
             .where(
@@ -210,7 +212,7 @@ class CallLog:
             await connection.execute(
                 update(voice_calls)
                 .where(voice_calls.c.call_sid == call_sid, voice_calls.c.survey_score.is_(None))
-                .values(survey_score=score, survey_answered_at=to_utc(at))
+                .values(survey_score=score, survey_answered_at=to_utc(at), survey_comment=rating_comment(comment))
             )
         return str(call_sid)
 

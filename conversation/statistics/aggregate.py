@@ -15,14 +15,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Integer, String, and_, column, delete, func, select, table
+from sqlalchemy import DateTime, Integer, String, Table, and_, column, delete, func, select, table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conversation.log import conversations, ratings, turns
-from conversation.statistics.definition import Turn, classify
+from conversation.statistics.definition import Outcome, Turn, classify
 from conversation.statistics.tables import (
     COUNTERS,
     VOICE_COUNTERS,
+    stats_channel_daily,
     stats_daily,
     stats_days,
     stats_voice_daily,
@@ -50,6 +51,7 @@ calls_table = table(
     column("agent_answered_at", DateTime(timezone=True)),
     column("survey_score", Integer),
     column("survey_answered_at", DateTime(timezone=True)),
+    column("survey_comment", String),
 )
 _sms_links = table(
     "sms_links",
@@ -88,6 +90,15 @@ class DayFigures:
     def row(self, municipality: str, channel: str, topic: str) -> dict[str, int]:
         return self.rows.setdefault((municipality, channel, topic[:64]), dict.fromkeys(COUNTERS, 0))
 
+    def by_channel(self) -> dict[tuple[str, str], dict[str, int]]:
+        """The rows summed over the topic: stats_channel_daily's rows for the day."""
+        summed: dict[tuple[str, str], dict[str, int]] = {}
+        for (municipality, channel, _topic), counts in self.rows.items():
+            into = summed.setdefault((municipality, channel), dict.fromkeys(COUNTERS, 0))
+            for name in COUNTERS:
+                into[name] += counts[name]
+        return summed
+
     def voice_row(self, municipality: str) -> dict[str, int]:
         return self.voice.setdefault(municipality, dict.fromkeys(VOICE_COUNTERS, 0))
 
@@ -125,7 +136,7 @@ class Statistics:
             days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
             for day in days:
                 figures = await compute_day(connection, day)
-                await _store(connection, figures, now)
+                await store_day(connection, figures, now)
         return days
 
     async def daily(self, first: date, last: date, municipality: str | None = None) -> list[DailyRow]:
@@ -160,21 +171,30 @@ class Statistics:
     ) -> list[DailyRow]:
         """The counters summed in the database by `by` (of day, municipality, channel, topic); the rest left blank.
 
-        Stored days are summed by SQL (a year for the consortium is hundreds of thousands of rows);
-        the few days not aggregated yet are computed live and added.
+        Stored days are summed by SQL: from the roll-up without the topic (stats_channel_daily)
+        unless `by` asks for the topic (a year for the consortium is some 50,000 rows there,
+        ten times that in stats_daily); the few days not aggregated yet are computed live and added.
         """
-        c = stats_daily.c
+        source = stats_daily if "topic" in by else stats_channel_daily
+        c = source.c
         keys = [c[name] for name in by]
+        own_rows = set(by) == {"day", "municipality", "channel"}  # the roll-up's rows as they are: nothing to sum
         async with self._engine.connect() as connection:
             done = (await connection.execute(select(func.max(stats_days.c.day)))).scalar()
-            query = select(*keys, *(func.sum(c[name]).label(name) for name in COUNTERS)).where(c.day >= first, c.day <= last)
+            if own_rows:
+                query = select(*keys, *(c[name] for name in COUNTERS))
+            else:
+                query = select(*keys, *(func.sum(c[name]).label(name) for name in COUNTERS))
+            query = query.where(c.day >= first, c.day <= last)
             if municipality is not None:
                 query = query.where(c.municipality == municipality)
             if channel is not None:
                 query = query.where(c.channel == channel)
+            if not own_rows:
+                query = query.group_by(*keys)
             totals: dict[tuple[Any, ...], dict[str, int]] = {}
             width = len(by)
-            for row in (await connection.execute(query.group_by(*keys))).all():
+            for row in (await connection.execute(query)).all():
                 totals[tuple(row[:width])] = dict(zip(COUNTERS, (int(v or 0) for v in row[width:]), strict=True))
             live_from = await _live_from(connection, first, done)
             for n in range((last - live_from).days + 1):
@@ -250,15 +270,7 @@ async def compute_day(connection: AsyncConnection, day: date) -> DayFigures:
         outcome = classify(conversation.topic, history.get(conversation.id, []))
         key = (conversation.municipality, conversation.channel, outcome.topic)
         topics[conversation.id] = key
-        row = figures.row(*key)
-        row["conversations"] += 1
-        row["citizen_turns"] += outcome.citizen_turns
-        row["resolved"] += outcome.resolved
-        row["fallbacks"] += outcome.fallbacks
-        row["bookings"] += outcome.bookings
-        if outcome.handoff_reason is not None:
-            row["handoffs"] += 1
-            row[f"handoff_{outcome.handoff_reason}"] += 1
+        count_conversation(figures.row(*key), outcome)
     await _count_ratings(connection, figures, start, end, topics)
     sent = await connection.execute(
         select(_sms_links.c.municipality, _sms_links.c.topic, func.count())
@@ -308,12 +320,8 @@ async def _count_ratings(
             topic = classify(conversation.topic, history.get(conversation.id, [])).topic
             known[conversation.id] = (conversation.municipality, conversation.channel, topic)
     for conversation_id, score in given:
-        if conversation_id not in known or not 1 <= score <= 9:
-            continue
-        row = figures.row(*known[conversation_id])
-        row["ratings"] += 1
-        row["rating_sum"] += score
-        row[f"rating_{score}"] += 1
+        if conversation_id in known:
+            count_rating(figures.row(*known[conversation_id]), score)
 
 
 async def _count_calls(connection: AsyncConnection, figures: DayFigures, start: datetime, end: datetime) -> None:
@@ -322,34 +330,74 @@ async def _count_calls(connection: AsyncConnection, figures: DayFigures, start: 
         c.agent_chosen_at, c.transferred_at, c.agent_answered_at
     )
     for call in (await connection.execute(query.where(c.started_at >= start, c.started_at < end))).all():
-        row = figures.voice_row(call.municipality)
-        row["calls"] += 1
-        row["chose_assistant"] += '"assistant"' in call.choices
-        row["chose_agent"] += '"agent"' in call.choices
-        row["transferred"] += bool(call.transferred)
-        row["hung_up_in_menu"] += call.status_rank == FINAL_RANK and call.choices == "[]" and not call.transferred
-        if call.in_hours is not None:
-            row["in_hours" if call.in_hours else "outside_hours"] += 1
-        chosen = call.agent_chosen_at or call.transferred_at
-        if chosen is not None and call.agent_answered_at is not None:
-            wait_s = max(0, round((from_db(call.agent_answered_at) - from_db(chosen)).total_seconds()))
-            row["agent_waits"] += 1
-            row["agent_wait_s_sum"] += wait_s
-            row["agent_wait_within_60s"] += wait_s <= AGENT_TARGET_S
+        count_call(figures.voice_row(call.municipality), Call(*call))
 
 
-async def _store(connection: AsyncConnection, figures: DayFigures, now: datetime) -> None:
+# One conversation, rating or call into a row's counters: compute_day's rules, which
+# bench/stats_history.py also follows when it aggregates a synthetic year in bulk.
+
+
+def count_conversation(row: dict[str, int], outcome: Outcome) -> None:
+    row["conversations"] += 1
+    row["citizen_turns"] += outcome.citizen_turns
+    row["resolved"] += outcome.resolved
+    row["fallbacks"] += outcome.fallbacks
+    row["bookings"] += outcome.bookings
+    if outcome.handoff_reason is not None:
+        row["handoffs"] += 1
+        row[f"handoff_{outcome.handoff_reason}"] += 1
+
+
+def count_rating(row: dict[str, int], score: int) -> None:
+    if 1 <= score <= 9:
+        row["ratings"] += 1
+        row["rating_sum"] += score
+        row[f"rating_{score}"] += 1
+
+
+@dataclass(frozen=True)
+class Call:
+    """The columns of a voice_calls row the figures read."""
+
+    municipality: str
+    choices: str  # JSON, as voice/calls.py stores it
+    transferred: bool
+    in_hours: bool | None
+    status_rank: int
+    agent_chosen_at: datetime | None
+    transferred_at: datetime | None
+    agent_answered_at: datetime | None
+
+
+def count_call(row: dict[str, int], call: Call) -> None:
+    row["calls"] += 1
+    row["chose_assistant"] += '"assistant"' in call.choices
+    row["chose_agent"] += '"agent"' in call.choices
+    row["transferred"] += bool(call.transferred)
+    row["hung_up_in_menu"] += call.status_rank == FINAL_RANK and call.choices == "[]" and not call.transferred
+    if call.in_hours is not None:
+        row["in_hours" if call.in_hours else "outside_hours"] += 1
+    chosen = call.agent_chosen_at or call.transferred_at
+    if chosen is not None and call.agent_answered_at is not None:
+        wait_s = max(0, round((from_db(call.agent_answered_at) - from_db(chosen)).total_seconds()))
+        row["agent_waits"] += 1
+        row["agent_wait_s_sum"] += wait_s
+        row["agent_wait_within_60s"] += wait_s <= AGENT_TARGET_S
+
+
+def stored_rows(figures: DayFigures) -> list[tuple[Table, list[dict[str, Any]]]]:
+    """The rows one day's figures make in each aggregate table (store_day's, and the history generator's)."""
     day = figures.day
-    await connection.execute(delete(stats_daily).where(stats_daily.c.day == day))
-    await connection.execute(delete(stats_voice_daily).where(stats_voice_daily.c.day == day))
-    if figures.rows:
-        await connection.execute(
-            stats_daily.insert(),
-            [{"day": day, "municipality": m, "channel": ch, "topic": t, **counts} for (m, ch, t), counts in figures.rows.items()],
-        )
-    if figures.voice:
-        await connection.execute(
-            stats_voice_daily.insert(),
-            [{"day": day, "municipality": m, **counts} for m, counts in figures.voice.items()],
-        )
-    await connection.execute(stats_days.insert().values(day=day, aggregated_at=to_utc(now)))
+    topics = [{"day": day, "municipality": m, "channel": ch, "topic": t, **n} for (m, ch, t), n in figures.rows.items()]
+    channels = [{"day": day, "municipality": m, "channel": ch, **n} for (m, ch), n in figures.by_channel().items()]
+    calls = [{"day": day, "municipality": m, **n} for m, n in figures.voice.items()]
+    return [(stats_daily, topics), (stats_channel_daily, channels), (stats_voice_daily, calls)]
+
+
+async def store_day(connection: AsyncConnection, figures: DayFigures, now: datetime) -> None:
+    """Store one day's figures (replacing any), with its roll-up, and mark the day aggregated."""
+    for stored, rows in stored_rows(figures):
+        await connection.execute(delete(stored).where(stored.c.day == figures.day))
+        if rows:
+            await connection.execute(stored.insert(), rows)
+    await connection.execute(stats_days.insert().values(day=figures.day, aggregated_at=to_utc(now)))

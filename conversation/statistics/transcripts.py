@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conversation.log import conversations, ratings, turns
@@ -39,6 +39,7 @@ class Summary:
 class Transcript:
     summary: Summary
     turns: list[Turn]
+    comment: str | None = None  # the rating's free text (widget or SMS survey), redacted
 
 
 class Transcripts:
@@ -82,14 +83,20 @@ class Transcripts:
 
     async def _read(self, row: Any, *, with_turns: bool) -> Transcript:
         query = select(turns).where(turns.c.conversation_id == row.id).order_by(turns.c.id)
-        web_rating = select(ratings.c.score).where(ratings.c.conversation_id == row.id)
-        phone_rating = select(func.max(calls_table.c.survey_score)).where(calls_table.c.conversation_id == row.id)
+        web_rating = select(ratings.c.score, ratings.c.comment).where(ratings.c.conversation_id == row.id)
+        phone_rating = (
+            select(calls_table.c.survey_score, calls_table.c.survey_comment)
+            .where(calls_table.c.conversation_id == row.id, calls_table.c.survey_score.is_not(None))
+            .order_by(calls_table.c.survey_answered_at.desc())
+            .limit(1)
+        )
         async with self._engine.connect() as connection:
             recorded = [
                 Turn(from_db(t.at), t.role, redact(t.text) if t.role == "citizen" else t.text, t.topic, t.source, bool(t.handoff))
                 for t in (await connection.execute(query)).all()
             ]
-            rating = (await connection.execute(web_rating)).scalar() or (await connection.execute(phone_rating)).scalar()
+            rated = (await connection.execute(web_rating)).first() or (await connection.execute(phone_rating)).first()
+        rating, comment = (None, None) if rated is None else (rated[0], rated[1])
         outcome = classify(row.topic, recorded)
         summary = Summary(
             id=row.id,
@@ -101,4 +108,5 @@ class Transcripts:
             handoff_reason=outcome.handoff_reason,
             rating=rating,
         )
-        return Transcript(summary, recorded if with_turns else [])
+        # Redacted when stored, and once more on the way out (as the citizen's turns are).
+        return Transcript(summary, recorded if with_turns else [], None if comment is None else redact(comment))

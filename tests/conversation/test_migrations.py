@@ -99,6 +99,8 @@ LATER_COLUMNS = (
         ("voice_calls", name)  # added by revision 0005_stats
         for name in ("in_hours", "agent_chosen_at", "transferred_at", "agent_answered_at", "survey_answered_at")
     ),
+    ("ratings", "comment"),  # added by revision 0006_stats2
+    ("voice_calls", "survey_comment"),  # added by revision 0006_stats2
 )
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from conversation.log import ConversationRecord
-from conversation.state import LOG
+from conversation.state import ENGINE, LOG
 from tests.admin.support import log_in, stores
 from tests.statistics.conftest import DAY, SECRET
-from tests.voice.support import OPEN, Clock
+from tests.voice.support import OPEN, Clock, drain, twilio_post
 from tests.web.support import Client, FakeRasa, say, start
+from voice.calls import voice_calls
 
 LINK = re.compile(r'href="/admin/m/aarhus/conversations/([0-9a-f-]{36})"')
 
@@ -73,3 +75,34 @@ async def test_only_the_municipality_s_own_admins_read_its_conversations(client:
         await log_in(client, user, totp_secret=secret, at=clock.now)
         response = await client.get(f"/admin/m/aarhus/conversations?{DAY}", allow_redirects=False)
         assert response.status == 403 and "hvad koster" not in await response.text(), user
+
+
+async def test_the_rating_s_comment_from_the_widget_or_the_sms_survey_shows_redacted_with_the_conversation(
+    client: Client, clock: Clock, rasa: FakeRasa
+) -> None:
+    opened = await start(client)
+    said = {"score": 6, "comment": "Svaret var for kort. Ring til mig på 20 30 40 50"}
+    headers = {"Authorization": f"Bearer {opened['token']}"}
+    rating = await client.post(f"/api/v1/conversations/{opened['conversation_id']}/rating", json=said, headers=headers)
+    assert rating.status == 200, await rating.text()
+    call = "CA" + "e" * 32
+    await twilio_post(client, "/voice/incoming", {"CallSid": call})
+    await twilio_post(client, "/voice/menu", {"CallSid": call, "Digits": "1"})
+    await twilio_post(client, "/voice/assistant", {"CallSid": call, "SpeechResult": "hvad koster et pas"})
+    await twilio_post(client, "/voice/status", {"CallSid": call, "CallStatus": "completed"})
+    await drain(client)
+    answer = await twilio_post(client, "/voice/sms", {"Body": "8 Fin hjælp, mit CPR er 010203-1234", "MessageSid": "SM2"})
+    assert "Tak for dit svar." in await answer.text()
+    async with client.app[ENGINE].connect() as connection:
+        spoken = (await connection.execute(select(voice_calls.c.conversation_id).where(voice_calls.c.call_sid == call))).scalar()
+
+    await log_in(client, "anne.aarhus", at=clock.now)
+    html = await (await client.get(f"/admin/m/aarhus/conversations/{opened['conversation_id']}")).text()
+    assert "Borgerens kommentar" in html and "Svaret var for kort." in html and "20 30 40 50" not in html
+    html = await (await client.get(f"/admin/m/aarhus/conversations/{spoken}")).text()
+    assert "Fin hjælp, mit CPR er" in html and "010203" not in html and "<dd>8</dd>" in html
+    # Another municipality's admin never sees it.
+    client.session.cookie_jar.clear()
+    await log_in(client, "sofie.skive", at=clock.now)
+    response = await client.get(f"/admin/m/aarhus/conversations/{opened['conversation_id']}", allow_redirects=False)
+    assert response.status == 403 and "Svaret var for kort" not in await response.text()

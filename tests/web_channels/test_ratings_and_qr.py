@@ -8,7 +8,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import segno
+from sqlalchemy import select
 
+from conversation.log import MAX_COMMENT_CHARS, ratings
+from conversation.state import ENGINE
 from tests.web.support import SECRET, Client, conversation_log, error_of, start
 from web.tokens import TokenSigner
 
@@ -29,6 +32,23 @@ async def test_a_rating_is_recorded_in_the_conversation_log_and_may_be_changed(c
     assert await conversation_log(client).rating(conversation["conversation_id"]) == 8
     assert (await rate(client, conversation, 3)).status == 200
     assert await conversation_log(client).rating(conversation["conversation_id"]) == 3
+
+
+async def test_a_rating_may_carry_a_comment_stored_redacted_and_limited(client: Client) -> None:
+    conversation = await start(client)
+    headers = {"Authorization": f"Bearer {conversation['token']}"}
+    url = f"/api/v1/conversations/{conversation['conversation_id']}/rating"
+    said = "Hurtigt svar. Ring gerne på 20 30 40 50, mit CPR er 010203-1234"
+    assert (await client.post(url, json={"score": 7, "comment": said}, headers=headers)).status == 200
+    async with client.app[ENGINE].connect() as connection:
+        [(score, stored)] = (await connection.execute(select(ratings.c.score, ratings.c.comment))).all()
+    assert score == 7 and stored.startswith("Hurtigt svar.") and "20 30 40 50" not in stored and "010203" not in stored
+    for refused in ("x" * (MAX_COMMENT_CHARS + 1), 42, ["tekst"]):
+        response = await client.post(url, json={"score": 2, "comment": refused}, headers=headers)
+        assert response.status == 400 and (await error_of(response))["code"] == "invalid_comment"
+    assert (await client.post(url, json={"score": 9, "comment": "   "}, headers=headers)).status == 200
+    async with client.app[ENGINE].connect() as connection:
+        assert (await connection.execute(select(ratings.c.score, ratings.c.comment))).all() == [(9, None)]
 
 
 @pytest.mark.parametrize("score", [0, 10, -1, "5", 5.0, True, None, [5]])

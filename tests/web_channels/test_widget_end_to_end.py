@@ -135,10 +135,12 @@ def test_a_citizen_asks_follows_a_button_asks_for_a_person_and_rates(world: Worl
 
     frame.get_by_role("button", name="Bedøm samtalen").click()
     frame.get_by_label("8", exact=True).check()
+    frame.get_by_label("Vil du fortælle mere? (frivilligt)").fill("Hurtig hjælp. Mit nummer er 20 30 40 50")
     frame.get_by_role("button", name="Send bedømmelse").click()
     frame.get_by_text("Tak for din bedømmelse.").wait_for()
     with sqlite3.connect(world.stack.config.var_dir / "muni.db") as db:
-        assert db.execute("select score from ratings").fetchall() == [(8,)]
+        [(score, comment)] = db.execute("select score, comment from ratings").fetchall()
+    assert score == 8 and comment.startswith("Hurtig hjælp.") and "20 30 40 50" not in comment
 
     # Escape closes the widget from inside the chat, and focus goes back to the launcher.
     frame.get_by_label("Skriv dit spørgsmål").press("Escape")

@@ -16,6 +16,7 @@
       person: "Tal med en medarbejder", rate: "Bedøm samtalen", choices: "Svarmuligheder", you: "Dig: ",
       legend: "Hvor tilfreds er du med hjælpen? 1 er meget utilfreds, 9 er meget tilfreds.",
       sendRating: "Send bedømmelse", pick: "Vælg et tal fra 1 til 9.", thanks: "Tak for din bedømmelse.",
+      comment: "Vil du fortælle mere? (frivilligt)", commentHint: "Højst 500 tegn. Skriv ikke CPR-nummer eller andre personlige oplysninger.",
       newWindow: " (åbner i et nyt vindue)", error: "Der skete en fejl. Prøv igen om lidt.",
       writing: " skriver …", starting: "Starter samtalen …", switched: "Ny samtale på dansk."
     },
@@ -24,6 +25,7 @@
       person: "Talk to a person", rate: "Rate the conversation", choices: "Choices", you: "You: ",
       legend: "How satisfied are you with the help? 1 is very dissatisfied, 9 is very satisfied.",
       sendRating: "Send rating", pick: "Choose a number from 1 to 9.", thanks: "Thank you for your rating.",
+      comment: "Anything you would like to add? (optional)", commentHint: "At most 500 characters. Do not write your CPR number or other personal details.",
       newWindow: " (opens in a new window)", error: "Something went wrong. Please try again shortly.",
       writing: " is writing …", starting: "Starting the conversation …", switched: "New conversation in English."
     }
@@ -107,6 +109,10 @@
   tools.appendChild(buildLanguageChoice());
   var legend = el("legend");
   var sendRating = el("button", { type: "submit" });
+  var commentLabel = el("label", { "for": "muni-rating-comment" });
+  var commentHint = el("span", { id: "muni-rating-comment-hint", "class": "hint" });
+  var comment = el("textarea", { id: "muni-rating-comment", name: "comment", rows: "3", maxlength: "500",
+    "aria-describedby": "muni-rating-comment-hint" });
   var rating = buildRating();
   [header, crisis, log, status, rating, form, tools].forEach(function (node) { root.appendChild(node); });
   label();
@@ -140,6 +146,8 @@
     rateBtn.textContent = t("rate");
     legend.textContent = t("legend");
     sendRating.textContent = t("sendRating");
+    commentLabel.textContent = t("comment");
+    commentHint.textContent = t("commentHint");
   }
 
   function switchTo(language) {
@@ -167,13 +175,18 @@
       scale.appendChild(option);
     }
     set.appendChild(scale);
+    var words = el("div", { "class": "comment" });
+    [commentLabel, commentHint, comment].forEach(function (node) { words.appendChild(node); });
+    set.appendChild(words);
     set.appendChild(sendRating);
     box.appendChild(set);
     box.addEventListener("submit", function (event) {
       event.preventDefault();
       var chosen = box.querySelector("input:checked");
       if (!chosen) { say(t("pick")); return; }
-      api("/api/v1/conversations/" + state.id + "/rating", { score: Number(chosen.value) }).then(function () {
+      var body = { score: Number(chosen.value) };
+      if (comment.value.trim()) body.comment = comment.value.trim().slice(0, 500);
+      api("/api/v1/conversations/" + state.id + "/rating", body).then(function () {
         state.rated = true;
         box.hidden = true;
         rateBtn.hidden = true;
