@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_suggest"
-down_revision = "0005_stats"
+down_revision = "0006_stats2"
 branch_labels = None
 depends_on = None
 
