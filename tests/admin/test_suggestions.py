@@ -208,3 +208,14 @@ async def test_a_refresh_keeps_decisions_and_drops_what_the_website_no_longer_st
         assert await store.refresh("skive", [found(150)], NOW) == Refreshed(found=0, new=0, dropped=0)
     finally:
         await engine.dispose()
+
+
+async def test_crawled_text_is_shown_as_text_and_only_web_links_are_links(console: Client) -> None:
+    hostile = Suggestion(
+        "aarhus", "citizen_service_phone", PHONE, "javascript:alert(1)", "<b>Kontakt</b>", "<script>alert(1)</script> ring", 9.0
+    )
+    await stores(console).suggestions.refresh("aarhus", [hostile], NOW)
+    await _editor(console)
+    page = await (await console.get(CONTENT)).text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; ring" in page and "<script>alert" not in page
+    assert "&lt;b&gt;Kontakt&lt;/b&gt;" in page and 'href="javascript:' not in page
