@@ -13,10 +13,13 @@ import pytest
 from admin.local_content import guide_library
 from admin.roles import Role
 from admin.suggest_cli import refresh
-from admin.suggestions import SuggestionStore, suggest
+from admin.suggestions import Refreshed, State, SuggestionStore, suggest
+from conversation.schema import upgrade_database
 from crawler.sources import CrawlStores
+from knowledge.suggestions import Suggestion
 from muni.db import open_engine
 from tests.admin.support import NOW, log_in, make_user, page_csrf, stores
+from tests.support.postgres import postgres_url  # noqa: F401 (the fixture)
 from tests.support.suggest_site import write_crawl_stores
 from tests.web.support import Client
 
@@ -165,3 +168,54 @@ def test_the_muni_command_runs_it(
     assert main(["suggest", "--municipality", "aarhus"]) == 0
     assert "aarhus: 4 forslag (4 nye, 0 fjernet)" in capsys.readouterr().out
     assert main(["suggest", "--municipality", "atlantis"]) == 2
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+async def test_a_refresh_keeps_decisions_and_drops_what_the_website_no_longer_states(database_url: str) -> None:
+    engine = open_engine(database_url)
+    try:
+        await upgrade_database(engine)
+        store = SuggestionStore(engine)
+
+        def found(value: float, url: str = "https://aarhus.dk/a") -> Suggestion:
+            return Suggestion("aarhus", "passport_photo_price", value, url, "Pasfoto", f"koster {value} kr.", 5.0)
+
+        first = await store.refresh("aarhus", [found(150), found(175), found(99.5)], NOW)
+        assert (first.found, first.new, first.dropped) == (3, 3, 0)
+        ids = {s.value: s.id for s in (await store.shown("aarhus"))["passport_photo_price"]}
+        assert await store.decide(ids[175], State.REJECTED, NOW, actor_id=1)
+        assert await store.decide(ids[99.5], State.ACCEPTED, NOW, actor_id=1)
+        assert not await store.decide(ids[175], State.ACCEPTED, NOW, actor_id=1)  # a rejection is final
+        # The next crawl: 150 moved to another page, 175 (rejected) is stated again, 99,50 no more, 120 is new.
+        again = await store.refresh("aarhus", [found(150, "https://aarhus.dk/b"), found(175), found(120)], NOW)
+        assert (again.found, again.new, again.dropped) == (3, 1, 0)
+        shown = (await store.shown("aarhus"))["passport_photo_price"]
+        assert {(s.value, s.state, s.url) for s in shown} == {
+            (150, State.OPEN, "https://aarhus.dk/b"),
+            (120, State.OPEN, "https://aarhus.dk/a"),
+            (99.5, State.ACCEPTED, "https://aarhus.dk/a"),  # decided: kept until the editor publishes or rejects it
+        }
+        third = await store.refresh("aarhus", [], NOW)
+        assert third.dropped == 2 and [s.value for s in (await store.shown("aarhus"))["passport_photo_price"]] == [99.5]
+        # Aarhus's values never land in Skive's suggestions.
+        assert await store.refresh("skive", [found(150)], NOW) == Refreshed(found=0, new=0, dropped=0)
+    finally:
+        await engine.dispose()
+
+
+async def test_crawled_text_is_shown_as_text_and_only_web_links_are_links(console: Client) -> None:
+    hostile = Suggestion(
+        "aarhus", "citizen_service_phone", PHONE, "javascript:alert(1)", "<b>Kontakt</b>", "<script>alert(1)</script> ring", 9.0
+    )
+    await stores(console).suggestions.refresh("aarhus", [hostile], NOW)
+    await _editor(console)
+    page = await (await console.get(CONTENT)).text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; ring" in page and "<script>alert" not in page
+    assert "&lt;b&gt;Kontakt&lt;/b&gt;" in page and 'href="javascript:' not in page
