@@ -9,7 +9,9 @@ gateways are answered by alternate Rasa servers: only shared state keeps the dia
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -87,7 +89,7 @@ async def _drop(config: ClusterConfig) -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterConfig]:
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ClusterConfig, Stack]]:
     _require_servers()
     var = tmp_path_factory.mktemp("cluster")
     tag = uuid.uuid4().hex[:10]
@@ -116,11 +118,18 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterConfig]
         except (RuntimeError, TimeoutError) as error:
             pytest.fail(f"the cluster did not start: {error}\n{log.getvalue()[-6000:]}")
         print(f"\ncluster ready in {time.monotonic() - started:.1f} s")  # a figure for the report (pytest -s)
-        yield config
+        healer = threading.Thread(target=stack.supervise, name="cluster-supervisor", daemon=True)
+        healer.start()  # as `make run-cluster` does: restart any part that dies
+        yield config, stack
     finally:
         if stack is not None:
             stack.stop()
         asyncio.run(_drop(config))
+
+
+@pytest.fixture
+def cluster(running: tuple[ClusterConfig, Stack]) -> ClusterConfig:
+    return running[0]
 
 
 @pytest.fixture
@@ -247,3 +256,26 @@ async def test_a_crisis_switched_on_through_one_gateway_shows_through_the_other(
         async with session.delete(f"{one}/api/v1/crisis/skive", headers=headers) as response:
             assert response.status in (200, 204)
 
+
+
+async def test_a_killed_gateway_is_healed_while_haproxy_keeps_answering(
+    running: tuple[ClusterConfig, Stack], session: aiohttp.ClientSession
+) -> None:
+    """Last: kill -9 of gateway 1; citizens through HAProxy still get answers, and the supervisor restarts it."""
+    cluster, stack = running
+    chat = ChatClient(session, cluster.url)
+    conversation = await chat.start("aarhus")
+    killed = stack.processes["gateway1"]
+    killed.kill()
+    killed.wait(timeout=10)
+    for question in ("Hvad koster et pas?", "Hvordan melder jeg flytning?", "Tak"):
+        assert (await chat.say(conversation, question)).status == 200, "HAProxy sends the turn to gateway 2"
+    deadline = time.monotonic() + 120
+    healed = False
+    while time.monotonic() < deadline and not healed:
+        await asyncio.sleep(1)
+        if stack.processes["gateway1"] is not killed:
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.get(f"{cluster.gateway_urls[0]}/readyz") as response:
+                    healed = response.status == 200
+    assert healed, "the supervisor restarted gateway 1 and it is ready again"
