@@ -63,6 +63,8 @@ class ClusterConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> ClusterConfig:
         base = port(environ, "MUNI_CLUSTER_PORT", 8080)
+        rasa = port(environ, "MUNI_RASA_PORT", 5005)
+        actions = port(environ, "MUNI_ACTIONS_PORT", 5055)
         prefix = value(environ, "MUNI_CLUSTER_REDIS_PREFIX") or cls.redis_prefix
         if not prefix.isalnum():
             raise SettingsError("MUNI_CLUSTER_REDIS_PREFIX must be letters and digits only (Rasa's lock store)")
@@ -70,6 +72,9 @@ class ClusterConfig:
             var_dir=paths.var_dir(environ) / "cluster",
             port=base,
             gateway_ports=(base + 1, base + 2),
+            rasa_ports=(rasa, rasa + 1),
+            actions_ports=(actions, actions + 1),
+            booking_sandbox_port=port(environ, "MUNI_BOOKING_SANDBOX_PORT", 8090),
             postgres_url=value(environ, "MUNI_CLUSTER_POSTGRES_URL") or DEFAULT_POSTGRES_URL,
             database=value(environ, "MUNI_CLUSTER_DATABASE") or cls.database,
             redis_url=redis_url_from_env(environ) or DEFAULT_REDIS_URL,

@@ -87,6 +87,9 @@ def test_settings_from_the_environment() -> None:
         {"MUNI_CLUSTER_PORT": "9000", "MUNI_CLUSTER_DATABASE": "mc", "MUNI_REDIS_URL": "redis://r:6379/1"}
     )
     assert (config.port, config.gateway_ports, config.database, config.redis_url) == (9000, (9001, 9002), "mc", "redis://r:6379/1")
+    assert (config.rasa_ports, config.actions_ports) == ((5005, 5006), (5055, 5056))
+    moved = ClusterConfig.from_env({"MUNI_RASA_PORT": "6005", "MUNI_ACTIONS_PORT": "6055", "MUNI_BOOKING_SANDBOX_PORT": "6090"})
+    assert (moved.rasa_ports, moved.actions_ports, moved.booking_sandbox_port) == ((6005, 6006), (6055, 6056), 6090)
     with pytest.raises(SettingsError, match="MUNI_CLUSTER_REDIS_PREFIX"):
         ClusterConfig.from_env({"MUNI_CLUSTER_REDIS_PREFIX": "muni:cluster"})
     with pytest.raises(SettingsError, match="MUNI_CLUSTER_PORT"):
