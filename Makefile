@@ -22,10 +22,11 @@ BOT_SOURCES := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup index run test lint eval bench bench-voice bench-crisis bench-booking bench-web bench-crawl bench-index bench-safety bench-suggest browser train validate clean check-pythons
+.PHONY: help setup index run run-cluster haproxy cluster-tools test lint eval bench bench-voice bench-crisis bench-booking bench-web bench-crawl bench-index bench-safety bench-suggest browser train validate clean check-pythons
 
 help:
 	@echo "make run    – set up everything and start Muni on embedded defaults (http://127.0.0.1:8080)"
+	@echo "make run-cluster – two gateways, two Rasa, two action servers behind HAProxy (http://127.0.0.1:8080) on PostgreSQL and Redis"
 	@echo "make test   – set up and run the whole test suite (with make lint first)"
 	@echo "make lint   – import-linter contracts (ARCHITECTURE.md), ruff and mypy"
 	@echo "make eval   – the safety screen's recall and false alarms, then the assistant on $(EVAL) and in English on $(EVAL_EN) through the chat API"
@@ -89,6 +90,22 @@ index: $(INDEX)
 run: setup $(INDEX)
 	$(PY) -m ops.supervisor
 
+# Several replicas on one machine (ops/cluster.py): HAProxy on MUNI_CLUSTER_PORT (8080), gateways on the next
+# two ports, Rasa on 5005/5006 (PostgreSQL tracker store, Redis lock store), actions on 5055/5056, all on
+# the machine's PostgreSQL (database muni_cluster, created if missing) and Redis (MUNI_REDIS_URL).
+run-cluster: setup $(INDEX) haproxy
+	$(PY) -m ops.cluster
+
+# HAProxy from Debian when it is missing: required by run-cluster; for make test, the cluster test is skipped without it.
+HAPROXY_FOUND = command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy
+haproxy:
+	@$(HAPROXY_FOUND) || { $(SUDO) $(APT) update && $(SUDO) $(APT) install -y haproxy; } \
+	  || { echo "HAProxy could not be installed: run 'apt-get update && apt-get install -y haproxy' as root (make run-cluster needs it)"; exit 1; }
+
+cluster-tools:
+	@$(HAPROXY_FOUND) || { $(SUDO) $(APT) update && $(SUDO) $(APT) install -y haproxy; } \
+	  || echo "HAProxy could not be installed: the cluster continuity test will be skipped"
+
 # Browser tests use Debian's Chromium (never a browser a test tool downloads) and axe-core from npm.
 CHROMIUM := /usr/bin/chromium
 AXE      := web/tests-node/node_modules/.package-lock.json
@@ -110,7 +127,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-test: setup browser $(AXE) lint
+test: setup browser cluster-tools $(AXE) lint
 	$(PY) -m pytest
 
 # The safety screen first, in-process (recall and false alarms on bench/data/safety_eval.yml), then the

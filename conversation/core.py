@@ -16,6 +16,7 @@ from conversation.schema import upgrade_database
 from conversation.service import Conversations
 from conversation.settings import ConversationSettings
 from conversation.state import CLOCK, CONVERSATIONS, CRISES, DIRECTORY, ENGINE, HTTP, LOG, METRICS
+from conversation.turns import TurnLocks
 from crisis.store import CrisisBoard, CrisisStore
 from muni.clock import Clock
 from muni.db import open_engine
@@ -30,11 +31,13 @@ def add_conversation_core(
     now: Clock,
     metrics: Metrics,
     safety: SafetyDesk | None = None,
+    turns: TurnLocks | None = None,
 ) -> None:
     """Nothing is opened until the application starts; channels added after this may use ENGINE and LOG.
 
     The safety desk (the screen before the NLU) is the process's default unless one is given;
-    it is loaded at start, off the event loop.
+    it is loaded at start, off the event loop. `turns` serialises each conversation's turns
+    (in this process unless given: conversation/turns.py).
     """
     app[DIRECTORY] = directory
     app[CLOCK] = now
@@ -53,7 +56,7 @@ def add_conversation_core(
                 sealer = ContactSealer(settings.secret_key)
                 desk = safety if safety is not None else await asyncio.to_thread(default_desk)
                 app[CONVERSATIONS] = Conversations(
-                    log, rasa, directory, now, sealer=sealer, metrics=metrics, safety=desk, crises=crises
+                    log, rasa, directory, now, sealer=sealer, metrics=metrics, safety=desk, crises=crises, turns=turns
                 )
                 yield
         finally:

@@ -13,6 +13,7 @@ from conversation.fallback import fallback_messages
 from conversation.log import ConversationLog, ConversationRecord, TurnRecord
 from conversation.metrics import Metrics
 from conversation.rasa import BotReply, RasaClient, RasaMetadata, RasaUnavailable
+from conversation.turns import LocalTurnLocks, TurnLocks
 from crisis.answers import akutguide, local_info, opening
 from crisis.model import Crisis
 from crisis.questions import about_the_crisis
@@ -80,8 +81,10 @@ class Conversations:
         metrics: Metrics | None = None,
         safety: SafetyDesk | None = None,
         crises: CrisisBoard | None = None,
+        turns: TurnLocks | None = None,
     ) -> None:
         self._log = log
+        self._turns: TurnLocks = LocalTurnLocks() if turns is None else turns
         self._rasa = rasa
         self._directory = directory
         self._now = now
@@ -142,6 +145,10 @@ class Conversations:
         with the scripted message recorded as the bot's turn, when Rasa or the action server
         fails, answers nothing usable or too late.
         """
+        async with self._turns.turn(conversation.id):  # a second turn sent meanwhile waits for this one
+            return await self._reply(conversation, citizen_text)
+
+    async def _reply(self, conversation: ConversationRecord, citizen_text: str) -> Answer:
         started = time.perf_counter()
         redacted = redact(citizen_text)
         await self._log.add_turns(

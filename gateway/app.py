@@ -25,8 +25,10 @@ from conversation.metrics import Metrics
 from conversation.state import CLOCK, ENGINE
 from gateway import health, metrics
 from gateway.integrations import GatewayBookingDesk
+from gateway.proxies import forwarded_client
 from gateway.retention import DataStores, GatewayEraser, run_daily
 from gateway.settings import GatewaySettings
+from gateway.shared import SharedState, close_on_stop, shared_state
 from gateway.state import SETTINGS
 from muni.clock import Clock, utc_now
 from safety.desk import SafetyDesk
@@ -35,7 +37,7 @@ from voice.app import mount_voice
 from voice.state import VoiceConfig
 from web.channels.state import SMS_LIMITERS
 from web.errors import error_middleware
-from web.limits import RateLimiter, TokenBucketLimiter
+from web.limits import RateLimiter
 from web.setup import add_web
 
 MAX_BODY_BYTES = 16 * 1024
@@ -56,31 +58,50 @@ def create_app(
     agent_sms_limiter: RateLimiter | None = None,
     booking: BookingDesk | None = None,
     crawls: CrawlRunner | None = None,
+    shared: SharedState | None = None,
 ) -> web.Application:
     """Build the gateway; nothing is opened until the application starts.
 
     `registry` holds its Prometheus metrics (a new one when not given, never the global one).
+    `shared` is what replicas share (rate limits, webhook replays, turn locks): from the settings
+    (Redis with MUNI_REDIS_URL, else this process) unless given.
     """
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware])
+    if shared is None:
+        shared = shared_state(settings.redis_url, settings.redis_prefix, 2 * settings.rasa_timeout_s)
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES, middlewares=[forwarded_client(settings.trusted_proxies), error_middleware]
+    )
     app[SETTINGS] = settings
     add_conversation_core(
-        app, settings.conversation, directory, now, Metrics(registry or CollectorRegistry()), safety=safety
+        app,
+        settings.conversation,
+        directory,
+        now,
+        Metrics(registry or CollectorRegistry()),
+        safety=safety,
+        turns=shared.turns,
     )
+    close_on_stop(app, shared)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", metrics.metrics)
     sender = sms_sender(settings.sms_settings) if sms is None else sms  # one SMS sender for every channel
     add_web(
-        app, settings.web, sender, message_limiter=message_limiter, conversation_limiter=conversation_limiter
+        app,
+        settings.web,
+        sender,
+        message_limiter=message_limiter,
+        conversation_limiter=conversation_limiter,
+        limiters=shared.limiters,
     )
     if voice is not None:  # only with TWILIO_AUTH_TOKEN: unsigned calls are never served
-        mount_voice(app, voice, sender)
+        mount_voice(app, voice, sender, shared.replays)
     # The staff console under /admin; its agents' page counts into the API's per-citizen SMS limit.
     mount_admin(
         app,
         settings.admin,
         sender,
-        per_agent=agent_sms_limiter or TokenBucketLimiter(AGENT_SMS_PER_HOUR, HOUR_S),
+        per_agent=agent_sms_limiter or shared.limiters("agent_sms", AGENT_SMS_PER_HOUR, HOUR_S),
         per_recipient=app[SMS_LIMITERS].per_recipient,
         booking=booking or GatewayBookingDesk(app),
         eraser=GatewayEraser(lambda: DataStores.from_env(app[ENGINE], settings.web.phone_hash_key)),

@@ -14,7 +14,9 @@ from muni.db import database_url_from_env
 from muni.env import SettingsError
 from muni.keys import KeyPurpose, derive_key, rasa_token
 from muni.paths import var_dir
+from muni.proxies import Network, parse_trusted_proxies
 from muni.replies import DEFAULT_ANSWER_WAIT_S
+from muni.shared_state import redis_url_from_env
 from sms.sender import SmsSettings
 from voice.settings import VoiceSettings
 from web.channels.settings import WebChannelSettings
@@ -39,6 +41,9 @@ class GatewaySettings:
     sms: SmsSettings | None = None  # None: the SANDBOX outbox in var/
     voice: VoiceSettings | None = None  # None: no TWILIO_AUTH_TOKEN, /voice/ is not served
     metrics_token: str | None = field(default=None, repr=False)  # None: /metrics only for loopback clients
+    redis_url: str | None = field(default=None, repr=False)  # None: limits, replays, turn locks in this process
+    redis_prefix: str = "muni:"  # the keys' prefix in Redis (several deployments may share one server)
+    trusted_proxies: tuple[Network, ...] = ()  # X-Forwarded-For is believed only from these (muni/proxies.py)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> GatewaySettings:
@@ -65,6 +70,9 @@ class GatewaySettings:
             sms=SmsSettings.from_env(derive_key(secret, KeyPurpose.PHONE_HASH), environ),
             voice=VoiceSettings.from_env(public_url, environ),
             metrics_token=_metrics_token(environ),
+            redis_url=redis_url_from_env(environ),
+            redis_prefix=_redis_prefix(environ, defaults.redis_prefix),
+            trusted_proxies=parse_trusted_proxies(env.value(environ, "MUNI_TRUSTED_PROXIES")),
         )
 
     @property
@@ -105,7 +113,6 @@ class GatewaySettings:
         )
 
 
-
 MIN_METRICS_TOKEN_LENGTH = 32
 
 
@@ -119,3 +126,13 @@ def _metrics_token(environ: Mapping[str, str]) -> str | None:
             f"MUNI_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} printable characters without spaces"
         )
     return token
+
+
+def _redis_prefix(environ: Mapping[str, str], default: str) -> str:
+    """MUNI_REDIS_PREFIX: what every key Muni writes in Redis starts with."""
+    prefix = env.value(environ, "MUNI_REDIS_PREFIX")
+    if prefix is None:
+        return default
+    if len(prefix) > 64 or not prefix.isprintable() or any(c.isspace() for c in prefix):
+        raise SettingsError("MUNI_REDIS_PREFIX must be at most 64 printable characters without spaces")
+    return prefix

@@ -28,6 +28,7 @@ class Service:
     name: str
     argv: list[str]
     ready_url: str | None = None  # None: ready as soon as it runs
+    env: Mapping[str, str] = field(default_factory=dict)  # on top of the shared environment (a replica's ports)
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ class Children:
         process = subprocess.Popen(
             child.service.argv,
             cwd=self._cwd,
-            env=self._env,
+            env={**self._env, **child.service.env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -14,7 +14,7 @@ from sms.sender import SmsSender
 from voice import callbacks, ivr
 from voice.calls import CallLog
 from voice.prompts import Prompts
-from voice.replay import ReplayGuard
+from voice.replay import ReplayGuard, ReplayMemory
 from voice.settings import VoiceSettings, VoiceSettingsError
 from voice.state import (
     CALLS,
@@ -37,12 +37,17 @@ logger = logging.getLogger("muni.voice")
 PREFIX = "/voice/"
 
 
-def mount_voice(gateway: web.Application, config: VoiceConfig, sms: SmsSender) -> web.Application:
-    """Serve the IVR under /voice/ of the gateway (which provides the conversation core and the clock)."""
+def mount_voice(
+    gateway: web.Application, config: VoiceConfig, sms: SmsSender, replays: ReplayMemory | None = None
+) -> web.Application:
+    """Serve the IVR under /voice/ of the gateway (which provides the conversation core and the clock).
+
+    `replays` keeps the answers to webhooks for repeats (this process's memory unless given).
+    """
     unknown = {config.settings.municipality, *config.settings.numbers.values()} - set(gateway[DIRECTORY].municipalities)
     if unknown:
         raise VoiceSettingsError(f"MUNI_VOICE_MUNICIPALITY / MUNI_VOICE_NUMBERS name unknown municipalities: {sorted(unknown)}")
-    voice_app = create_voice_app(config, sms)
+    voice_app = create_voice_app(config, sms, replays)
 
     async def call_log(gateway: web.Application) -> AsyncIterator[None]:
         # On the gateway's one engine, opened by the conversation core's context before this one.
@@ -55,7 +60,7 @@ def mount_voice(gateway: web.Application, config: VoiceConfig, sms: SmsSender) -
     return voice_app
 
 
-def create_voice_app(config: VoiceConfig, sms: SmsSender) -> web.Application:
+def create_voice_app(config: VoiceConfig, sms: SmsSender, replays: ReplayMemory | None = None) -> web.Application:
     app = web.Application(middlewares=[twilio_signature, replays_answered_once, never_drop_a_call])
     app[CONFIG] = config
     app[SMS] = sms
@@ -64,7 +69,7 @@ def create_voice_app(config: VoiceConfig, sms: SmsSender) -> web.Application:
     app[SPEAKER] = Speaker(config.settings.voice, config.settings.language)
     app[TASKS] = Background()
     app[OPENINGS] = {}
-    app[REPLAYS] = ReplayGuard()
+    app[REPLAYS] = ReplayGuard(replays)
     # On shutdown, before the gateway closes the conversation log and HTTP session they use.
     app.on_shutdown.append(_finish_background_work)
     router = app.router

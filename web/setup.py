@@ -7,7 +7,7 @@ from aiohttp import web
 from sms.sender import SmsSender
 from web import chat
 from web.channels.routes import add_web_channel_routes
-from web.limits import RateLimiter, TokenBucketLimiter
+from web.limits import LimiterFactory, RateLimiter, local_limiters
 from web.settings import WebSettings
 from web.state import LIMITERS, SETTINGS, SIGNER, Limiters
 from web.tokens import TokenSigner
@@ -22,14 +22,18 @@ def add_web(
     *,
     message_limiter: RateLimiter | None = None,
     conversation_limiter: RateLimiter | None = None,
+    limiters: LimiterFactory = local_limiters,
 ) -> None:
-    """The chat API, embed script, chat UI, deep links, QR codes, ratings and SMS links."""
+    """The chat API, embed script, chat UI, deep links, QR codes, ratings and SMS links.
+
+    `limiters` makes every rate limit not given (in this process, or in Redis for several replicas).
+    """
     app[SETTINGS] = settings
     app[SIGNER] = TokenSigner(settings.secret_key)
     app[LIMITERS] = Limiters(
-        messages=message_limiter or TokenBucketLimiter(settings.messages_per_minute, MINUTE_S),
-        conversations=conversation_limiter or TokenBucketLimiter(settings.conversations_per_minute, MINUTE_S),
+        messages=message_limiter or limiters("messages", settings.messages_per_minute, MINUTE_S),
+        conversations=conversation_limiter or limiters("conversations", settings.conversations_per_minute, MINUTE_S),
     )
     app.router.add_post("/api/v1/conversations", chat.create_conversation)
     app.router.add_post("/api/v1/conversations/{conversation_id}/messages", chat.post_message)
-    add_web_channel_routes(app, sms)
+    add_web_channel_routes(app, sms, limiters=limiters)

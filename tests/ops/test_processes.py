@@ -171,3 +171,17 @@ def test_giving_up_on_the_first_crash_when_told(tmp_path: Path) -> None:
     finally:
         children.stop()
     assert gave_up is not None and len(children.children["flaky"].starts) == 1
+
+
+def test_a_child_gets_its_own_variables_on_top_of_the_shared_ones(tmp_path: Path) -> None:
+    """A replica's ports: two children of one environment, each with its own MUNI_PORT."""
+    show = "import os; print(os.environ['MUNI_PORT'], os.environ['PATH'])"
+    services = [Service(f"g{n}", [sys.executable, "-c", show], env={"MUNI_PORT": str(8080 + n)}) for n in (1, 2)]
+    children, out = children_of(services, FakeTime(), tmp_path)
+    children.start_all()
+    for process in children.processes.values():
+        process.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while out.getvalue().count("\n") < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "g1 | 8081 /usr/bin:/bin" in out.getvalue() and "g2 | 8082 /usr/bin:/bin" in out.getvalue()

@@ -22,6 +22,7 @@ from tests.web.conftest import (  # noqa: F401 (fixtures)
     fake_rasa,
     rasa,
     settings,
+    test_redis,
 )
 from tests.web.support import Client
 from voice.settings import TransferTarget, VoiceSettings

@@ -15,6 +15,7 @@ from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from muni.keys import rasa_token
 from tests.support.postgres import postgres_url  # noqa: F401 (the fixture, for the tests of this package)
+from tests.support.redis import test_redis  # noqa: F401 (the fixture, for the tests of this package)
 from tests.web.support import NOW, SECRET, Client, ClientFactory, FakeContactCentre, FakeRasa
 
 

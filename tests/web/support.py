@@ -75,6 +75,7 @@ class FakeRasa:
         self.webhook_status = 200
         self.raw_body: bytes | None = None  # sent verbatim instead of JSON when set
         self.hang = False  # never answer (until the test ends)
+        self.delay_s = 0.0  # answer this much later (a slow Rasa)
         self.model_file: str | None = "models/20260301-muni.tar.gz"
         self.status_code = 200
         self.health_code = 200
@@ -96,6 +97,8 @@ class FakeRasa:
     async def _webhook(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.received.append(body)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         if self.hang:
             await self._released.wait()
         if self.raw_body is not None:

@@ -59,8 +59,13 @@ def test_every_variable_is_read() -> None:
             "MUNI_BOOKING_TIMEOUT_S": "0.2",
             "MUNI_CONVERSATIONS_PER_MINUTE": "500",
             "MUNI_MESSAGES_PER_MINUTE": "40",
+            "MUNI_REDIS_URL": "redis://redis.internal:6379/2",
+            "MUNI_REDIS_PREFIX": "muni-prod:",
+            "MUNI_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1,fd00::/8",
         }
     )
+    assert (settings.redis_url, settings.redis_prefix) == ("redis://redis.internal:6379/2", "muni-prod:")
+    assert [str(n) for n in settings.trusted_proxies] == ["10.0.0.0/8", "127.0.0.1/32", "fd00::/8"]
     assert (settings.host, settings.port) == ("0.0.0.0", 9000)
     assert settings.rasa_url == "http://rasa:5005"
     assert settings.actions_url == "https://actions.internal"
@@ -101,6 +106,11 @@ def test_blank_values_mean_the_default() -> None:
         ({"TWILIO_ACCOUNT_SID": "AC1"}, "TWILIO_AUTH_TOKEN"),
         ({"TWILIO_AUTH_TOKEN": "t"}, "MUNI_VOICE_TRANSFER"),
         ({"MUNI_EMBED_EXTRA_ORIGINS": "not an origin"}, "MUNI_EMBED_EXTRA_ORIGINS"),
+        ({"MUNI_REDIS_URL": "127.0.0.1:6379"}, "MUNI_REDIS_URL"),
+        ({"MUNI_REDIS_URL": "http://127.0.0.1:6379"}, "MUNI_REDIS_URL"),
+        ({"MUNI_REDIS_PREFIX": "a b"}, "MUNI_REDIS_PREFIX"),
+        ({"MUNI_TRUSTED_PROXIES": "10.0.0.0/8, haproxy"}, "MUNI_TRUSTED_PROXIES"),
+        ({"MUNI_TRUSTED_PROXIES": "10.0.0.0/33"}, "MUNI_TRUSTED_PROXIES"),
     ],
 )
 def test_bad_values_name_the_variable(environ: dict[str, str], named: str) -> None:

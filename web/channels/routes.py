@@ -12,7 +12,7 @@ from sms.sender import SmsSender
 from web.channels import crisis, pages, qr, ratings, sms_links
 from web.channels.security import preflight, security_headers
 from web.channels.state import SMS_LIMITERS, SMS_LINKS, SMS_SENDER, SmsLimiters
-from web.limits import RateLimiter, TokenBucketLimiter
+from web.limits import LimiterFactory, RateLimiter, local_limiters
 from web.state import SETTINGS
 
 HOUR_S = 3600.0
@@ -24,13 +24,14 @@ def add_web_channel_routes(
     *,
     sms_per_key: RateLimiter | None = None,
     sms_per_recipient: RateLimiter | None = None,
+    limiters: LimiterFactory = local_limiters,
 ) -> None:
     """Routes, security headers and resources of the web channels; `sms` is the gateway's one SMS sender."""
     channels = app[SETTINGS].channels
     app[SMS_SENDER] = sms
     app[SMS_LIMITERS] = SmsLimiters(
-        per_key=sms_per_key or TokenBucketLimiter(channels.sms_per_key_per_hour, HOUR_S),
-        per_recipient=sms_per_recipient or TokenBucketLimiter(channels.sms_per_recipient_per_hour, HOUR_S),
+        per_key=sms_per_key or limiters("sms_per_key", channels.sms_per_key_per_hour, HOUR_S),
+        per_recipient=sms_per_recipient or limiters("sms_per_recipient", channels.sms_per_recipient_per_hour, HOUR_S),
     )
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(_sms)

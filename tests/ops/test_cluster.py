@@ -1,0 +1,96 @@
+"""`make run-cluster`'s layout: which parts, on which ports, talking to which; the files it writes."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from muni.env import SettingsError
+from ops.cluster import ClusterConfig, cluster_environment, cluster_services, haproxy_binary, write_files
+
+SECRET = "c" * 48
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> ClusterConfig:
+    return ClusterConfig(
+        var_dir=tmp_path / "cluster",
+        postgres_url="postgresql://postgres:pw@db.internal:5433/postgres",
+        redis_url="redis://cache.internal:6380/3",
+        redis_prefix="municluster",
+    )
+
+
+def test_two_of_each_part_behind_haproxy_each_gateway_on_its_own_rasa(config: ClusterConfig) -> None:
+    files = write_files(config)
+    parts = {part.name: part for part in cluster_services(config, SECRET, files, "/usr/sbin/haproxy")}
+    assert set(parts) == {"actions1", "actions2", "rasa1", "rasa2", "gateway1", "gateway2", "booking", "haproxy"}
+    assert parts["gateway1"].env == {
+        "MUNI_PORT": "8081",
+        "MUNI_RASA_URL": "http://127.0.0.1:5005",
+        "MUNI_ACTIONS_URL": "http://127.0.0.1:5055",
+    }
+    assert parts["gateway2"].env["MUNI_RASA_URL"] == "http://127.0.0.1:5006"
+    assert parts["gateway2"].ready_url == "http://127.0.0.1:8082/readyz"
+    assert parts["rasa2"].argv[parts["rasa2"].argv.index("--endpoints") + 1] == str(files["endpoints-2"])
+    assert parts["haproxy"].argv == ["/usr/sbin/haproxy", "-db", "-f", str(files["haproxy"])]
+    assert parts["haproxy"].ready_url == "http://127.0.0.1:8080/readyz"
+
+
+def test_every_rasa_replica_shares_the_postgresql_tracker_store_and_the_redis_lock_store(config: ClusterConfig) -> None:
+    files = write_files(config)
+    first, second = (yaml.safe_load(files[f"endpoints-{n}"].read_text()) for n in (1, 2))
+    assert first["tracker_store"] == second["tracker_store"] == {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "db.internal",
+        "port": 5433,
+        "username": "postgres",
+        "password": "pw",
+        "db": "muni_cluster_rasa",
+    }
+    assert first["lock_store"] == {"type": "redis", "url": "cache.internal", "port": 6380, "db": 3, "key_prefix": "municluster"}
+    assert first["action_endpoint"]["url"] == "http://127.0.0.1:5055/webhook"
+    assert second["action_endpoint"]["url"] == "http://127.0.0.1:5056/webhook"
+
+
+def test_the_gateways_share_postgresql_and_redis_and_trust_only_the_local_proxy(config: ClusterConfig) -> None:
+    env = cluster_environment(config)
+    assert env["MUNI_DATABASE_URL"] == "postgresql+asyncpg://postgres:pw@db.internal:5433/muni_cluster"
+    assert env["MUNI_REDIS_URL"] == "redis://cache.internal:6380/3"
+    assert env["MUNI_TRUSTED_PROXIES"] == "127.0.0.1"
+    assert env["MUNI_PUBLIC_URL"] == "http://127.0.0.1:8080"
+
+
+def test_haproxy_checks_readiness_and_keeps_metrics_inside(config: ClusterConfig) -> None:
+    text = write_files(config)["haproxy"].read_text()
+    assert "bind 127.0.0.1:8080" in text
+    assert "option httpchk GET /readyz" in text and "option forwardfor" in text
+    assert "server gateway1 127.0.0.1:8081 check" in text and "server gateway2 127.0.0.1:8082 check" in text
+    assert "deny deny_status 403 if { path_beg /metrics }" in text
+
+
+@pytest.mark.skipif(haproxy_binary() is None, reason="needs HAProxy (make test installs it) to check the file")
+def test_haproxy_accepts_the_configuration(config: ClusterConfig) -> None:
+    haproxy = haproxy_binary()
+    assert haproxy is not None
+    path = write_files(config)["haproxy"]
+    checked = subprocess.run([haproxy, "-c", "-f", str(path)], capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_settings_from_the_environment() -> None:
+    config = ClusterConfig.from_env(
+        {"MUNI_CLUSTER_PORT": "9000", "MUNI_CLUSTER_DATABASE": "mc", "MUNI_REDIS_URL": "redis://r:6379/1"}
+    )
+    assert (config.port, config.gateway_ports, config.database, config.redis_url) == (9000, (9001, 9002), "mc", "redis://r:6379/1")
+    assert (config.rasa_ports, config.actions_ports) == ((5005, 5006), (5055, 5056))
+    moved = ClusterConfig.from_env({"MUNI_RASA_PORT": "6005", "MUNI_ACTIONS_PORT": "6055", "MUNI_BOOKING_SANDBOX_PORT": "6090"})
+    assert (moved.rasa_ports, moved.actions_ports, moved.booking_sandbox_port) == ((6005, 6006), (6055, 6056), 6090)
+    with pytest.raises(SettingsError, match="MUNI_CLUSTER_REDIS_PREFIX"):
+        ClusterConfig.from_env({"MUNI_CLUSTER_REDIS_PREFIX": "muni:cluster"})
+    with pytest.raises(SettingsError, match="MUNI_CLUSTER_PORT"):
+        ClusterConfig.from_env({"MUNI_CLUSTER_PORT": "http"})
