@@ -35,6 +35,7 @@ from admin.api_keys import ApiKeyStore
 from admin.audit import AuditLog
 from admin.crawls import CrawlRunner
 from admin.crisis_desk import CrisisDesk
+from admin.crisis_values import PublishedCrisisValues
 from admin.guard import check_csrf, load_session
 from admin.inactivity import expire_inactive
 from admin.ports import BookingDesk, Eraser
@@ -43,7 +44,7 @@ from admin.settings import AdminSettings
 from admin.state import ADMIN_APP, INTEGRATIONS, SETTINGS, SMS_LINKS, STORES, Integrations, Stores
 from admin.throttle import LoginThrottle
 from admin.users import UserStore
-from conversation.state import CLOCK, CRISES, ENGINE
+from conversation.state import CLOCK, CONVERSATIONS, CRISES, ENGINE
 from conversation.statistics.aggregate import Statistics
 from crisis.store import CrisisStore
 from knowledge.local_values import LocalValueStore
@@ -230,6 +231,8 @@ def mount_admin(
             crisis=CrisisDesk(CrisisStore(engine), audit, gateway[CRISES]),
             api_keys=ApiKeyStore(engine),
         )
+        # The gateway's own crisis answer carries what the municipality filled in here (the akutguide's values).
+        gateway[CONVERSATIONS].use_crisis_values(PublishedCrisisValues(stores.content, gateway[CLOCK]))
         tasks = [
             asyncio.create_task(_expire_daily(stores, gateway)),
             asyncio.create_task(_aggregate_hourly(Statistics(engine), gateway)),

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from admin.guard import client, current_user, forbid, now
-from admin.local_content import STATUS_LABELS, gaps, guide_library, published_values, sections
+from admin.local_content import STATUS_LABELS, editable, gaps, guide_library, published_values, sections
 from admin.pages import municipality_nav, render
 from admin.roles import User, may_edit_content, may_read_content
 from admin.state import STORES
@@ -100,7 +100,7 @@ async def change_value(request: web.Request) -> web.Response:
         raise forbid()
     library = guide_library()
     variable = library.variables.get(request.match_info["variable"])
-    if variable is None or variable.scope != "local":
+    if variable is None or not editable(variable):
         raise web.HTTPNotFound()
     form = await request.post()
     raw = form.get("value")
