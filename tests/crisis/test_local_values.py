@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import argparse
 import io
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import ClientResponse
 
 from admin.crisis_cli import crisis_on
+from admin.local_content import sections
 from admin.roles import Role
 from conversation.directory import CRISIS_VARIABLES
+from knowledge import GuideLibrary
+from knowledge.guides import PACKAGE_DIR
 from tests.admin.support import MovableClock, log_in, make_user, page_csrf, stores
 from tests.web.support import Client, FakeRasa, say, start
 
@@ -85,3 +89,24 @@ async def test_the_crisis_answer_carries_the_values_published_in_the_console(
     clock.advance(timedelta(seconds=10))
     again = await (await say(console, conversation, text="hvor kan jeg få sandsække?")).json()
     assert "70 44 55 66" in again["messages"][0]["text"]
+
+
+def test_the_editor_finds_the_akutguide_by_its_variables_whichever_topic_it_is_filed_under(tmp_path: Path) -> None:
+    """The akutguide moves from the project's topic `crisis` to the shared `emergency`: the editor follows."""
+    root = tmp_path / "knowledge"
+    root.mkdir()
+    for name in ("topics.yml", "variables.yml", "national.yml", "contact_centre.yml"):
+        shutil.copy(PACKAGE_DIR / name, root / name)
+    shutil.copytree(PACKAGE_DIR / "guides", root / "guides")
+    shutil.copytree(PACKAGE_DIR / "tenants", root / "tenants")
+    guide = (root / "guides" / "crisis.yml").read_text(encoding="utf-8")
+    (root / "guides" / "crisis.yml").unlink()
+    (root / "guides" / "emergency.yml").write_text(guide.replace("topic: crisis", "topic: emergency"), encoding="utf-8")
+    topics = (root / "topics.yml").read_text(encoding="utf-8")
+    start = topics.index("  - id: crisis\n")
+    (root / "topics.yml").write_text(topics[:start] + topics[topics.index("  - id: emergency\n") :], encoding="utf-8")
+    library = GuideLibrary.load(root)
+    assert "crisis" not in library.topics
+    listed = {row.variable.name: section for section in sections(library, "aarhus", {}) for row in section.rows}
+    assert set(CRISIS_VARIABLES) <= set(listed)
+    assert listed["crisis_page"].topic == "emergency" and listed["crisis_radio"].topic == "emergency"
