@@ -36,6 +36,7 @@ from admin.api_keys import ApiKeyStore
 from admin.audit import AuditLog
 from admin.crawls import CrawlRunner
 from admin.crisis_desk import CrisisDesk
+from admin.crisis_values import PublishedCrisisValues
 from admin.guard import check_csrf, load_session
 from admin.inactivity import expire_inactive
 from admin.ports import BookingDesk, Eraser
@@ -45,7 +46,7 @@ from admin.state import ADMIN_APP, INTEGRATIONS, SETTINGS, SMS_LINKS, STORES, In
 from admin.suggestions import SuggestionStore
 from admin.throttle import LoginThrottle
 from admin.users import UserStore
-from conversation.state import CLOCK, CRISES, ENGINE
+from conversation.state import CLOCK, CONVERSATIONS, CRISES, ENGINE
 from conversation.statistics.aggregate import Statistics
 from crisis.store import CrisisStore
 from knowledge.local_values import LocalValueStore
@@ -235,6 +236,8 @@ def mount_admin(
             api_keys=ApiKeyStore(engine),
             suggestions=SuggestionStore(engine),
         )
+        # The gateway's own crisis answer carries what the municipality filled in here (the akutguide's values).
+        gateway[CONVERSATIONS].use_crisis_values(PublishedCrisisValues(stores.content, gateway[CLOCK]))
         tasks = [
             asyncio.create_task(_expire_daily(stores, gateway)),
             asyncio.create_task(_aggregate_hourly(Statistics(engine), gateway)),

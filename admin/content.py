@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from admin.guard import client, current_user, forbid, now
-from admin.local_content import STATUS_LABELS, Section, gaps, guide_library, published_values, sections
+from admin.local_content import STATUS_LABELS, Section, editable, gaps, guide_library, published_values, sections
 from admin.pages import municipality_nav, render
 from admin.roles import User, may_edit_content, may_read_content
 from admin.state import STORES
@@ -144,7 +144,7 @@ async def change_value(request: web.Request) -> web.Response:
         raise forbid()
     library = guide_library()
     variable = library.variables.get(request.match_info["variable"])
-    if variable is None or variable.scope != "local":
+    if variable is None or not editable(variable):
         raise web.HTTPNotFound()
     form = await request.post()
     raw = form.get("value")

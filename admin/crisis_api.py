@@ -92,7 +92,8 @@ async def put_crisis(request: web.Request) -> web.Response:
         return _error(400, "invalid_crisis", str(error))
     desk = request.app[ADMIN_APP][STORES].crisis
     change = await desk.switch_on(crisis, actor_id=None, client=f"api-key:{key.id}")
-    return web.json_response({"active": crisis.active_at(now), **crisis.public()}, status=200 if change.before else 201)
+    body = {"active": crisis.active_at(now), "state": crisis.state_at(now), **crisis.public()}
+    return web.json_response(body, status=200 if change.before else 201)
 
 
 async def delete_crisis(request: web.Request) -> web.Response:

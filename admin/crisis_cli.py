@@ -11,14 +11,14 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TextIO
 
 from admin.api_keys import CRISIS_SCOPE, ApiKeyStore
 from admin.audit import AuditLog
 from admin.crisis_desk import CrisisDesk
 from conversation.schema import upgrade_database
-from crisis.model import CrisisError, make_crisis, parse_duration
+from crisis.model import DANISH_TIME, SCHEDULED, Crisis, CrisisError, make_crisis, parse_duration, parse_start
 from crisis.store import CrisisStore
 from muni.clock import Clock, utc_now
 from muni.db import database_url_from_env, open_engine
@@ -43,7 +43,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     on.add_argument("--message-en", help="in English (optional)")
     on.add_argument("--link", help="the municipality's crisis page")
     on.add_argument("--phone", help="the crisis hotline")
-    on.add_argument("--expires", default="24h", help="how long it stays on: 90m, 12h, 3d (default 24h, at most 14d)")
+    on.add_argument(
+        "--starts",
+        help="start later: a time like 2026-12-07T08:00 (Danish time unless it names a zone) or 2h from now (default: now)",
+    )
+    on.add_argument(
+        "--expires", default="24h", help="how long it stays on from its start: 90m, 12h, 3d (default 24h, at most 14d)"
+    )
     on.set_defaults(handler=lambda args: _run(crisis_on, args))
     off = crisis.add_parser("off", help="turn a crisis off")
     _where(off)
@@ -92,7 +98,9 @@ async def crisis_on(args: argparse.Namespace, url: str, out: TextIO, now: Clock,
     at = now()
     try:
         targets = _targets(args, known())
-        expires = at + parse_duration(args.expires)
+        starts_text = getattr(args, "starts", None)
+        starts = None if not starts_text else parse_start(starts_text, at)
+        expires = (starts or at) + parse_duration(args.expires)
         crises = [
             make_crisis(
                 municipality=slug,
@@ -101,6 +109,7 @@ async def crisis_on(args: argparse.Namespace, url: str, out: TextIO, now: Clock,
                 message_en=args.message_en,
                 link=args.link,
                 phone=args.phone,
+                starts_at=starts,
                 expires_at=expires,
                 set_by="cli",
                 now=at,
@@ -118,8 +127,21 @@ async def crisis_on(args: argparse.Namespace, url: str, out: TextIO, now: Clock,
             await desk.switch_on(crisis, actor_id=None, client="cli")
     finally:
         await engine.dispose()
-    print(f"Krisetilstand slået til for {', '.join(targets)} til {expires:%Y-%m-%d %H:%M} UTC.", file=out)
+    first = crises[0]
+    when = f"starter {_danish(first.starts_at)} og " if first.state_at(at) == SCHEDULED else ""
+    print(f"Krisetilstand slået til for {', '.join(targets)}: {when}udløber {_danish(first.expires_at)}.", file=out)
     return 0
+
+
+def _danish(moment: datetime) -> str:
+    return f"{moment.astimezone(DANISH_TIME):%Y-%m-%d %H:%M} dansk tid"
+
+
+def _state(crisis: Crisis, at: datetime) -> str:
+    state = crisis.state_at(at)
+    if state == SCHEDULED:
+        return f"planlagt – starter {_danish(crisis.starts_at)}"
+    return "aktiv" if state == "active" else "udløbet"
 
 
 async def crisis_off(args: argparse.Namespace, url: str, out: TextIO, now: Clock, known: Known = _municipalities) -> int:
@@ -154,10 +176,9 @@ async def crisis_status(args: argparse.Namespace, url: str, out: TextIO, now: Cl
     if not crises:
         print("Ingen krise er slået til.", file=out)
     for slug, crisis in sorted(crises.items()):
-        state = "aktiv" if crisis.active_at(at) else ("udløbet" if crisis.expires_at <= at else "venter")
         left = max(crisis.expires_at - at, timedelta(0))
         print(
-            f"{slug}: {state} – {crisis.title} (udløber {crisis.expires_at:%Y-%m-%d %H:%M} UTC, om {left};"
+            f"{slug}: {_state(crisis, at)} – {crisis.title} (udløber {_danish(crisis.expires_at)}, om {left};"
             f" sat af {crisis.set_by})",
             file=out,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -13,7 +13,7 @@ from admin.pages import render
 from admin.roles import User, crisis_scope, may_issue_api_keys
 from admin.state import STORES
 from conversation.state import DIRECTORY
-from crisis.model import DEFAULT_DURATION, MAX_DURATION, CrisisError, make_crisis
+from crisis.model import DANISH_TIME, DEFAULT_DURATION, MAX_DURATION, CrisisError, make_crisis, parse_start
 
 MAX_HOURS = int(MAX_DURATION.total_seconds() // 3600)
 _EMPTY = {
@@ -22,8 +22,16 @@ _EMPTY = {
     "message_en": "",
     "link": "",
     "phone": "",
+    "starts": "",
     "hours": str(int(DEFAULT_DURATION.total_seconds() // 3600)),
 }
+
+
+STATES = {"none": "Ingen", "scheduled": "Planlagt", "active": "Aktiv", "expired": "Udløbet"}
+
+
+def _danish(moment: datetime) -> str:
+    return f"{moment.astimezone(DANISH_TIME):%d.%m.%Y %H:%M}"
 
 
 def _text(form: Any, name: str, limit: int = 2000) -> str:
@@ -55,10 +63,8 @@ async def _page(
     rows = []
     for slug in sorted(scope, key=lambda s: names[s]):
         crisis = crises.get(slug)
-        state = (
-            "Ingen" if crisis is None else "Aktiv" if crisis.active_at(at) else "Udløbet" if crisis.expires_at <= at else "Venter"
-        )
-        rows.append({"slug": slug, "name": names[slug], "crisis": crisis, "state": state})
+        state = "none" if crisis is None else crisis.state_at(at)
+        rows.append({"slug": slug, "name": names[slug], "crisis": crisis, "state": state, "label": STATES[state]})
     keys = await stores.api_keys.all() if may_issue_api_keys(user) else []
     return render(
         request,
@@ -73,6 +79,7 @@ async def _page(
             "keys": keys,
             "may_issue": may_issue_api_keys(user),
             "new_key": new_key,
+            "danish": _danish,
         },
         status=status,
     )
@@ -111,6 +118,7 @@ async def crisis_on(request: web.Request) -> web.Response:
             raise CrisisError(f"Varigheden skal være et helt antal timer fra 1 til {MAX_HOURS}.") from None
         if not 1 <= hours <= MAX_HOURS:
             raise CrisisError(f"Varigheden skal være et helt antal timer fra 1 til {MAX_HOURS}.")
+        starts = parse_start(entered["starts"], at) if entered["starts"] else None
         crises = [
             make_crisis(
                 municipality=slug,
@@ -119,7 +127,8 @@ async def crisis_on(request: web.Request) -> web.Response:
                 message_en=entered["message_en"],
                 link=entered["link"],
                 phone=entered["phone"],
-                expires_at=at + timedelta(hours=hours),
+                starts_at=starts,
+                expires_at=(starts or at) + timedelta(hours=hours),
                 set_by=f"user:{user.username}",
                 now=at,
             )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from admin.state import STORES
+from conversation.directory import CRISIS_VARIABLES
 from knowledge import GuideLibrary, Value, Variable
 from knowledge.kinds import Kind
 from knowledge.published import to_values
@@ -28,6 +29,7 @@ class Status:
     VERIFIED = "verified"  # from the tenant file, not marked demo
     DEMO = "demo"  # a placeholder until the municipality replaces it
     MISSING = "missing"  # no value: the assistant points to the website instead
+    NATIONAL = "national"  # the consortium's common default (knowledge/national.yml) until the municipality sets its own
 
 
 STATUS_LABELS = {
@@ -35,7 +37,18 @@ STATUS_LABELS = {
     Status.VERIFIED: "Bekræftet",
     Status.DEMO: "Demo-data",
     Status.MISSING: "Mangler",
+    Status.NATIONAL: "Fælles standard",
 }
+
+# National variables a municipality may still set for itself in the console: the akutguide's (its local P4
+# channel, where its police inform). Named by the guide's variables, not its topic id, so the editor lists
+# them whichever topic the akutguide is filed under.
+OVERRIDABLE = frozenset(CRISIS_VARIABLES)
+
+
+def editable(variable: Variable) -> bool:
+    """Whether a municipality sets this variable in the console: every local one, and the akutguide's."""
+    return variable.scope == "local" or (variable.scope == "national" and variable.name in OVERRIDABLE)
 
 
 @dataclass(frozen=True)
@@ -71,7 +84,7 @@ async def published_values(request: web.Request, slug: str) -> dict[str, Value]:
 def sections(library: GuideLibrary, slug: str, published: Mapping[str, Value]) -> list[Section]:
     """The municipality's local variables per topic that uses them, in the topics' order."""
     municipality = library.municipality(slug)
-    local = {name: v for name, v in library.variables.items() if v.scope == "local"}
+    local = {name: v for name, v in library.variables.items() if editable(v)}
     seen: set[str] = set()
     found: list[Section] = []
     for topic in library.topics.values():
@@ -79,21 +92,29 @@ def sections(library: GuideLibrary, slug: str, published: Mapping[str, Value]) -
             continue
         names = sorted(library.guide(topic.id, slug).variables() & set(local))
         if names:
-            rows = tuple(_row(local[n], published, municipality.variables, n not in seen) for n in names)
+            rows = tuple(_row(local[n], published, municipality.variables, library.national, n not in seen) for n in names)
             found.append(Section(topic.id, topic.title, rows))
             seen.update(names)
     rest = sorted(set(local) - seen)
     if rest:
-        rows = tuple(_row(local[n], published, municipality.variables, True) for n in rest)
+        rows = tuple(_row(local[n], published, municipality.variables, library.national, True) for n in rest)
         found.append(Section(None, "Andre oplysninger", rows))
     return found
 
 
-def _row(variable: Variable, published: Mapping[str, Value], from_file: Mapping[str, Value], first: bool) -> Row:
+def _row(
+    variable: Variable,
+    published: Mapping[str, Value],
+    from_file: Mapping[str, Value],
+    national: Mapping[str, Value],
+    first: bool,
+) -> Row:
     if (value := published.get(variable.name)) is not None:
         return Row(variable, value, Status.PUBLISHED, first)
     if (value := from_file.get(variable.name)) is not None:
         return Row(variable, value, Status.DEMO if value.demo else Status.VERIFIED, first)
+    if (value := national.get(variable.name)) is not None:
+        return Row(variable, value, Status.NATIONAL, first)
     return Row(variable, None, Status.MISSING, first)
 
 

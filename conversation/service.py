@@ -14,7 +14,7 @@ from conversation.log import ConversationLog, ConversationRecord, TurnRecord
 from conversation.metrics import Metrics
 from conversation.rasa import BotReply, RasaClient, RasaMetadata, RasaUnavailable
 from conversation.turns import LocalTurnLocks, TurnLocks
-from crisis.answers import akutguide, local_info, opening
+from crisis.answers import CrisisValues, LocalCrisisInfo, akutguide, local_info, opening
 from crisis.model import Crisis
 from crisis.questions import about_the_crisis
 from crisis.store import CrisisBoard
@@ -92,6 +92,14 @@ class Conversations:
         self._metrics = metrics
         self._safety = safety
         self._crises = crises
+        self._crisis_values: CrisisValues | None = None
+
+    def use_crisis_values(self, source: CrisisValues) -> None:
+        """Where the akutguide's values published in the console are read (the console sets it at start).
+
+        Without one, the crisis answer uses the tenant files' values (the directory's).
+        """
+        self._crisis_values = source
 
     async def start(
         self, municipality: str, channel: str, topic: str | None, language: str = DEFAULT_LANGUAGE
@@ -120,6 +128,16 @@ class Conversations:
         await self._record(conversation, BotReply([first], topic=CRISIS_TOPIC, source="guide"), 0)
         answer = await self._ask(conversation, intent, degrade_to=crisis)
         return conversation.id, replace(answer, messages=[first, *answer.messages])
+
+    async def crisis_local(self, municipality: str) -> LocalCrisisInfo:
+        """The akutguide's local values: the tenant files', overridden by those published in the console."""
+        values = dict(self._directory.crisis_values.get(municipality, {}))
+        if self._crisis_values is not None:
+            try:
+                values.update(await self._crisis_values(municipality))
+            except Exception:  # the crisis answer never fails for want of a published value: the files' stand
+                logger.exception("Could not read the published akutguide values of %s", municipality)
+        return local_info(values)
 
     async def crisis(self, municipality: str) -> Crisis | None:
         """The municipality's active crisis, from the gateway's own state (the voice greeting reads it too)."""
@@ -185,7 +203,7 @@ class Conversations:
 
     async def _answer_crisis(self, conversation: ConversationRecord, crisis: Crisis, started: float) -> Answer:
         """The akutguide's answer, from the gateway's own state: Rasa is not asked."""
-        local = local_info(self._directory.crisis_values.get(conversation.municipality))
+        local = await self.crisis_local(conversation.municipality)
         messages = akutguide(crisis, local, language=conversation.language)
         reply = BotReply(messages=messages, topic=CRISIS_TOPIC, source="guide")
         await self._record(conversation, reply, _elapsed_ms(started))
@@ -279,7 +297,7 @@ class Conversations:
 
     async def _degraded(self, conversation: ConversationRecord, crisis: Crisis, started: float, error: RasaUnavailable) -> Answer:
         logger.warning("Bot unavailable for conversation %s during a crisis: %s; the akutguide answered", conversation.id, error)
-        local = local_info(self._directory.crisis_values.get(conversation.municipality))
+        local = await self.crisis_local(conversation.municipality)
         messages = akutguide(crisis, local, busy=True, language=conversation.language)
         reply = BotReply(messages=messages, topic=CRISIS_TOPIC, source="guide")
         await self._record(conversation, reply, _elapsed_ms(started))

@@ -6,7 +6,7 @@ shown or read as the characters it is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from crisis.model import Crisis
@@ -14,6 +14,10 @@ from muni.replies import Link, Message
 
 BUSY = "Vi har travlt lige nu, fordi mange henvender sig på samme tid. Her er det vigtigste:"
 BUSY_EN = "We are very busy right now because many people are contacting us at once. Here is what matters most:"
+
+
+# A municipality's akutguide values as published in the console (name -> text), e.g. {"crisis_page": "https://…"}.
+CrisisValues = Callable[[str], Awaitable[Mapping[str, str]]]
 
 
 @dataclass(frozen=True)

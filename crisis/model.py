@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 MAX_TITLE = 80  # one line of a banner
 MAX_MESSAGE = 300  # about 20 seconds read aloud, three lines of a banner
 MAX_LINK = 500
 DEFAULT_DURATION = timedelta(hours=24)
-MAX_DURATION = timedelta(days=14)
+MAX_DURATION = timedelta(days=14)  # from its start to its expiry
+MAX_LEAD = timedelta(days=14)  # how far ahead a crisis may be scheduled (a storm warning, a planned shutdown)
+# A start this little in the past is a clock or a slow form, and is treated as now; further back is an error
+# (most likely a wrong date or time zone), never a crisis silently started hours "ago".
+PAST_GRACE = timedelta(minutes=5)
+DANISH_TIME = ZoneInfo("Europe/Copenhagen")  # a start written without a time zone (console, CLI) is Danish time
 _DURATION = re.compile(r"^\s*(\d{1,4})\s*([mhd])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 _PHONE = re.compile(r"^\+?[0-9 ]{8,20}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+SCHEDULED, ACTIVE, EXPIRED = "scheduled", "active", "expired"
 
 
 class CrisisError(ValueError):
@@ -38,6 +47,12 @@ class Crisis:
 
     def active_at(self, moment: datetime) -> bool:
         return self.starts_at <= moment < self.expires_at
+
+    def state_at(self, moment: datetime) -> str:
+        """"scheduled" (set to start later), "active" or "expired"; only an active one is on any channel."""
+        if moment < self.starts_at:
+            return SCHEDULED
+        return ACTIVE if moment < self.expires_at else EXPIRED
 
     def public(self) -> dict[str, Any]:
         """What the public read and the widget's banner get (who set it stays inside)."""
@@ -68,6 +83,22 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
+def parse_start(text: str, now: datetime) -> datetime:
+    """When a crisis starts: '2h', '90m', '3d' from now, or a time like '2026-12-07T08:00' (Danish time
+    unless it names its zone, e.g. '2026-12-07T08:00+01:00'). The rules (not in the past, at most
+    MAX_LEAD ahead) are make_crisis's."""
+    cleaned = text.strip()
+    if _DURATION.match(cleaned):
+        return now + parse_duration(cleaned)
+    try:
+        moment = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise CrisisError(
+            f"Ugyldigt starttidspunkt {text!r}: skriv fx 2026-12-07T08:00 (dansk tid) eller 2h (om to timer)."
+        ) from None
+    return moment.replace(tzinfo=DANISH_TIME) if moment.tzinfo is None else moment
+
+
 def _text(value: str | None, name: str, limit: int, *, required: bool) -> str | None:
     cleaned = _CONTROL.sub("", value or "").strip()
     if not cleaned:
@@ -92,17 +123,25 @@ def make_crisis(
     set_by: str,
     now: datetime,
 ) -> Crisis:
-    """A checked crisis; CrisisError with a clear Danish message for anything it cannot have."""
+    """A checked crisis; CrisisError with a clear Danish message for anything it cannot have.
+
+    The start is now unless given; a start up to PAST_GRACE in the past is treated as now, one
+    further back is refused, and one more than MAX_LEAD ahead too. The expiry is 24 hours after
+    the start unless given, must lie after the start and now, and at most 14 days after the start.
+    """
     start = now if starts_at is None else starts_at
-    if start < now - timedelta(minutes=1):
-        raise CrisisError("Starttidspunktet ligger i fortiden.")
+    if start < now - PAST_GRACE:
+        raise CrisisError("Starttidspunktet ligger i fortiden. Lad feltet stå tomt for at starte nu.")
+    start = max(start, now)
+    if start - now > MAX_LEAD:
+        raise CrisisError("En krise kan højst planlægges 14 dage frem.")
     end = start + DEFAULT_DURATION if expires_at is None else expires_at
     if end <= now:
         raise CrisisError("Udløbstidspunktet ligger i fortiden.")
     if end <= start:
         raise CrisisError("Udløbstidspunktet skal ligge efter starttidspunktet.")
-    if end - now > MAX_DURATION:
-        raise CrisisError("En krise kan højst være slået til i 14 dage ad gangen.")
+    if end - start > MAX_DURATION:
+        raise CrisisError("En krise kan højst være slået til i 14 dage ad gangen (fra start til udløb).")
     return Crisis(
         municipality=municipality,
         title=_text(title, "Titlen", MAX_TITLE, required=True) or "",
@@ -110,8 +149,8 @@ def make_crisis(
         message_en=_text(message_en, "Den engelske besked", MAX_MESSAGE, required=False),
         link=_link(link),
         phone=_phone(phone),
-        starts_at=start,
-        expires_at=end,
+        starts_at=start.astimezone(UTC),  # kept in UTC whatever zone it was written in
+        expires_at=end.astimezone(UTC),
         set_by=set_by,
         set_at=now,
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from crisis.model import Crisis
 from crisis.tables import crises, crisis_history
@@ -19,6 +20,7 @@ from muni.db import insert
 
 logger = logging.getLogger("muni.crisis")
 
+_LOCK_SPACE = 15_0005  # PostgreSQL advisory locks of crisis mode: (this, the municipality's CRC-32 as an int4)
 CACHE_FOR = timedelta(seconds=5)  # every replica sees a change within this (far inside the 60 s promised)
 
 
@@ -55,6 +57,7 @@ class CrisisStore:
             set_={key: statement.excluded[key] for key in values if key != "municipality"},
         )
         async with self._engine.begin() as connection:
+            await _one_at_a_time(connection, crisis.municipality)
             before = await self._get(connection, crisis.municipality)
             await connection.execute(statement)
             await self._history(
@@ -65,6 +68,7 @@ class CrisisStore:
     async def clear(self, municipality: str, actor: str, at: datetime) -> Change:
         """Turn a municipality's crisis off (nothing to do when none is set)."""
         async with self._engine.begin() as connection:
+            await _one_at_a_time(connection, municipality)
             before = await self._get(connection, municipality)
             if before is not None:
                 await connection.execute(delete(crises).where(crises.c.municipality == municipality))
@@ -110,6 +114,21 @@ class CrisisStore:
                 details=json.dumps(details, ensure_ascii=False, sort_keys=True),
             )
         )
+
+
+async def _one_at_a_time(connection: AsyncConnection, municipality: str) -> None:
+    """Changes to one municipality's crisis wait for each other until the transaction ends.
+
+    Without this, two admins at once could both read the same `before` and both record "on":
+    the later change still won, but the audit log would not say what it replaced. PostgreSQL
+    takes a transaction-scoped advisory lock (the row may not exist yet, so a row lock would
+    not do); SQLite takes its one write lock by writing first (a no-op update), before reading.
+    """
+    if connection.dialect.name == "postgresql":
+        await connection.execute(select(func.pg_advisory_xact_lock(_LOCK_SPACE, zlib.crc32(municipality.encode()) - 2**31)))
+    else:
+        same = crises.c.municipality == municipality
+        await connection.execute(update(crises).where(same).values(municipality=crises.c.municipality))
 
 
 def _crisis(row: Any) -> Crisis:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,9 +27,18 @@ class Clock:
         return self.at
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The gateway's database on each backend Muni supports (PostgreSQL: a throwaway database)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'muni.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = open_engine(f"sqlite+aiosqlite:///{tmp_path / 'muni.db'}")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = open_engine(database_url)
     await upgrade_database(engine)
     try:
         yield engine
@@ -106,3 +116,27 @@ async def test_two_replicas_see_a_change_within_the_cache_time_and_expiry_by_the
     assert await reader.active("odense") is None
     clock.at = T0 + timedelta(hours=1)
     assert await reader.active("aarhus") is None and await writer.active("aarhus") is None
+
+
+async def test_two_admins_at_once_the_later_wins_and_each_saw_what_the_other_left(engine: AsyncEngine) -> None:
+    """Two changes racing on one crisis are applied one after the other: the one applied later is what
+    stays, and its `before` is the earlier one's result (so the audit log tells the true story)."""
+    store = CrisisStore(engine)
+    await store.set(flood(title="Storm", set_by="user:carl"))
+    for _ in range(5):
+        anna, bo = flood(title="Anna", set_by="user:anna"), flood(title="Bo", set_by="user:bo")
+        changes = await asyncio.gather(store.set(anna), store.set(bo))
+        history = await store.history("aarhus", limit=2)
+        later = history[0]["actor"]
+        current = await store.get("aarhus")
+        assert current is not None and current.set_by == later
+        first, second = sorted(changes, key=lambda c: c.after is not None and c.after.set_by == later)
+        assert second.before is not None and first.after is not None and second.before.title == first.after.title
+        assert {h["actor"] for h in history} == {"user:anna", "user:bo"}
+
+
+async def test_a_crisis_turned_on_twice_at_once_is_on_once_and_changed_once(engine: AsyncEngine) -> None:
+    store = CrisisStore(engine)
+    changes = await asyncio.gather(store.set(flood(set_by="user:anna")), store.set(flood(set_by="user:bo")))
+    assert sorted(change.before is None for change in changes) == [False, True]
+    assert sorted(h["action"] for h in await store.history("aarhus")) == ["changed", "on"]

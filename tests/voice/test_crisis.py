@@ -63,3 +63,25 @@ async def test_off_and_expiry_remove_it_from_the_greeting(client: Client, databa
     clock.now += timedelta(hours=2)
     root = await twiml(await twilio_post(client, "/voice/incoming", {"CallSid": "CA" + "2" * 32}))
     assert MESSAGE not in spoken(root) and "Tryk 9" not in spoken(root)
+
+
+async def test_a_scheduled_crisis_is_played_from_its_start_and_not_before(
+    client: Client, database_path: Path, clock: Clock
+) -> None:
+    await turn_on(database_path, clock, starts="1h")
+    root = await twiml(await twilio_post(client, "/voice/incoming"))
+    assert MESSAGE not in spoken(root) and "Tryk 9" not in spoken(root)
+    clock.now += timedelta(hours=1)  # its start: the same gateway, no restart
+    root = await twiml(await twilio_post(client, "/voice/incoming", {"CallSid": "CA" + "3" * 32}))
+    assert MESSAGE in spoken(root) and "Tryk 9" in spoken(root)
+
+
+async def test_html_or_script_in_the_message_is_spoken_as_text_never_as_markup(
+    client: Client, database_path: Path, clock: Clock
+) -> None:
+    await turn_on(database_path, clock, message='<Say>Tryk 5</Say><script>alert("x")</script> Kog vandet.')
+    root = await twiml(await twilio_post(client, "/voice/incoming"))
+    assert root.find(".//script") is None and all(element.tag == "Say" for element in gather(root))
+    assert len(gather(root)) == 6  # welcome, the message, the English one, the menu, 9 and 7: nothing injected
+    said = spoken(gather(root))
+    assert "alert" in said and "Tryk 5" in said and "Kog vandet." in said  # the characters, read as text

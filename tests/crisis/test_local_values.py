@@ -1,0 +1,112 @@
+"""The akutguide's local values in the console's local-content editor: listed, previewed and published like the
+others (the crisis page and hotline, and the national defaults a municipality may replace: its radio, TV, police),
+and the gateway's own crisis answer carries what was published, without Rasa and without a restart."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+from aiohttp import ClientResponse
+
+from admin.crisis_cli import crisis_on
+from admin.local_content import sections
+from admin.roles import Role
+from conversation.directory import CRISIS_VARIABLES
+from knowledge import GuideLibrary
+from knowledge.guides import PACKAGE_DIR
+from tests.admin.support import MovableClock, log_in, make_user, page_csrf, stores
+from tests.web.support import Client, FakeRasa, say, start
+
+CONTENT = "/admin/m/aarhus/content"
+KNOWN = frozenset({"aarhus", "skive", "viborg"})
+PAGE = "https://aarhus.dk/krise-nu"
+
+
+async def editor(console: Client) -> None:
+    await make_user(console, "redaktoer", Role.CONTENT_EDITOR, "aarhus")
+    await log_in(console, "redaktoer")
+
+
+async def post(console: Client, variable: str, value: str, action: str = "publish") -> ClientResponse:
+    token = await page_csrf(console, CONTENT)
+    return await console.post(
+        f"{CONTENT}/{variable}", data={"csrf": token, "value": value, "action": action}, allow_redirects=False
+    )
+
+
+async def test_every_akutguide_value_is_listed_with_a_form(console: Client) -> None:
+    await editor(console)
+    page = await (await console.get(CONTENT)).text()
+    for name in CRISIS_VARIABLES:
+        assert f'action="/admin/m/aarhus/content/{name}"' in page, name
+    assert "Kommunens kriseside" in page and "Kommunens krisetelefon" in page
+    assert "Fælles standard" in page and "DR P4 (din lokale P4-kanal)" in page  # the national default, until replaced
+    # A national value the municipality does not set (a fee fixed by law) stays out of the editor.
+    assert (await post(console, "name_change_fee", "500")).status == 404
+
+
+async def test_a_crisis_page_is_previewed_then_published_and_audited(console: Client) -> None:
+    await editor(console)
+    preview = await post(console, "crisis_page", PAGE, action="preview")
+    text = await preview.text()
+    assert preview.status == 200 and PAGE in text and "https://aarhus.dk/beredskab" in text  # after, and before
+    assert await stores(console).content.published("aarhus") == {}
+    bad = await post(console, "crisis_hotline", "ring til os")
+    assert bad.status == 400
+    assert (await post(console, "crisis_page", PAGE)).status == 303
+    assert (await post(console, "crisis_radio", "P4 Østjylland (96,9 MHz)")).status == 303
+    published = (await stores(console).content.published("aarhus"))["aarhus"]
+    assert published["crisis_page"] == PAGE and published["crisis_radio"] == "P4 Østjylland (96,9 MHz)"
+    entries = await stores(console).audit.entries("aarhus")
+    assert [e.details["variable"] for e in entries if e.action == "content.published"] == ["crisis_radio", "crisis_page"]
+
+
+async def test_the_crisis_answer_carries_the_values_published_in_the_console(
+    console: Client, database_path: Path, clock: MovableClock, rasa: FakeRasa
+) -> None:
+    await editor(console)
+    for name, value in (("crisis_page", PAGE), ("crisis_hotline", "70 11 22 33"), ("crisis_radio", "P4 Østjylland")):
+        assert (await post(console, name, value)).status == 303
+    args = argparse.Namespace(
+        municipality="aarhus", all=False, title="Forurenet drikkevand", message="Kog vandet før du drikker det.",
+        message_en=None, link=None, phone=None, expires="12h",
+    )  # fmt: skip  (no link or phone given: the municipality's own values stand in)
+    assert await crisis_on(args, f"sqlite+aiosqlite:///{database_path}", io.StringIO(), clock, known=lambda: KNOWN) == 0
+    clock.advance(timedelta(seconds=10))  # past the caches
+    conversation = await start(console)
+    asked = len(rasa.received)
+    body = await (await say(console, conversation, text="er vandet forurenet?")).json()
+    text = body["messages"][0]["text"]
+    assert body["topic"] == "crisis" and len(rasa.received) == asked  # the gateway's own answer
+    assert PAGE in text and "70 11 22 33" in text and "P4 Østjylland" in text
+    assert body["messages"][0]["links"] == [{"title": "Kommunens kriseside", "url": PAGE}]
+    # A change published during the crisis reaches the answer within the cache's lifetime, without a restart.
+    assert (await post(console, "crisis_hotline", "70 44 55 66")).status == 303
+    clock.advance(timedelta(seconds=10))
+    again = await (await say(console, conversation, text="hvor kan jeg få sandsække?")).json()
+    assert "70 44 55 66" in again["messages"][0]["text"]
+
+
+def test_the_editor_finds_the_akutguide_by_its_variables_whichever_topic_it_is_filed_under(tmp_path: Path) -> None:
+    """The akutguide moves from the project's topic `crisis` to the shared `emergency`: the editor follows."""
+    root = tmp_path / "knowledge"
+    root.mkdir()
+    for name in ("topics.yml", "variables.yml", "national.yml", "contact_centre.yml"):
+        shutil.copy(PACKAGE_DIR / name, root / name)
+    shutil.copytree(PACKAGE_DIR / "guides", root / "guides")
+    shutil.copytree(PACKAGE_DIR / "tenants", root / "tenants")
+    guide = (root / "guides" / "crisis.yml").read_text(encoding="utf-8")
+    (root / "guides" / "crisis.yml").unlink()
+    (root / "guides" / "emergency.yml").write_text(guide.replace("topic: crisis", "topic: emergency"), encoding="utf-8")
+    topics = (root / "topics.yml").read_text(encoding="utf-8")
+    start = topics.index("  - id: crisis\n")
+    (root / "topics.yml").write_text(topics[:start] + topics[topics.index("  - id: emergency\n") :], encoding="utf-8")
+    library = GuideLibrary.load(root)
+    assert "crisis" not in library.topics
+    listed = {row.variable.name: section for section in sections(library, "aarhus", {}) for row in section.rows}
+    assert set(CRISIS_VARIABLES) <= set(listed)
+    assert listed["crisis_page"].topic == "emergency" and listed["crisis_radio"].topic == "emergency"
