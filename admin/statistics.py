@@ -149,31 +149,33 @@ async def _export(request: web.Request, user: User, slug: str | None) -> web.Res
     except PeriodError as error:
         # A plain answer, not the console's error page: the export is usually fetched by a script.
         return web.Response(status=400, text=str(error), content_type="text/plain", charset="utf-8")
+    # One row per day, municipality and channel already (summed sums the roll-up's rows and today's live ones).
     rows = await _statistics(request).summed(period.first, period.last, ("day", "municipality", "channel"), slug)
-    by_day: dict[tuple[date, str, str], list[DailyRow]] = {}
-    for row in rows:
-        by_day.setdefault((row.day, row.municipality, row.channel), []).append(row)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow((("municipality",) if slug is None else ()) + CSV_COLUMNS)
-    for (day, municipality, channel), group in sorted(by_day.items()):
-        totals = Totals.of(group)
-        counts = totals.counts
-        writer.writerow(
-            ((municipality,) if slug is None else ())
-            + (day.isoformat(), channel, counts["conversations"], counts["citizen_turns"], counts["resolved"])
-            + (counts["handoffs"], *(counts[f"handoff_{reason}"] for reason in HANDOFF_REASONS))
-            + (counts["fallbacks"], counts["bookings"], counts["sms_links_sent"], counts["ratings"])
-            + (_decimal(totals.rating_mean), _decimal(totals.rating_7_or_more))
-        )
+    writer.writerows(((row.municipality,) if slug is None else ()) + _csv_values(row) for row in rows)
     await request.app[STORES].audit.record(
         "statistics.export", now(request), actor_id=user.id, client=client(request), municipality=slug,
-        first=period.first.isoformat(), last=period.last.isoformat(), rows=len(by_day),
+        first=period.first.isoformat(), last=period.last.isoformat(), rows=len(rows),
     )  # fmt: skip
     name = f"muni-{slug or 'konsortiet'}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     response = web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _csv_values(row: DailyRow) -> tuple[Any, ...]:
+    """CSV_COLUMNS of one day and channel (and municipality)."""
+    counts = row.counts
+    rated = counts["ratings"]
+    mean = counts["rating_sum"] / rated if rated else None
+    satisfied = sum(counts[f"rating_{score}"] for score in SCORES if score >= 7) / rated if rated else None
+    return (
+        (row.day.isoformat(), row.channel, counts["conversations"], counts["citizen_turns"], counts["resolved"])
+        + (counts["handoffs"], *(counts[f"handoff_{reason}"] for reason in HANDOFF_REASONS))
+        + (counts["fallbacks"], counts["bookings"], counts["sms_links_sent"], rated, _decimal(mean), _decimal(satisfied))
+    )
 
 
 def _decimal(value: float | None) -> str:
