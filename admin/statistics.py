@@ -25,9 +25,9 @@ from admin.pages import municipality_nav, render
 from admin.roles import User, may_view_consortium_statistics, may_view_statistics
 from admin.state import STORES
 from conversation.state import DIRECTORY, ENGINE
-from conversation.statistics.aggregate import DailyRow, Statistics, danish_day
+from conversation.statistics.aggregate import Statistics, danish_day
 from conversation.statistics.definition import HANDOFF_REASON_LABELS, HANDOFF_REASONS, RESOLVED_DEFINITION
-from conversation.statistics.tables import SCORES
+from conversation.statistics.tables import COUNTERS, SCORES
 
 CSV_COLUMNS = (
     "date", "channel", "conversations", "citizen_turns", "resolved", "handoffs",
@@ -149,12 +149,11 @@ async def _export(request: web.Request, user: User, slug: str | None) -> web.Res
     except PeriodError as error:
         # A plain answer, not the console's error page: the export is usually fetched by a script.
         return web.Response(status=400, text=str(error), content_type="text/plain", charset="utf-8")
-    # One row per day, municipality and channel already (summed sums the roll-up's rows and today's live ones).
-    rows = await _statistics(request).summed(period.first, period.last, ("day", "municipality", "channel"), slug)
+    rows = await _statistics(request).channel_days(period.first, period.last, slug)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow((("municipality",) if slug is None else ()) + CSV_COLUMNS)
-    writer.writerows(((row.municipality,) if slug is None else ()) + _csv_values(row) for row in rows)
+    writer.writerows(((row[1],) if slug is None else ()) + _csv_values(row) for row in rows)
     await request.app[STORES].audit.record(
         "statistics.export", now(request), actor_id=user.id, client=client(request), municipality=slug,
         first=period.first.isoformat(), last=period.last.isoformat(), rows=len(rows),
@@ -165,17 +164,18 @@ async def _export(request: web.Request, user: User, slug: str | None) -> web.Res
     return response
 
 
-def _csv_values(row: DailyRow) -> tuple[Any, ...]:
-    """CSV_COLUMNS of one day and channel (and municipality)."""
-    counts = row.counts
-    rated = counts["ratings"]
-    mean = counts["rating_sum"] / rated if rated else None
-    satisfied = sum(counts[f"rating_{score}"] for score in SCORES if score >= 7) / rated if rated else None
-    return (
-        (row.day.isoformat(), row.channel, counts["conversations"], counts["citizen_turns"], counts["resolved"])
-        + (counts["handoffs"], *(counts[f"handoff_{reason}"] for reason in HANDOFF_REASONS))
-        + (counts["fallbacks"], counts["bookings"], counts["sms_links_sent"], rated, _decimal(mean), _decimal(satisfied))
-    )
+# Where each CSV counter and the ratings' parts are in a row of Statistics.channel_days.
+_AT = {name: 3 + i for i, name in enumerate(COUNTERS)}
+_CSV_COUNTERS = tuple(_AT[name] for name in CSV_COLUMNS[2:-2])
+_SATISFIED = tuple(_AT[f"rating_{score}"] for score in SCORES if score >= 7)
+
+
+def _csv_values(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """CSV_COLUMNS of one (day, municipality, channel, *COUNTERS) row."""
+    rated = row[_AT["ratings"]]
+    mean = row[_AT["rating_sum"]] / rated if rated else None
+    satisfied = sum(row[i] for i in _SATISFIED) / rated if rated else None
+    return (row[0].isoformat(), row[2], *(row[i] for i in _CSV_COUNTERS), _decimal(mean), _decimal(satisfied))
 
 
 def _decimal(value: float | None) -> str:
