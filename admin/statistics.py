@@ -195,7 +195,7 @@ async def consortium_page(request: web.Request) -> web.Response:
         return render(request, "consortium.html", {**context, "error": str(error), "period": None}, status=400)
     statistics = _statistics(request)
     rows = await statistics.summed(period.first, period.last, ("municipality",))
-    voice = await statistics.voice_daily(period.first, period.last)
+    voice = await statistics.voice_summed(period.first, period.last)
     per: dict[str, Totals] = {
         slug: Totals.of([r for r in rows if r.municipality == slug], [v for v in voice if v.municipality == slug])
         for slug in names

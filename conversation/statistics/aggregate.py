@@ -240,6 +240,29 @@ class Statistics:
                 )
         return rows
 
+    async def voice_summed(self, first: date, last: date) -> list[VoiceRow]:
+        """The phone line's counters per municipality over [first, last] (day left blank): summed by SQL, live days added."""
+        c = stats_voice_daily.c
+        query = (
+            select(c.municipality, *(func.sum(c[name]) for name in VOICE_COUNTERS))
+            .where(c.day >= first, c.day <= last)
+            .group_by(c.municipality)
+        )
+        async with self._engine.connect() as connection:
+            done = (await connection.execute(select(func.max(stats_days.c.day)))).scalar()
+            totals = {
+                row[0]: dict(zip(VOICE_COUNTERS, (int(v or 0) for v in row[1:]), strict=True))
+                for row in (await connection.execute(query)).all()
+            }
+            live_from = await _live_from(connection, first, done)
+            for n in range((last - live_from).days + 1):
+                figures = await compute_day(connection, live_from + timedelta(days=n))
+                for municipality, counts in figures.voice.items():
+                    into = totals.setdefault(municipality, dict.fromkeys(VOICE_COUNTERS, 0))
+                    for name in VOICE_COUNTERS:
+                        into[name] += counts[name]
+        return [VoiceRow(date.min, municipality, counts) for municipality, counts in sorted(totals.items())]
+
     async def voice_daily(self, first: date, last: date, municipality: str | None = None) -> list[VoiceRow]:
         """The phone line's rows per day and municipality in [first, last]: stored where aggregated, else live."""
         c = stats_voice_daily.c
