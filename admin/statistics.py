@@ -25,9 +25,9 @@ from admin.pages import municipality_nav, render
 from admin.roles import User, may_view_consortium_statistics, may_view_statistics
 from admin.state import STORES
 from conversation.state import DIRECTORY, ENGINE
-from conversation.statistics.aggregate import DailyRow, Statistics, danish_day
+from conversation.statistics.aggregate import Statistics, danish_day
 from conversation.statistics.definition import HANDOFF_REASON_LABELS, HANDOFF_REASONS, RESOLVED_DEFINITION
-from conversation.statistics.tables import SCORES
+from conversation.statistics.tables import COUNTERS, SCORES
 
 CSV_COLUMNS = (
     "date", "channel", "conversations", "citizen_turns", "resolved", "handoffs",
@@ -149,31 +149,33 @@ async def _export(request: web.Request, user: User, slug: str | None) -> web.Res
     except PeriodError as error:
         # A plain answer, not the console's error page: the export is usually fetched by a script.
         return web.Response(status=400, text=str(error), content_type="text/plain", charset="utf-8")
-    rows = await _statistics(request).summed(period.first, period.last, ("day", "municipality", "channel"), slug)
-    by_day: dict[tuple[date, str, str], list[DailyRow]] = {}
-    for row in rows:
-        by_day.setdefault((row.day, row.municipality, row.channel), []).append(row)
+    rows = await _statistics(request).channel_days(period.first, period.last, slug)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow((("municipality",) if slug is None else ()) + CSV_COLUMNS)
-    for (day, municipality, channel), group in sorted(by_day.items()):
-        totals = Totals.of(group)
-        counts = totals.counts
-        writer.writerow(
-            ((municipality,) if slug is None else ())
-            + (day.isoformat(), channel, counts["conversations"], counts["citizen_turns"], counts["resolved"])
-            + (counts["handoffs"], *(counts[f"handoff_{reason}"] for reason in HANDOFF_REASONS))
-            + (counts["fallbacks"], counts["bookings"], counts["sms_links_sent"], counts["ratings"])
-            + (_decimal(totals.rating_mean), _decimal(totals.rating_7_or_more))
-        )
+    writer.writerows(((row[1],) if slug is None else ()) + _csv_values(row) for row in rows)
     await request.app[STORES].audit.record(
         "statistics.export", now(request), actor_id=user.id, client=client(request), municipality=slug,
-        first=period.first.isoformat(), last=period.last.isoformat(), rows=len(by_day),
+        first=period.first.isoformat(), last=period.last.isoformat(), rows=len(rows),
     )  # fmt: skip
     name = f"muni-{slug or 'konsortiet'}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     response = web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# Where each CSV counter and the ratings' parts are in a row of Statistics.channel_days.
+_AT = {name: 3 + i for i, name in enumerate(COUNTERS)}
+_CSV_COUNTERS = tuple(_AT[name] for name in CSV_COLUMNS[2:-2])
+_SATISFIED = tuple(_AT[f"rating_{score}"] for score in SCORES if score >= 7)
+
+
+def _csv_values(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """CSV_COLUMNS of one (day, municipality, channel, *COUNTERS) row."""
+    rated = row[_AT["ratings"]]
+    mean = row[_AT["rating_sum"]] / rated if rated else None
+    satisfied = sum(row[i] for i in _SATISFIED) / rated if rated else None
+    return (row[0].isoformat(), row[2], *(row[i] for i in _CSV_COUNTERS), _decimal(mean), _decimal(satisfied))
 
 
 def _decimal(value: float | None) -> str:
@@ -193,7 +195,7 @@ async def consortium_page(request: web.Request) -> web.Response:
         return render(request, "consortium.html", {**context, "error": str(error), "period": None}, status=400)
     statistics = _statistics(request)
     rows = await statistics.summed(period.first, period.last, ("municipality",))
-    voice = await statistics.voice_daily(period.first, period.last)
+    voice = await statistics.voice_summed(period.first, period.last)
     per: dict[str, Totals] = {
         slug: Totals.of([r for r in rows if r.municipality == slug], [v for v in voice if v.municipality == slug])
         for slug in names

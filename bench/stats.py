@@ -54,16 +54,21 @@ async def _log_in(client: TestClient, username: str, secret: str | None, at: dat
         await client.post("/admin/login/second-factor", data={"csrf": token, "code": code, "next": "/admin/"})
 
 
-async def _time(client: TestClient, path: str, runs: int) -> tuple[float, float]:
-    timings = []
+async def _time(client: TestClient, path: str, runs: int) -> tuple[float, float, float]:
+    """p50 and p95 of the wall time, and the median CPU time of this process (server and client) per request.
+
+    On a shared machine the wall time includes waiting for a core; the CPU time does not.
+    """
+    timings, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = await client.get(path)
         await response.read()
         assert response.status == 200, (path, response.status)
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
     timings.sort()
-    return statistics.median(timings), timings[max(0, round(0.95 * len(timings)) - 1)]
+    return statistics.median(timings), timings[max(0, round(0.95 * len(timings)) - 1)], statistics.median(cpu)
 
 
 async def bench(url: str, runs: int) -> None:
@@ -97,8 +102,9 @@ async def bench(url: str, runs: int) -> None:
         results["consortium overview page"] = await _time(client, f"/admin/stats?{year}", runs)
         results["CSV, consortium"] = await _time(client, f"/admin/stats.csv?{year}", runs)
     print(f"{url.split('://')[0]}: a year ({year}), {runs} requests each")
-    for name, (p50, p95) in results.items():
-        print(f"  {name:38s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {'ok' if p95 <= 500 else 'OVER 500 ms'}")
+    for name, (p50, p95, cpu) in results.items():
+        verdict = "ok" if p95 <= 500 else "OVER 500 ms"
+        print(f"  {name:38s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {verdict:11s}   CPU p50 {cpu:7.1f} ms")
 
 
 async def _answers(url: str) -> bool:

@@ -91,7 +91,7 @@ ratings = Table(
     metadata,
     Column("conversation_id", String(36), ForeignKey("conversations.id"), primary_key=True),
     Column("score", Integer, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),  # today's figures read a day's ratings
     Column("comment", Text, nullable=True),  # the citizen's words with the score, redacted (revision 0006_stats2)
 )
 

@@ -60,7 +60,7 @@ voice_calls = Table(
     Column("agent_chosen_at", DateTime(timezone=True), nullable=True),
     Column("transferred_at", DateTime(timezone=True), nullable=True),
     Column("agent_answered_at", DateTime(timezone=True), nullable=True),  # the whisper: a person picked up
-    Column("survey_answered_at", DateTime(timezone=True), nullable=True),
+    Column("survey_answered_at", DateTime(timezone=True), nullable=True, index=True),
     Column("survey_comment", Text, nullable=True),  # the words after the score in the reply, redacted (0006_stats2)
 )
 

@@ -217,6 +217,52 @@ class Statistics:
         ]
         return sorted(rows, key=lambda r: (r.day, r.municipality, r.channel, r.topic))
 
+    async def channel_days(self, first: date, last: date, municipality: str | None = None) -> list[tuple[Any, ...]]:
+        """(day, municipality, channel, *COUNTERS) per day and channel in [first, last], in that order.
+
+        The roll-up's rows as the database orders them, then the live days': the CSV exports write
+        them as they come (a year for the consortium is some 50,000 rows, so no objects in between).
+        """
+        c = stats_channel_daily.c
+        query = select(c.day, c.municipality, c.channel, *(c[name] for name in COUNTERS)).where(c.day >= first, c.day <= last)
+        if municipality is not None:
+            query = query.where(c.municipality == municipality)
+        async with self._engine.connect() as connection:
+            done = (await connection.execute(select(func.max(stats_days.c.day)))).scalar()
+            rows: list[tuple[Any, ...]] = list((await connection.execute(query.order_by(c.day, c.municipality, c.channel))).all())
+            live_from = await _live_from(connection, first, done)  # after every stored day
+            for n in range((last - live_from).days + 1):
+                figures = await compute_day(connection, live_from + timedelta(days=n))
+                rows.extend(
+                    (figures.day, m, ch, *(counts[name] for name in COUNTERS))
+                    for (m, ch), counts in sorted(figures.by_channel().items())
+                    if municipality is None or m == municipality
+                )
+        return rows
+
+    async def voice_summed(self, first: date, last: date) -> list[VoiceRow]:
+        """The phone line's counters per municipality over [first, last] (day left blank): summed by SQL, live days added."""
+        c = stats_voice_daily.c
+        query = (
+            select(c.municipality, *(func.sum(c[name]) for name in VOICE_COUNTERS))
+            .where(c.day >= first, c.day <= last)
+            .group_by(c.municipality)
+        )
+        async with self._engine.connect() as connection:
+            done = (await connection.execute(select(func.max(stats_days.c.day)))).scalar()
+            totals = {
+                row[0]: dict(zip(VOICE_COUNTERS, (int(v or 0) for v in row[1:]), strict=True))
+                for row in (await connection.execute(query)).all()
+            }
+            live_from = await _live_from(connection, first, done)
+            for n in range((last - live_from).days + 1):
+                figures = await compute_day(connection, live_from + timedelta(days=n))
+                for municipality, counts in figures.voice.items():
+                    into = totals.setdefault(municipality, dict.fromkeys(VOICE_COUNTERS, 0))
+                    for name in VOICE_COUNTERS:
+                        into[name] += counts[name]
+        return [VoiceRow(date.min, municipality, counts) for municipality, counts in sorted(totals.items())]
+
     async def voice_daily(self, first: date, last: date, municipality: str | None = None) -> list[VoiceRow]:
         """The phone line's rows per day and municipality in [first, last]: stored where aggregated, else live."""
         c = stats_voice_daily.c

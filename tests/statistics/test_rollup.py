@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from conversation.log import offered_payloads, ratings, turns
 from conversation.schema import upgrade_database
 from conversation.state import ENGINE
-from conversation.statistics.aggregate import Statistics
+from conversation.statistics.aggregate import Statistics, VoiceRow
 from conversation.statistics.tables import COUNTERS, stats_channel_daily, stats_daily
 from muni.db import open_engine
 from tests.statistics.test_aggregates import DAY, script_the_day
@@ -48,6 +48,8 @@ async def test_the_roll_up_is_the_sum_of_the_topics_before_and_after_retention(
     by_channel = ("day", "municipality", "channel")
     live = await statistics.summed(DAY, DAY, by_channel)
     live_total = await statistics.summed(DAY, DAY, ("municipality",), "aarhus")
+    as_rows = [(r.day, r.municipality, r.channel, *(r.counts[name] for name in COUNTERS)) for r in live]
+    assert await statistics.channel_days(DAY, DAY) == as_rows  # the exports' rows, live
 
     assert await statistics.aggregate_closed_days(OPEN + timedelta(days=1)) == [DAY]
     async with client.app[ENGINE].connect() as connection:
@@ -64,6 +66,11 @@ async def test_the_roll_up_is_the_sum_of_the_topics_before_and_after_retention(
         await connection.execute(delete(turns))
         await connection.execute(delete(ratings))
     assert await statistics.summed(DAY, DAY, by_channel) == live
+    [calls] = await statistics.voice_daily(DAY, DAY)
+    assert await statistics.voice_summed(DAY, DAY) == [VoiceRow(date.min, "aarhus", calls.counts)]
+    assert calls.counts["calls"] == 3
+    assert [tuple(row) for row in await statistics.channel_days(DAY, DAY)] == as_rows  # and stored
+    assert [tuple(row) for row in await statistics.channel_days(DAY, DAY, "skive")] == []
     assert await statistics.summed(DAY, DAY, ("municipality",), "aarhus") == live_total
     assert live_total[0].counts["conversations"] == 8
     async with client.app[ENGINE].connect() as connection:

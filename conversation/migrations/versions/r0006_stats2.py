@@ -1,4 +1,4 @@
-"""The statistics' roll-up without the topic, and the ratings' free-text comments (issue 14).
+"""The statistics' roll-up without the topic, indexes for today's figures, and the ratings' comments (issue 14).
 
 Revision ID: 0006_stats2
 Revises: 0005_stats
@@ -33,6 +33,8 @@ COUNTERS = (
     *(f"rating_{score}" for score in SCORES),
 )
 
+LIVE_DAY_INDEXES = (("ratings", "at"), ("voice_calls", "survey_answered_at"), ("sms_links", "created_at"))
+
 
 def upgrade() -> None:
     op.create_table(
@@ -53,9 +55,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column("comment", sa.Text(), nullable=True))
     with op.batch_alter_table("voice_calls") as batch:
         batch.add_column(sa.Column("survey_comment", sa.Text(), nullable=True))
+    # The figures of the days not aggregated yet (today, on every statistics page) read one day of
+    # ratings, survey answers and SMS links: without these, a scan of a year of each.
+    for table, column in LIVE_DAY_INDEXES:
+        op.create_index(f"ix_{table}_{column}", table, [column], if_not_exists=True)
 
 
 def downgrade() -> None:
+    for table, column in LIVE_DAY_INDEXES:
+        op.drop_index(f"ix_{table}_{column}", table)
     with op.batch_alter_table("voice_calls") as batch:
         batch.drop_column("survey_comment")
     with op.batch_alter_table("ratings") as batch:
