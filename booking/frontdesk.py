@@ -10,8 +10,10 @@ never retried: a lost reply would leave a second hold behind.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -26,6 +28,7 @@ from booking.model import (
     Hold,
     HoldExpired,
     Location,
+    OutcomeUnknown,
     Service,
     Slot,
     SlotTaken,
@@ -36,6 +39,10 @@ logger = logging.getLogger("muni.booking.frontdesk")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_SLOTS = 2000
+
+
+class Refused(BookingUnavailable):
+    """The API said no to the request itself (4xx): nothing was made."""
 
 
 class CallRecorder(Protocol):
@@ -138,6 +145,8 @@ class FrontDeskClient:
             raise HoldExpired(what)
         if status == 409:
             raise SlotTaken(what)
+        if 400 <= status < 500:
+            raise Refused(f"{what}: HTTP {status} ({code or 'no error code'})")
         raise BookingUnavailable(f"{what}: HTTP {status} ({code or 'no error code'})")
 
     async def services(self) -> list[Service]:
@@ -173,19 +182,21 @@ class FrontDeskClient:
         self._expect(status, body, (200, 204), "release")
 
     async def confirm(self, hold_id: str, name: str, contact: str, idempotency_key: str) -> Booking:
-        status, body = await self._call(
-            "POST", "/bookings", retry=True,
-            json={"hold_id": hold_id, "name": name, "contact": contact},
-            headers={"Idempotency-Key": idempotency_key},
-        )
-        return self._booking(self._expect(status, body, (200, 201), "confirm"))
+        async with _outcome_unknown("confirm"):
+            status, body = await self._call(
+                "POST", "/bookings", retry=True,
+                json={"hold_id": hold_id, "name": name, "contact": contact},
+                headers={"Idempotency-Key": idempotency_key},
+            )
+            return self._booking(self._expect(status, body, (200, 201), "confirm"))
 
     async def move(self, reference: str, hold_id: str, idempotency_key: str) -> Booking:
-        status, body = await self._call(
-            "POST", f"/bookings/{quote(reference, safe='')}/move", retry=True,
-            json={"hold_id": hold_id}, headers={"Idempotency-Key": idempotency_key},
-        )
-        return self._booking(self._expect(status, body, (200,), "move"))
+        async with _outcome_unknown("move"):
+            status, body = await self._call(
+                "POST", f"/bookings/{quote(reference, safe='')}/move", retry=True,
+                json={"hold_id": hold_id}, headers={"Idempotency-Key": idempotency_key},
+            )
+            return self._booking(self._expect(status, body, (200,), "move"))
 
     async def cancel(self, reference: str) -> Booking:
         status, body = await self._call("DELETE", f"/bookings/{quote(reference, safe='')}", retry=True)
@@ -202,6 +213,17 @@ class FrontDeskClient:
             reference=str(raw["reference"]), service_id=str(raw["service"]), location_id=str(raw["location"]),
             start=_aware(raw["start"]), end=_aware(raw["end"]), status=str(raw["status"]), sandbox=sandbox,
         ))
+
+
+@contextlib.asynccontextmanager
+async def _outcome_unknown(what: str) -> AsyncIterator[None]:
+    """A write that got no usable answer (timeouts, 5xx, 429, garbage) may still have been made."""
+    try:
+        yield
+    except (OutcomeUnknown, Refused):
+        raise
+    except BookingUnavailable as error:
+        raise OutcomeUnknown(f"{what}: outcome unknown: {error}") from error
 
 
 def _list(raw: Any) -> list[Any]:

@@ -6,6 +6,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
+from urllib.parse import quote
 
 import aiohttp
 
@@ -56,10 +57,43 @@ class InvalidReply(RasaUnavailable):
 class RasaClient:
     """Sends one citizen message to Rasa and returns the bot's reply."""
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, timeout_s: float) -> None:
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, timeout_s: float, token: str | None = None) -> None:
         self._session = session
-        self._url = base_url.rstrip("/") + WEBHOOK_PATH
+        self._base = base_url.rstrip("/")
+        self._url = self._base + WEBHOOK_PATH
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._token = token  # Rasa's HTTP API (tracker, execute) wants it; the REST channel does not
+
+    async def tracker(self, sender: str, *, timeout_s: float) -> dict[str, Any]:
+        """The conversation's tracker state (slots, active loop), without its events."""
+        url = f"{self._base}/conversations/{quote(sender, safe='')}/tracker"
+        return await self._api("GET", url, None, timeout_s)
+
+    async def execute(self, sender: str, action: str, *, timeout_s: float) -> BotReply:
+        """Run one action on the conversation, as if the bot had predicted it, and return what it said."""
+        url = f"{self._base}/conversations/{quote(sender, safe='')}/execute"
+        body = await self._api("POST", url, {"name": action}, timeout_s)
+        return parse_reply(body.get("messages"))
+
+    async def _api(self, method: str, url: str, payload: dict[str, str] | None, timeout_s: float) -> dict[str, Any]:
+        params = {"include_events": "NONE", **({"token": self._token} if self._token else {})}
+        timeout = aiohttp.ClientTimeout(total=timeout_s)
+        try:
+            async with self._session.request(method, url, params=params, json=payload, timeout=timeout) as response:
+                raw = await response.read()
+                if response.status != 200:
+                    raise RasaUnavailable(f"HTTP {response.status} from {url}")
+        except TimeoutError:
+            raise RasaUnavailable(f"no reply from {url} within {timeout_s} s") from None
+        except aiohttp.ClientError as error:
+            raise RasaUnavailable(f"{type(error).__name__} calling {url}: {error}") from error
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise InvalidReply(f"reply from {url} is not JSON") from None
+        if not isinstance(body, dict):
+            raise InvalidReply(f"reply from {url} is not an object")
+        return body
 
     async def send(self, sender: str, message: str, metadata: RasaMetadata, *, timeout_s: float | None = None) -> BotReply:
         """Raise RasaUnavailable on connection errors, timeouts, non-200 and malformed replies.
@@ -133,9 +167,7 @@ def _buttons(raw: Any) -> list[Button]:
         raise InvalidReply("buttons is not a list")
     buttons: list[Button] = []
     for button in raw:
-        if not (
-            isinstance(button, dict) and isinstance(button.get("title"), str) and isinstance(button.get("payload"), str)
-        ):
+        if not (isinstance(button, dict) and isinstance(button.get("title"), str) and isinstance(button.get("payload"), str)):
             raise InvalidReply("a button needs a string title and payload")
         buttons.append({"title": button["title"], "payload": button["payload"]})
     return buttons

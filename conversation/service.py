@@ -13,6 +13,7 @@ from conversation.fallback import fallback_messages
 from conversation.log import ConversationLog, ConversationRecord, TurnRecord
 from conversation.metrics import Metrics
 from conversation.rasa import BotReply, RasaClient, RasaMetadata, RasaUnavailable
+from conversation.recovery import BookingRecovery, OutcomeStillUnknown
 from crisis.answers import akutguide, local_info, opening
 from crisis.model import Crisis
 from crisis.questions import about_the_crisis
@@ -80,6 +81,7 @@ class Conversations:
         metrics: Metrics | None = None,
         safety: SafetyDesk | None = None,
         crises: CrisisBoard | None = None,
+        recovery: BookingRecovery | None = None,
     ) -> None:
         self._log = log
         self._rasa = rasa
@@ -89,6 +91,7 @@ class Conversations:
         self._metrics = metrics
         self._safety = safety
         self._crises = crises
+        self._recovery = recovery
 
     async def start(
         self, municipality: str, channel: str, topic: str | None, language: str = DEFAULT_LANGUAGE
@@ -144,9 +147,7 @@ class Conversations:
         """
         started = time.perf_counter()
         redacted = redact(citizen_text)
-        await self._log.add_turns(
-            [TurnRecord(conversation_id=conversation.id, at=self._now(), role="citizen", text=redacted)]
-        )
+        await self._log.add_turns([TurnRecord(conversation_id=conversation.id, at=self._now(), role="citizen", text=redacted)])
         if self._safety is not None:
             conversation = await self._follow_language(self._safety, conversation, redacted)
         metadata = self._metadata(conversation)
@@ -249,26 +250,42 @@ class Conversations:
         except RasaUnavailable as error:
             if degrade_to is not None:
                 return await self._degraded(conversation, degrade_to, started, error)
-            logger.warning(
-                "Bot unavailable for conversation %s (%s): %s; the citizen was given the contact centre",
-                conversation.id,
-                conversation.municipality,
-                error,
-            )
-            scripted = BotReply(
-                messages=fallback_messages(self._directory.contact_centre, self._now(), conversation.language),
-                topic=None,
-                source="fallback",
-                handoff=True,
-            )
-            await self._record(conversation, scripted, _elapsed_ms(started))
-            if self._metrics is not None:
-                self._metrics.unavailable(conversation.channel, time.perf_counter() - started)
-            raise AssistantUnavailable(conversation.id, scripted.messages) from error
+            reply = await self._recover(conversation, started, error)
         await self._record(conversation, reply, _elapsed_ms(started))
         if reply.messages:
             self._count(conversation, reply, started)
         return Answer(messages=reply.messages, topic=reply.topic, source=reply.source, handoff=reply.handoff)
+
+    async def _recover(self, conversation: ConversationRecord, started: float, error: RasaUnavailable) -> BotReply:
+        """Before the citizen hears of a failure, a booking whose outcome was lost is checked by its key.
+
+        Raise AssistantUnavailable, with the scripted message recorded, when there is nothing to recover.
+        """
+        unknown = False
+        if self._recovery is not None:
+            try:
+                if (recovered := await self._recovery.recover(conversation.id)) is not None:
+                    return recovered
+            except OutcomeStillUnknown as still:
+                logger.warning("Booking outcome still unknown: %s", still)
+                unknown = True
+        logger.warning(
+            "Bot unavailable for conversation %s (%s): %s; the citizen was given the contact centre",
+            conversation.id,
+            conversation.municipality,
+            error,
+        )
+        centre = self._directory.contact_centre
+        scripted = BotReply(
+            messages=fallback_messages(centre, self._now(), conversation.language, booking_unknown=unknown),
+            topic=None,
+            source="fallback",
+            handoff=True,
+        )
+        await self._record(conversation, scripted, _elapsed_ms(started))
+        if self._metrics is not None:
+            self._metrics.unavailable(conversation.channel, time.perf_counter() - started)
+        raise AssistantUnavailable(conversation.id, scripted.messages) from error
 
     async def _degraded(self, conversation: ConversationRecord, crisis: Crisis, started: float, error: RasaUnavailable) -> Answer:
         logger.warning("Bot unavailable for conversation %s during a crisis: %s; the akutguide answered", conversation.id, error)
