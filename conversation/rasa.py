@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from muni.logs import REQUEST_ID, REQUEST_ID_HEADER
 from muni.replies import META_KEY, SOURCES, Button, Link, Message, Source
 
 logger = logging.getLogger("muni.conversation.rasa")
@@ -27,6 +28,8 @@ class RasaMetadata(TypedDict, total=False):
     # A phone number or e-mail address the citizen wrote, sealed (muni/sealed.py):
     # the text itself reaches Rasa redacted.
     sealed_contact: str
+    # The turn's request id (muni/logs.py): the action server logs its lines for this turn with it.
+    request_id: str
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,8 @@ class RasaClient:
         if timeout_s is not None:
             timeout = aiohttp.ClientTimeout(total=min(timeout_s, self._timeout.total or timeout_s))
         try:
-            async with self._session.post(self._url, json=body, timeout=timeout) as response:
+            headers = {REQUEST_ID_HEADER: request_id} if (request_id := REQUEST_ID.get()) else None
+            async with self._session.post(self._url, json=body, timeout=timeout, headers=headers) as response:
                 raw = await response.read()
                 if response.status != 200:
                     snippet = raw[:MAX_ERROR_SNIPPET].decode("utf-8", "replace")

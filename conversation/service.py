@@ -20,6 +20,7 @@ from crisis.questions import about_the_crisis
 from crisis.store import CrisisBoard
 from muni.clock import Clock
 from muni.languages import DEFAULT_LANGUAGE
+from muni.logs import REQUEST_ID
 from muni.privacy import contact_details, redact
 from muni.replies import Message, Source
 from muni.sealed import METADATA_KEY, ContactSealer
@@ -304,11 +305,14 @@ class Conversations:
 
     @staticmethod
     def _metadata(conversation: ConversationRecord) -> RasaMetadata:
-        return {
+        metadata: RasaMetadata = {
             "municipality": conversation.municipality,
             "channel": conversation.channel,
             "language": conversation.language,
         }
+        if request_id := REQUEST_ID.get():
+            metadata["request_id"] = request_id
+        return metadata
 
     async def _record(self, conversation: ConversationRecord, reply: BotReply, latency_ms: int) -> None:
         at = self._now()

@@ -25,6 +25,7 @@ from conversation.metrics import Metrics
 from conversation.state import CLOCK, ENGINE
 from gateway import health, metrics
 from gateway.integrations import GatewayBookingDesk
+from gateway.request_ids import request_id_middleware
 from gateway.retention import DataStores, GatewayEraser, run_daily
 from gateway.settings import GatewaySettings
 from gateway.state import SETTINGS
@@ -61,7 +62,7 @@ def create_app(
 
     `registry` holds its Prometheus metrics (a new one when not given, never the global one).
     """
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware])
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[request_id_middleware, error_middleware])
     app[SETTINGS] = settings
     add_conversation_core(
         app, settings.conversation, directory, now, Metrics(registry or CollectorRegistry()), safety=safety

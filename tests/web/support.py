@@ -71,6 +71,7 @@ class FakeRasa:
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
+        self.request_ids: list[str | None] = []  # the X-Request-ID header of each webhook call
         self.reply: Callable[[dict[str, Any]], Any] = default_reply
         self.webhook_status = 200
         self.raw_body: bytes | None = None  # sent verbatim instead of JSON when set
@@ -114,6 +115,7 @@ class FakeRasa:
     async def _webhook(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.received.append(body)
+        self.request_ids.append(request.headers.get("X-Request-ID"))
         if self.hang:
             await self._released.wait()
         if self.raw_body is not None:
