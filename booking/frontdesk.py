@@ -4,7 +4,9 @@ Every call has a timeout. Reads, releases and cancellations are retried on
 timeouts, connection errors, 429 and 5xx (they are safe to repeat); confirm
 and move are retried too, because they carry an Idempotency-Key that makes a
 repeat return the first result instead of booking twice. Creating a hold is
-never retried: a lost reply would leave a second hold behind.
+never retried: a lost reply would leave a second hold behind. A 429 or 503 whose Retry-After is
+longer than one attempt's timeout ends the retries at once (the citizen gets the booking page and
+phone, and the API is not asked again within the turn); a shorter one is waited for.
 """
 
 from __future__ import annotations
@@ -104,9 +106,10 @@ class FrontDeskClient:
         all_headers = {"Authorization": f"Bearer {self._endpoint.api_key}", **(headers or {})}
         attempts = 1 + (RETRIES if retry else 0)
         problem = ""
+        asked_wait = 0.0  # what the API's last Retry-After asked for
         for attempt in range(attempts):
             if attempt:
-                await asyncio.sleep(BACKOFF_S * attempt)
+                await asyncio.sleep(max(BACKOFF_S * attempt, asked_wait))
             try:
                 async with self._session.request(
                     method, url, params=params, json=json, headers=all_headers, timeout=self._timeout
@@ -114,6 +117,11 @@ class FrontDeskClient:
                     status = response.status
                     if status in RETRY_STATUSES:
                         problem = f"HTTP {status}"
+                        asked_wait = _retry_after(response.headers.get("Retry-After"))
+                        if asked_wait > self._endpoint.timeout_s:
+                            # Longer than a citizen's turn can wait: asking again sooner would only add load.
+                            problem += f" (Retry-After {asked_wait:g} s)"
+                            break
                         continue
                     try:
                         body = await response.json(content_type=None)
@@ -213,6 +221,14 @@ class FrontDeskClient:
             reference=str(raw["reference"]), service_id=str(raw["service"]), location_id=str(raw["location"]),
             start=_aware(raw["start"]), end=_aware(raw["end"]), status=str(raw["status"]), sandbox=sandbox,
         ))
+
+
+def _retry_after(value: str | None) -> float:
+    """Retry-After in seconds (the HTTP-date form counts as no wait); 0 when absent or unreadable."""
+    try:
+        return max(0.0, float(value)) if value is not None else 0.0
+    except ValueError:
+        return 0.0
 
 
 @contextlib.asynccontextmanager

@@ -149,3 +149,24 @@ async def test_a_refused_confirm_is_not_an_unknown_outcome(aiohttp_server: Calla
             await client(http, url).confirm("H-1", "Anna Jensen", "anna@example.dk", "muni-conv-H-1")
     assert not isinstance(raised.value, OutcomeUnknown)
     assert sum(desk.calls.values()) == 1
+
+
+async def test_a_retry_after_longer_than_a_turn_stops_the_retries_at_once(aiohttp_server: Callable) -> None:
+    throttled = lambda request, n: web.json_response({}, status=429, headers={"Retry-After": "30"})  # noqa: E731
+    desk, url = await _desk(aiohttp_server, throttled)
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(BookingUnavailable, match="Retry-After 30 s"):
+            await client(http, url, timeout_s=2.0).slots("passport", date(2026, 11, 24), date(2026, 11, 24))
+    assert sum(desk.calls.values()) == 1, "the API asked us to wait: it is not asked again within the turn"
+
+
+async def test_a_short_retry_after_is_waited_for_then_asked_again(aiohttp_server: Callable) -> None:
+    def once_throttled(request: web.Request, n: int) -> web.Response:
+        if n == 1:
+            return web.json_response({}, status=429, headers={"Retry-After": "1"})
+        return web.json_response({"services": [{"id": "passport", "name": "Pas", "minutes": 20}]})
+
+    desk, url = await _desk(aiohttp_server, once_throttled)
+    async with aiohttp.ClientSession() as http:
+        services = await client(http, url, timeout_s=2.0).services()
+    assert [s.id for s in services] == ["passport"] and sum(desk.calls.values()) == 2
