@@ -227,6 +227,10 @@ class ActionFinishBooking(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if tracker.get_slot("booking_mode") is None:
+            # Nothing pending: the gateway re-ran this after a lost answer, but the first run had finished
+            # (its answer is in the tracker). Booking again with the slots cleared must never happen.
+            return []
         slug = municipality_slug(tracker) or ""
         language = conversation_language(tracker)
         hold_id = tracker.get_slot("booking_hold")

@@ -67,10 +67,10 @@ class RasaClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._token = token  # Rasa's HTTP API (tracker, execute) wants it; the REST channel does not
 
-    async def tracker(self, sender: str, *, timeout_s: float) -> dict[str, Any]:
-        """The conversation's tracker state (slots, active loop), without its events."""
+    async def tracker(self, sender: str, *, timeout_s: float, events: bool = False) -> dict[str, Any]:
+        """The conversation's tracker state (slots, active loop), with the events since its last restart if asked."""
         url = f"{self._base}/conversations/{quote(sender, safe='')}/tracker"
-        return await self._api("GET", url, None, timeout_s)
+        return await self._api("GET", url, None, timeout_s, events="AFTER_RESTART" if events else "NONE")
 
     async def execute(self, sender: str, action: str, *, timeout_s: float) -> BotReply:
         """Run one action on the conversation, as if the bot had predicted it, and return what it said."""
@@ -78,8 +78,10 @@ class RasaClient:
         body = await self._api("POST", url, {"name": action}, timeout_s)
         return parse_reply(body.get("messages"))
 
-    async def _api(self, method: str, url: str, payload: dict[str, str] | None, timeout_s: float) -> dict[str, Any]:
-        params = {"include_events": "NONE", **({"token": self._token} if self._token else {})}
+    async def _api(
+        self, method: str, url: str, payload: dict[str, str] | None, timeout_s: float, events: str = "NONE"
+    ) -> dict[str, Any]:
+        params = {"include_events": events, **({"token": self._token} if self._token else {})}
         timeout = aiohttp.ClientTimeout(total=timeout_s)
         try:
             async with self._session.request(method, url, params=params, json=payload, timeout=timeout) as response:
@@ -123,6 +125,24 @@ class RasaClient:
         except ValueError:
             raise InvalidReply(f"reply from {self._url} is not JSON") from None
         return parse_reply(items)
+
+
+def last_reply(tracker: dict[str, Any]) -> BotReply:
+    """What the bot said after the citizen's latest message, from the tracker's events (REST items rebuilt)."""
+    events = tracker.get("events")
+    if not isinstance(events, list):
+        raise InvalidReply("the tracker has no events")
+    items: list[dict[str, Any]] = []
+    for event in reversed(events):
+        if not isinstance(event, dict) or event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            data = event.get("data")
+            item = {k: v for k, v in (data if isinstance(data, dict) else {}).items() if k in ("buttons", "custom") and v}
+            if isinstance(event.get("text"), str):
+                item["text"] = event["text"]
+            items.append(item)
+    return parse_reply(list(reversed(items)))
 
 
 def parse_reply(items: Any) -> BotReply:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from conversation.rasa import BotReply, RasaClient, RasaUnavailable
+from conversation.rasa import BotReply, RasaClient, RasaUnavailable, last_reply
 
 logger = logging.getLogger("muni.conversation.recovery")
 
@@ -73,6 +73,12 @@ class BookingRecovery:
                 if reply.messages:
                     logger.warning("Conversation %s: the booking was checked (attempt %d)", conversation_id, attempts)
                     return reply
+                # Nothing said: the action server is still down, or the first run finished after all
+                # (it was slow, not dead) and this one found nothing pending: its answer is in the tracker.
+                tracker = await self._rasa.tracker(conversation_id, timeout_s=TRACKER_WAIT_S, events=True)
+                if not booking_pending(tracker) and (said := last_reply(tracker)).messages:
+                    logger.warning("Conversation %s: the booking finished late; its answer is given", conversation_id)
+                    return said
             except RasaUnavailable as error:
                 logger.info("Conversation %s: booking check attempt %d failed: %s", conversation_id, attempts, error)
             await asyncio.sleep(min(RETRY_EVERY_S, max(0.0, deadline - time.monotonic())))

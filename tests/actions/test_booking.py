@@ -354,3 +354,12 @@ async def test_a_booking_made_is_confirmed_even_when_its_place_cannot_be_looked_
     await ActionFinishBooking(open_port=opener(desk)).run(dispatcher, tracker, {})
     assert "SB-K7M2QX" in texts(dispatcher)[0] and "Borgerservice" in texts(dispatcher)[0]
     assert (meta(dispatcher)["topic"], meta(dispatcher)["source"]) == ("appointment_booking", "booking")
+
+
+async def test_finishing_with_nothing_pending_books_nothing_and_says_nothing(
+    desk: FakeDesk, dispatcher: CollectingDispatcher
+) -> None:
+    """The gateway's repeat after a lost answer, when the first run had finished after all."""
+    tracker = make_tracker(intent="appointment_booking", slots={"booking_mode": None, "booking_hold": None})
+    assert await ActionFinishBooking(open_port=opener(desk)).run(dispatcher, tracker, {}) == []
+    assert desk.confirmed == [] and desk.released == [] and dispatcher.messages == []

@@ -84,6 +84,8 @@ class FakeRasa:
         self.tracker_state: dict[str, Any] | None = None  # the tracker's /conversations/{id}/tracker (None: 404)
         self.execute_replies: list[list[dict[str, Any]]] = []  # what each /execute says, in turn ([] once used up)
         self.executed: list[tuple[str, str, str | None]] = []  # (conversation, action, token) of each /execute
+        self.on_execute: Callable[[], None] | None = None  # run at each /execute (the tracker may change)
+        self.tracker_queries: list[str | None] = []  # the include_events of each tracker read
         self._released = asyncio.Event()
 
     def release(self) -> None:
@@ -102,6 +104,7 @@ class FakeRasa:
     async def _tracker(self, request: web.Request) -> web.Response:
         if self.token is not None and request.query.get("token") != self.token:
             return web.json_response({"reason": "NotAuthenticated"}, status=401)
+        self.tracker_queries.append(request.query.get("include_events"))
         if self.tracker_state is None:
             return web.json_response({"reason": "NotFound"}, status=404)
         return web.json_response(self.tracker_state)
@@ -110,6 +113,8 @@ class FakeRasa:
         body = await request.json()
         self.executed.append((request.match_info["sender"], body["name"], request.query.get("token")))
         messages = self.execute_replies.pop(0) if self.execute_replies else []
+        if self.on_execute is not None:
+            self.on_execute()
         return web.json_response({"tracker": self.tracker_state, "messages": messages})
 
     async def _webhook(self, request: web.Request) -> web.Response:

@@ -79,3 +79,34 @@ async def test_a_turn_without_a_pending_booking_is_not_repeated(
         assert response.status == 503
         assert "Bestil ikke igen" not in (await error_of(response))["message"]
     assert rasa.executed == [], "only a confirm or move that was sent is finished again"
+
+
+async def test_a_booking_that_finished_late_is_answered_from_the_tracker_never_booked_again(
+    make_client: ClientFactory, rasa: FakeRasa, settings: GatewaySettings
+) -> None:
+    """The action server was slow, not dead: the gateway gave up waiting, the booking then finished."""
+    client = await make_client(settings=dataclasses.replace(settings, booking_recovery_s=10.0))
+    conversation = await start(client)
+    action_server_died(rasa)
+    rasa.tracker_state = tracker()
+
+    def the_first_run_finished() -> None:
+        # The repeat waited for the conversation's lock; the first run had reset the slots and said its piece.
+        rasa.tracker_state = {
+            **tracker(mode=None, hold=None),
+            "events": [
+                {"event": "user", "text": "[EMAIL]"},
+                {"event": "bot", "text": CONFIRMED[0]["text"], "data": {}},
+                {"event": "bot", "text": None, "data": {"custom": CONFIRMED[1]["custom"]}},
+                {"event": "action", "name": "action_listen"},
+            ],
+        }
+
+    rasa.on_execute = the_first_run_finished
+
+    response = await say(client, conversation, text="anna@example.dk")
+
+    assert response.status == 200, await response.text()
+    body = await response.json()
+    assert "SB-K7M2QX" in body["messages"][0]["text"] and body["source"] == "booking"
+    assert len(rasa.executed) == 1 and rasa.tracker_queries == ["NONE", "AFTER_RESTART"]
