@@ -65,7 +65,7 @@ def seen(turn: Turn | BaseException) -> str:
         text = " / ".join(message["text"] for message in turn.body.get("messages", []))
     else:
         text = str((turn.body.get("error") or {}).get("message", turn.body))
-    return f"{turn.status} {text.replace(chr(10), ' ')[:80]!r}"
+    return f"{turn.status} in {turn.seconds:.1f} s {text.replace(chr(10), ' ')[:70]!r}"
 
 
 async def say(h: Harness, conversation: tuple[str, str], text: str) -> Turn | BaseException:
@@ -193,12 +193,19 @@ async def disk_full(h: Harness) -> Row:
     with open(filler, "wb") as sink, contextlib.suppress(OSError):
         while True:
             sink.write(b"\0" * (1 << 20))
-    conversation_failed = await say(h, await h.chat.start("aarhus"), QUESTION)
-    filler.unlink()
+    try:
+        conversation = await h.chat.start("aarhus")
+        answer: Turn | BaseException = await say(h, conversation, QUESTION)
+        stored = citizen_turns(h, conversation[0])
+    except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as error:
+        answer, stored = error, 0
+    finally:
+        filler.unlink()
     started = time.monotonic()
     recovery = await healed(h, started, lambda: answers(h))
-    return Row("disk under var/ full (ENOSPC)", seen(conversation_failed), recovery,
-               "what the citizen wrote while the disk was full is not stored")
+    lost = {1: "nothing (SQLite had room in its pages)", 0: "the citizen's turn was not stored"}.get(
+        stored if stored is not None else -1, "not checked (log on PostgreSQL)")
+    return Row("disk under var/ full (ENOSPC)", seen(answer), recovery, lost)
 
 
 def redis_case() -> Row:
