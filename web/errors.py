@@ -96,13 +96,27 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             response.headers["Allow"] = error.headers["Allow"]
         return response
     except (DBAPIError, ConnectionError) as error:
+        if not _unreachable(error):
+            logger.exception("Unhandled error on %s %s", request.method, request.path)
+            return _internal_error(request)
         # The conversation log (PostgreSQL) is down: say so with a way to a person, never carry on in memory.
         logger.error("Database unavailable on %s %s: %s", request.method, request.path, error)
         return _store_unavailable(request)
     except Exception:
         logger.exception("Unhandled error on %s %s", request.method, request.path)
-        unexpected = ApiError(500, "internal_error", "Der opstod en uventet fejl. Prøv igen senere.")
-        return error_response(500, unexpected.code, unexpected.message_in(request.get(REQUEST_LANGUAGE)))
+        return _internal_error(request)
+
+
+def _internal_error(request: web.Request) -> web.Response:
+    unexpected = ApiError(500, "internal_error", "Der opstod en uventet fejl. Prøv igen senere.")
+    return error_response(500, unexpected.code, unexpected.message_in(request.get(REQUEST_LANGUAGE)))
+
+
+def _unreachable(error: Exception) -> bool:
+    """A lost or refused database connection (a server down), not an error in what was asked of it."""
+    if isinstance(error, ConnectionError):
+        return True
+    return isinstance(error, DBAPIError) and (error.connection_invalidated or isinstance(error.orig, OSError))
 
 
 def _store_unavailable(request: web.Request) -> web.Response:
