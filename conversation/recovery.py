@@ -51,16 +51,21 @@ class BookingRecovery:
         self._rasa = rasa
         self._wait_s = wait_s
 
-    async def recover(self, conversation_id: str) -> BotReply | None:
+    async def recover(self, conversation_id: str, *, in_booking: bool = False) -> BotReply | None:
         """The bot's answer from finishing the booking again, or None when no booking was pending.
 
-        Raise OutcomeStillUnknown when one was pending and no answer came within the wait.
+        Raise OutcomeStillUnknown when one was pending and no answer came within the wait, or when
+        the conversation was in a booking (`in_booking`, from the log) and Rasa cannot be asked: Rasa
+        killed mid-turn loses the turn, while the action server may have booked (a repeat of the
+        citizen's answer then books with the same key, never twice).
         """
         deadline = time.monotonic() + self._wait_s
         try:
             tracker = await self._rasa.tracker(conversation_id, timeout_s=TRACKER_WAIT_S)
         except RasaUnavailable as error:
             logger.info("No tracker for conversation %s to check for a booking: %s", conversation_id, error)
+            if in_booking:
+                raise OutcomeStillUnknown(f"conversation {conversation_id}: in a booking, and Rasa cannot say") from error
             return None
         if not booking_pending(tracker):
             return None

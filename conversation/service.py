@@ -55,6 +55,7 @@ class AssistantUnavailable(Exception):
 EMERGENCY_INTENT = "/emergency"
 TELL_RASA_S = 1.5
 CRISIS_TOPIC = "crisis"
+BOOKING_TOPIC = "appointment_booking"
 # While a crisis is on, Rasa gets this long before the crisis answer is given instead: in a surge a
 # citizen is better served by the akutguide now than by a queue (the chat's p95 target is 1 s).
 CRISIS_WAIT_S = 0.8
@@ -265,7 +266,8 @@ class Conversations:
         unknown = False
         if self._recovery is not None:
             try:
-                if (recovered := await self._recovery.recover(conversation.id)) is not None:
+                in_booking = await self._in_booking(conversation)
+                if (recovered := await self._recovery.recover(conversation.id, in_booking=in_booking)) is not None:
                     return recovered
             except OutcomeStillUnknown as still:
                 logger.warning("Booking outcome still unknown: %s", still)
@@ -287,6 +289,11 @@ class Conversations:
         if self._metrics is not None:
             self._metrics.unavailable(conversation.channel, time.perf_counter() - started)
         raise AssistantUnavailable(conversation.id, scripted.messages) from error
+
+    async def _in_booking(self, conversation: ConversationRecord) -> bool:
+        """Whether the bot's last answer was a step of a booking (the log says; Rasa may be down)."""
+        bot = [turn for turn in await self._log.turns(conversation.id) if turn.role == "bot"]
+        return bool(bot) and (bot[-1].topic, bot[-1].source) == (BOOKING_TOPIC, "booking")
 
     async def _degraded(self, conversation: ConversationRecord, crisis: Crisis, started: float, error: RasaUnavailable) -> Answer:
         logger.warning("Bot unavailable for conversation %s during a crisis: %s; the akutguide answered", conversation.id, error)

@@ -110,3 +110,23 @@ async def test_a_booking_that_finished_late_is_answered_from_the_tracker_never_b
     body = await response.json()
     assert "SB-K7M2QX" in body["messages"][0]["text"] and body["source"] == "booking"
     assert len(rasa.executed) == 1 and rasa.tracker_queries == ["NONE", "AFTER_RESTART"]
+
+
+async def test_rasa_down_in_the_middle_of_a_booking_is_not_told_as_a_plain_failure(
+    make_client: ClientFactory, rasa: FakeRasa, settings: GatewaySettings
+) -> None:
+    """Rasa killed mid-turn: the action server may have booked, and nobody can say; the citizen must not book twice."""
+    client = await make_client(settings=dataclasses.replace(settings, booking_recovery_s=5.0))
+    conversation = await start(client)
+    rasa.reply = lambda body: [
+        {"text": "Hvad er dit navn?"},
+        {"custom": {"muni": {"topic": "appointment_booking", "source": "booking", "handoff": False}}},
+    ]
+    assert (await say(client, conversation, text="Jeg vil bestille tid til pas")).status == 200
+    rasa.webhook_status = 502  # Rasa is gone; the tracker cannot be read either (no tracker: 404)
+
+    response = await say(client, conversation, text="anna@example.dk")
+
+    assert response.status == 503
+    assert "Bestil ikke igen" in (await error_of(response))["message"]
+    assert rasa.executed == []
