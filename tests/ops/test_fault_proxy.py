@@ -7,8 +7,8 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import aiohttp
 import pytest
-import requests
 
 from bench.faultproxy import Fault, TcpFaultProxy, http_fault_proxy
 
@@ -35,30 +35,37 @@ def target() -> Iterator[int]:
     server.shutdown()
 
 
-def test_the_http_proxy_forwards_fails_and_holds_a_booking_on_command(target: int) -> None:
+async def test_the_http_proxy_forwards_fails_and_holds_a_booking_on_command(target: int) -> None:
     with http_fault_proxy(f"http://127.0.0.1:{target}") as proxy:
         url = proxy.url + "/aarhus/v1/bookings"
-        assert requests.post(url, json={}, timeout=5).json() == {"booking": {"reference": "SB-1"}}
-        proxy.fault = Fault("status", status=429, headers={"Retry-After": "30"})
-        throttled = requests.post(url, json={}, timeout=5)
-        assert (throttled.status_code, throttled.headers["Retry-After"]) == (429, "30")
-        proxy.fault = Fault("garbage")
-        with pytest.raises(ValueError):
-            requests.post(url, json={}, timeout=5).json()
-        proxy.fault = Fault("hold_booking")
-        with pytest.raises(requests.Timeout):
-            requests.post(url, json={}, timeout=1)
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
+            async with http.post(url, json={}) as response:
+                assert await response.json() == {"booking": {"reference": "SB-1"}}
+            proxy.fault = Fault("status", status=429, headers={"Retry-After": "30"})
+            async with http.post(url, json={}) as response:
+                assert (response.status, response.headers["Retry-After"]) == (429, "30")
+            proxy.fault = Fault("garbage")
+            async with http.post(url, json={}) as response:
+                with pytest.raises(ValueError):
+                    await response.json()
+            proxy.fault = Fault("hold_booking")
+            with pytest.raises(TimeoutError):
+                async with http.post(url, json={}, timeout=aiohttp.ClientTimeout(total=1)):
+                    pass
         assert proxy.booked.is_set() and proxy.bookings_made == 2, "the booking was made, its answer held"
 
 
-def test_the_tcp_proxy_can_be_cut_and_reopened(target: int) -> None:
+async def test_the_tcp_proxy_can_be_cut_and_reopened(target: int) -> None:
     proxy = TcpFaultProxy(target)
+    url = f"http://127.0.0.1:{proxy.port}/x"
     try:
-        assert requests.post(f"http://127.0.0.1:{proxy.port}/x", timeout=5).status_code == 201
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http, http.post(url) as response:
+            assert response.status == 201
         proxy.cut()
         with pytest.raises(OSError), socket.create_connection(("127.0.0.1", proxy.port), timeout=2):
             pass
         proxy.reopen()
-        assert requests.post(f"http://127.0.0.1:{proxy.port}/x", timeout=5).status_code == 201
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http, http.post(url) as response:
+            assert response.status == 201
     finally:
         proxy.close()
