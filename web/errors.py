@@ -99,7 +99,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if not _unreachable(error):
             logger.exception("Unhandled error on %s %s", request.method, request.path)
             return _internal_error(request)
-        # The conversation log (PostgreSQL) is down: say so with a way to a person, never carry on in memory.
+        # The conversation log is down (PostgreSQL gone, the disk full): say so with a way to a person,
+        # never carry on in memory.
         logger.error("Database unavailable on %s %s: %s", request.method, request.path, error)
         return _store_unavailable(request)
     except Exception:
@@ -113,10 +114,13 @@ def _internal_error(request: web.Request) -> web.Response:
 
 
 def _unreachable(error: Exception) -> bool:
-    """A lost or refused database connection (a server down), not an error in what was asked of it."""
+    """A lost or refused database connection (a server down) or a full disk, not an error in what was asked."""
     if isinstance(error, ConnectionError):
         return True
-    return isinstance(error, DBAPIError) and (error.connection_invalidated or isinstance(error.orig, OSError))
+    if not isinstance(error, DBAPIError):
+        return False
+    full = any(sign in str(error.orig) for sign in ("database or disk is full", "No space left on device"))
+    return error.connection_invalidated or isinstance(error.orig, OSError) or full
 
 
 def _store_unavailable(request: web.Request) -> web.Response:
