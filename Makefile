@@ -22,7 +22,7 @@ BOT_SOURCES := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup index run run-cluster haproxy cluster-tools test lint eval bench bench-voice bench-crisis bench-booking bench-web bench-crawl bench-index bench-safety bench-suggest browser train validate clean check-pythons
+.PHONY: help setup index run run-cluster haproxy cluster-tools test lint eval bench bench-voice bench-crisis bench-booking bench-web bench-crawl bench-index bench-safety bench-suggest bench-load test-faults browser train validate clean check-pythons
 
 help:
 	@echo "make run    – set up everything and start Muni on embedded defaults (http://127.0.0.1:8080)"
@@ -36,6 +36,8 @@ help:
 	@echo "make bench-web – embed.js gzipped size and page load to interactive widget in headless Chromium"
 	@echo "make bench-crawl – Muni's crawler against Scrapy on a generated 20,000-page site: pages/s, peak RSS, re-sync"
 	@echo "make bench-safety – the safety screen in the gateway: peak RSS, language and screen ms per message (p50/p95)"
+	@echo "make test-faults – faults injected into the running stack (kills, booking API slow/500/429/garbage, PostgreSQL cut, disk full): what the citizen saw, recovery, loss"
+	@echo "make bench-load – open-loop web conversations plus up to 30 voice calls: capacity, p50/p95/p99 per channel, errors, RSS of every process"
 	@echo "make bench-index – embedding chunks/s, index build, zero re-embedding of an unchanged crawl, hybrid search p50/p95 at 50,000 chunks"
 
 check-pythons:
@@ -151,6 +153,16 @@ bench-booking: $(VENV)/.installed
 
 bench-web: setup browser
 	$(PY) -m bench.web
+
+# Every fault against one stack (`make test-faults CASES="booking-500 actions-kill"` for some); the
+# reduced form runs in `make test` (tests/e2e/test_faults.py). Mounts a tmpfs for var/ when root.
+test-faults: setup
+	$(PY) -m bench.faults $(CASES)
+
+# Load: BENCH_LOAD_SECONDS (default 600) of open-loop web conversations and calls; BENCH_URL (and
+# BENCH_CLUSTER_URL) to measure running stacks instead of starting one.
+bench-load: setup
+	$(PY) -m bench.load $(ARGS)
 
 bench-index: setup
 	$(PY) -m bench.index

@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.replies import conversation_language, library, municipality_slug, prompts, report, say
 from actions.settings import action_settings
-from booking import Booking, BookingError, BookingPort, BookingUnavailable, Slot, SlotTaken
+from booking import Booking, BookingError, BookingPort, BookingUnavailable, Location, OutcomeUnknown, Slot, SlotTaken
 from booking.connect import open_booking
 from booking.dates import NoDate, parse_when
 from booking.model import COPENHAGEN
@@ -132,6 +132,13 @@ def unavailable(dispatcher: CollectingDispatcher, slug: str, error: BookingError
     report(dispatcher, topic=TOPIC, source="fallback", handoff=True, links=[{"title": title, "url": booking_url}])
 
 
+def outcome_unknown(dispatcher: CollectingDispatcher, slug: str, error: BookingError, language: str = "da") -> None:
+    """The booking API did not answer a confirm or move: say honestly that we do not know, never that it failed."""
+    logger.warning("booking outcome unknown for %s: %s", slug, error)
+    say(dispatcher, "booking_outcome_unknown", language, phone=local_value(slug, "citizen_service_phone"))
+    report(dispatcher, topic=TOPIC, source="fallback", handoff=True)
+
+
 async def release_hold(port: BookingPort, hold_id: str | None) -> None:
     if not hold_id:
         return
@@ -220,6 +227,10 @@ class ActionFinishBooking(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if tracker.get_slot("booking_mode") is None:
+            # Nothing pending: the gateway re-ran this after a lost answer, but the first run had finished
+            # (its answer is in the tracker). Booking again with the slots cleared must never happen.
+            return []
         slug = municipality_slug(tracker) or ""
         language = conversation_language(tracker)
         hold_id = tracker.get_slot("booking_hold")
@@ -230,6 +241,11 @@ class ActionFinishBooking(Action):
                 return reset_events()
             try:
                 return await self._finish(dispatcher, tracker, port, slug)
+            except OutcomeUnknown as error:
+                # It may have been booked: saying it failed would send the citizen to book twice. The hold
+                # is not released: had the booking gone through, it is the booking's now.
+                outcome_unknown(dispatcher, slug, error, language)
+                return reset_events()
             except SlotTaken:
                 # The hold expired and someone took the time: back to the form for new times.
                 say(dispatcher, "booking_slot_taken", language)
@@ -270,13 +286,14 @@ class ActionFinishBooking(Action):
         return reset_events()
 
     async def _location_name(self, port: BookingPort, booking: Booking) -> str:
-        return next((loc.name for loc in await port.locations() if loc.id == booking.location_id), "Borgerservice")
+        location = await _location(port, booking)
+        return location.name if location else "Borgerservice"
 
     async def _confirmed(
         self, dispatcher: CollectingDispatcher, port: BookingPort, booking: Booking, slug: str, channel: str,
         language: str = "da",
     ) -> None:
-        location = next((loc for loc in await port.locations() if loc.id == booking.location_id), None)
+        location = await _location(port, booking)
         service = service_name(booking.service_id, language)
         say(
             dispatcher, "booking_confirmed", language,
@@ -286,6 +303,15 @@ class ActionFinishBooking(Action):
             bring=what_to_bring(booking.service_id, slug, language),
         )
         booking_answer(dispatcher, sandbox=booking.sandbox, language=language)
+
+
+async def _location(port: BookingPort, booking: Booking) -> Location | None:
+    """The booking's place; once it is made, a failing lookup must not turn it into "not booked"."""
+    try:
+        return next((loc for loc in await port.locations() if loc.id == booking.location_id), None)
+    except BookingError as error:
+        logger.warning("booked %s, but its location could not be looked up: %s", booking.reference, error)
+        return None
 
 
 def offered_slots(tracker: Tracker) -> list[Slot]:

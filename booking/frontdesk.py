@@ -4,14 +4,18 @@ Every call has a timeout. Reads, releases and cancellations are retried on
 timeouts, connection errors, 429 and 5xx (they are safe to repeat); confirm
 and move are retried too, because they carry an Idempotency-Key that makes a
 repeat return the first result instead of booking twice. Creating a hold is
-never retried: a lost reply would leave a second hold behind.
+never retried: a lost reply would leave a second hold behind. A 429 or 503 whose Retry-After is
+longer than one attempt's timeout ends the retries at once (the citizen gets the booking page and
+phone, and the API is not asked again within the turn); a shorter one is waited for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -26,6 +30,7 @@ from booking.model import (
     Hold,
     HoldExpired,
     Location,
+    OutcomeUnknown,
     Service,
     Slot,
     SlotTaken,
@@ -36,6 +41,10 @@ logger = logging.getLogger("muni.booking.frontdesk")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_SLOTS = 2000
+
+
+class Refused(BookingUnavailable):
+    """The API said no to the request itself (4xx): nothing was made."""
 
 
 class CallRecorder(Protocol):
@@ -97,9 +106,10 @@ class FrontDeskClient:
         all_headers = {"Authorization": f"Bearer {self._endpoint.api_key}", **(headers or {})}
         attempts = 1 + (RETRIES if retry else 0)
         problem = ""
+        asked_wait = 0.0  # what the API's last Retry-After asked for
         for attempt in range(attempts):
             if attempt:
-                await asyncio.sleep(BACKOFF_S * attempt)
+                await asyncio.sleep(max(BACKOFF_S * attempt, asked_wait))
             try:
                 async with self._session.request(
                     method, url, params=params, json=json, headers=all_headers, timeout=self._timeout
@@ -107,6 +117,11 @@ class FrontDeskClient:
                     status = response.status
                     if status in RETRY_STATUSES:
                         problem = f"HTTP {status}"
+                        asked_wait = _retry_after(response.headers.get("Retry-After"))
+                        if asked_wait > self._endpoint.timeout_s:
+                            # Longer than a citizen's turn can wait: asking again sooner would only add load.
+                            problem += f" (Retry-After {asked_wait:g} s)"
+                            break
                         continue
                     try:
                         body = await response.json(content_type=None)
@@ -138,6 +153,8 @@ class FrontDeskClient:
             raise HoldExpired(what)
         if status == 409:
             raise SlotTaken(what)
+        if 400 <= status < 500:
+            raise Refused(f"{what}: HTTP {status} ({code or 'no error code'})")
         raise BookingUnavailable(f"{what}: HTTP {status} ({code or 'no error code'})")
 
     async def services(self) -> list[Service]:
@@ -173,19 +190,21 @@ class FrontDeskClient:
         self._expect(status, body, (200, 204), "release")
 
     async def confirm(self, hold_id: str, name: str, contact: str, idempotency_key: str) -> Booking:
-        status, body = await self._call(
-            "POST", "/bookings", retry=True,
-            json={"hold_id": hold_id, "name": name, "contact": contact},
-            headers={"Idempotency-Key": idempotency_key},
-        )
-        return self._booking(self._expect(status, body, (200, 201), "confirm"))
+        async with _outcome_unknown("confirm"):
+            status, body = await self._call(
+                "POST", "/bookings", retry=True,
+                json={"hold_id": hold_id, "name": name, "contact": contact},
+                headers={"Idempotency-Key": idempotency_key},
+            )
+            return self._booking(self._expect(status, body, (200, 201), "confirm"))
 
     async def move(self, reference: str, hold_id: str, idempotency_key: str) -> Booking:
-        status, body = await self._call(
-            "POST", f"/bookings/{quote(reference, safe='')}/move", retry=True,
-            json={"hold_id": hold_id}, headers={"Idempotency-Key": idempotency_key},
-        )
-        return self._booking(self._expect(status, body, (200,), "move"))
+        async with _outcome_unknown("move"):
+            status, body = await self._call(
+                "POST", f"/bookings/{quote(reference, safe='')}/move", retry=True,
+                json={"hold_id": hold_id}, headers={"Idempotency-Key": idempotency_key},
+            )
+            return self._booking(self._expect(status, body, (200,), "move"))
 
     async def cancel(self, reference: str) -> Booking:
         status, body = await self._call("DELETE", f"/bookings/{quote(reference, safe='')}", retry=True)
@@ -202,6 +221,25 @@ class FrontDeskClient:
             reference=str(raw["reference"]), service_id=str(raw["service"]), location_id=str(raw["location"]),
             start=_aware(raw["start"]), end=_aware(raw["end"]), status=str(raw["status"]), sandbox=sandbox,
         ))
+
+
+def _retry_after(value: str | None) -> float:
+    """Retry-After in seconds (the HTTP-date form counts as no wait); 0 when absent or unreadable."""
+    try:
+        return max(0.0, float(value)) if value is not None else 0.0
+    except ValueError:
+        return 0.0
+
+
+@contextlib.asynccontextmanager
+async def _outcome_unknown(what: str) -> AsyncIterator[None]:
+    """A write that got no usable answer (timeouts, 5xx, 429, garbage) may still have been made."""
+    try:
+        yield
+    except (OutcomeUnknown, Refused):
+        raise
+    except BookingUnavailable as error:
+        raise OutcomeUnknown(f"{what}: outcome unknown: {error}") from error
 
 
 def _list(raw: Any) -> list[Any]:

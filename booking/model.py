@@ -65,6 +65,14 @@ class BookingUnavailable(BookingError):
     """The backend timed out, failed, throttled us or answered nonsense: the citizen books elsewhere."""
 
 
+class OutcomeUnknown(BookingUnavailable):
+    """A confirm or move may have reached the backend but no answer came: it may have gone through.
+
+    Never tell the citizen it failed (they would book twice elsewhere): a repeat with the same
+    Idempotency-Key returns the first result, so the outcome is checked by the key, not guessed.
+    """
+
+
 class SlotTaken(BookingError):
     """Someone else got the time first: offer new times."""
 

@@ -12,6 +12,7 @@ from conversation.directory import Directory
 from conversation.log import ConversationLog
 from conversation.metrics import Metrics
 from conversation.rasa import RasaClient
+from conversation.recovery import BookingRecovery
 from conversation.schema import upgrade_database
 from conversation.service import Conversations
 from conversation.settings import ConversationSettings
@@ -20,6 +21,7 @@ from conversation.turns import TurnLocks
 from crisis.store import CrisisBoard, CrisisStore
 from muni.clock import Clock
 from muni.db import open_engine
+from muni.keys import rasa_token
 from muni.sealed import ContactSealer
 from safety.desk import SafetyDesk, default_desk
 
@@ -52,11 +54,21 @@ def add_conversation_core(
                 await upgrade_database(engine)  # before any store touches a table
                 app[LOG] = log = ConversationLog(engine)
                 app[CRISES] = crises = CrisisBoard(CrisisStore(engine), now)
-                rasa = RasaClient(session, settings.rasa_url, settings.rasa_timeout_s)
+                rasa = RasaClient(session, settings.rasa_url, settings.rasa_timeout_s, rasa_token(settings.secret_key))
+                recovery = BookingRecovery(rasa, settings.booking_recovery_s)
                 sealer = ContactSealer(settings.secret_key)
                 desk = safety if safety is not None else await asyncio.to_thread(default_desk)
                 app[CONVERSATIONS] = Conversations(
-                    log, rasa, directory, now, sealer=sealer, metrics=metrics, safety=desk, crises=crises, turns=turns
+                    log,
+                    rasa,
+                    directory,
+                    now,
+                    sealer=sealer,
+                    metrics=metrics,
+                    safety=desk,
+                    crises=crises,
+                    turns=turns,
+                    recovery=recovery,
                 )
                 yield
         finally:

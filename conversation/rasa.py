@@ -6,9 +6,11 @@ import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
+from urllib.parse import quote
 
 import aiohttp
 
+from muni.logs import REQUEST_ID, REQUEST_ID_HEADER
 from muni.replies import META_KEY, SOURCES, Button, Link, Message, Source
 
 logger = logging.getLogger("muni.conversation.rasa")
@@ -26,6 +28,8 @@ class RasaMetadata(TypedDict, total=False):
     # A phone number or e-mail address the citizen wrote, sealed (muni/sealed.py):
     # the text itself reaches Rasa redacted.
     sealed_contact: str
+    # The turn's request id (muni/logs.py): the action server logs its lines for this turn with it.
+    request_id: str
 
 
 @dataclass(frozen=True)
@@ -56,10 +60,45 @@ class InvalidReply(RasaUnavailable):
 class RasaClient:
     """Sends one citizen message to Rasa and returns the bot's reply."""
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, timeout_s: float) -> None:
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, timeout_s: float, token: str | None = None) -> None:
         self._session = session
-        self._url = base_url.rstrip("/") + WEBHOOK_PATH
+        self._base = base_url.rstrip("/")
+        self._url = self._base + WEBHOOK_PATH
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._token = token  # Rasa's HTTP API (tracker, execute) wants it; the REST channel does not
+
+    async def tracker(self, sender: str, *, timeout_s: float, events: bool = False) -> dict[str, Any]:
+        """The conversation's tracker state (slots, active loop), with the events since its last restart if asked."""
+        url = f"{self._base}/conversations/{quote(sender, safe='')}/tracker"
+        return await self._api("GET", url, None, timeout_s, events="AFTER_RESTART" if events else "NONE")
+
+    async def execute(self, sender: str, action: str, *, timeout_s: float) -> BotReply:
+        """Run one action on the conversation, as if the bot had predicted it, and return what it said."""
+        url = f"{self._base}/conversations/{quote(sender, safe='')}/execute"
+        body = await self._api("POST", url, {"name": action}, timeout_s)
+        return parse_reply(body.get("messages"))
+
+    async def _api(
+        self, method: str, url: str, payload: dict[str, str] | None, timeout_s: float, events: str = "NONE"
+    ) -> dict[str, Any]:
+        params = {"include_events": events, **({"token": self._token} if self._token else {})}
+        timeout = aiohttp.ClientTimeout(total=timeout_s)
+        try:
+            async with self._session.request(method, url, params=params, json=payload, timeout=timeout) as response:
+                raw = await response.read()
+                if response.status != 200:
+                    raise RasaUnavailable(f"HTTP {response.status} from {url}")
+        except TimeoutError:
+            raise RasaUnavailable(f"no reply from {url} within {timeout_s} s") from None
+        except aiohttp.ClientError as error:
+            raise RasaUnavailable(f"{type(error).__name__} calling {url}: {error}") from error
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise InvalidReply(f"reply from {url} is not JSON") from None
+        if not isinstance(body, dict):
+            raise InvalidReply(f"reply from {url} is not an object")
+        return body
 
     async def send(self, sender: str, message: str, metadata: RasaMetadata, *, timeout_s: float | None = None) -> BotReply:
         """Raise RasaUnavailable on connection errors, timeouts, non-200 and malformed replies.
@@ -71,7 +110,8 @@ class RasaClient:
         if timeout_s is not None:
             timeout = aiohttp.ClientTimeout(total=min(timeout_s, self._timeout.total or timeout_s))
         try:
-            async with self._session.post(self._url, json=body, timeout=timeout) as response:
+            headers = {REQUEST_ID_HEADER: request_id} if (request_id := REQUEST_ID.get()) else None
+            async with self._session.post(self._url, json=body, timeout=timeout, headers=headers) as response:
                 raw = await response.read()
                 if response.status != 200:
                     snippet = raw[:MAX_ERROR_SNIPPET].decode("utf-8", "replace")
@@ -85,6 +125,24 @@ class RasaClient:
         except ValueError:
             raise InvalidReply(f"reply from {self._url} is not JSON") from None
         return parse_reply(items)
+
+
+def last_reply(tracker: dict[str, Any]) -> BotReply:
+    """What the bot said after the citizen's latest message, from the tracker's events (REST items rebuilt)."""
+    events = tracker.get("events")
+    if not isinstance(events, list):
+        raise InvalidReply("the tracker has no events")
+    items: list[dict[str, Any]] = []
+    for event in reversed(events):
+        if not isinstance(event, dict) or event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            data = event.get("data")
+            item = {k: v for k, v in (data if isinstance(data, dict) else {}).items() if k in ("buttons", "custom") and v}
+            if isinstance(event.get("text"), str):
+                item["text"] = event["text"]
+            items.append(item)
+    return parse_reply(list(reversed(items)))
 
 
 def parse_reply(items: Any) -> BotReply:
@@ -133,9 +191,7 @@ def _buttons(raw: Any) -> list[Button]:
         raise InvalidReply("buttons is not a list")
     buttons: list[Button] = []
     for button in raw:
-        if not (
-            isinstance(button, dict) and isinstance(button.get("title"), str) and isinstance(button.get("payload"), str)
-        ):
+        if not (isinstance(button, dict) and isinstance(button.get("title"), str) and isinstance(button.get("payload"), str)):
             raise InvalidReply("a button needs a string title and payload")
         buttons.append({"title": button["title"], "payload": button["payload"]})
     return buttons

@@ -13,6 +13,7 @@ from conversation.fallback import fallback_messages
 from conversation.log import ConversationLog, ConversationRecord, TurnRecord
 from conversation.metrics import Metrics
 from conversation.rasa import BotReply, RasaClient, RasaMetadata, RasaUnavailable
+from conversation.recovery import BookingRecovery, OutcomeStillUnknown
 from conversation.turns import LocalTurnLocks, TurnLocks
 from crisis.answers import CrisisValues, LocalCrisisInfo, akutguide, local_info, opening
 from crisis.model import Crisis
@@ -20,6 +21,7 @@ from crisis.questions import about_the_crisis
 from crisis.store import CrisisBoard
 from muni.clock import Clock
 from muni.languages import DEFAULT_LANGUAGE
+from muni.logs import REQUEST_ID
 from muni.privacy import contact_details, redact
 from muni.replies import Message, Source
 from muni.sealed import METADATA_KEY, ContactSealer
@@ -54,6 +56,7 @@ class AssistantUnavailable(Exception):
 EMERGENCY_INTENT = "/emergency"
 TELL_RASA_S = 1.5
 CRISIS_TOPIC = "crisis"
+BOOKING_TOPIC = "appointment_booking"
 # While a crisis is on, Rasa gets this long before the crisis answer is given instead: in a surge a
 # citizen is better served by the akutguide now than by a queue (the chat's p95 target is 1 s).
 CRISIS_WAIT_S = 0.8
@@ -82,6 +85,7 @@ class Conversations:
         safety: SafetyDesk | None = None,
         crises: CrisisBoard | None = None,
         turns: TurnLocks | None = None,
+        recovery: BookingRecovery | None = None,
     ) -> None:
         self._log = log
         self._turns: TurnLocks = LocalTurnLocks() if turns is None else turns
@@ -92,6 +96,7 @@ class Conversations:
         self._metrics = metrics
         self._safety = safety
         self._crises = crises
+        self._recovery = recovery
         self._crisis_values: CrisisValues | None = None
 
     def use_crisis_values(self, source: CrisisValues) -> None:
@@ -169,9 +174,7 @@ class Conversations:
     async def _reply(self, conversation: ConversationRecord, citizen_text: str) -> Answer:
         started = time.perf_counter()
         redacted = redact(citizen_text)
-        await self._log.add_turns(
-            [TurnRecord(conversation_id=conversation.id, at=self._now(), role="citizen", text=redacted)]
-        )
+        await self._log.add_turns([TurnRecord(conversation_id=conversation.id, at=self._now(), role="citizen", text=redacted)])
         if self._safety is not None:
             conversation = await self._follow_language(self._safety, conversation, redacted)
         metadata = self._metadata(conversation)
@@ -274,26 +277,48 @@ class Conversations:
         except RasaUnavailable as error:
             if degrade_to is not None:
                 return await self._degraded(conversation, degrade_to, started, error)
-            logger.warning(
-                "Bot unavailable for conversation %s (%s): %s; the citizen was given the contact centre",
-                conversation.id,
-                conversation.municipality,
-                error,
-            )
-            scripted = BotReply(
-                messages=fallback_messages(self._directory.contact_centre, self._now(), conversation.language),
-                topic=None,
-                source="fallback",
-                handoff=True,
-            )
-            await self._record(conversation, scripted, _elapsed_ms(started))
-            if self._metrics is not None:
-                self._metrics.unavailable(conversation.channel, time.perf_counter() - started)
-            raise AssistantUnavailable(conversation.id, scripted.messages) from error
+            reply = await self._recover(conversation, started, error)
         await self._record(conversation, reply, _elapsed_ms(started))
         if reply.messages:
             self._count(conversation, reply, started)
         return Answer(messages=reply.messages, topic=reply.topic, source=reply.source, handoff=reply.handoff)
+
+    async def _recover(self, conversation: ConversationRecord, started: float, error: RasaUnavailable) -> BotReply:
+        """Before the citizen hears of a failure, a booking whose outcome was lost is checked by its key.
+
+        Raise AssistantUnavailable, with the scripted message recorded, when there is nothing to recover.
+        """
+        unknown = False
+        if self._recovery is not None:
+            try:
+                in_booking = await self._in_booking(conversation)
+                if (recovered := await self._recovery.recover(conversation.id, in_booking=in_booking)) is not None:
+                    return recovered
+            except OutcomeStillUnknown as still:
+                logger.warning("Booking outcome still unknown: %s", still)
+                unknown = True
+        logger.warning(
+            "Bot unavailable for conversation %s (%s): %s; the citizen was given the contact centre",
+            conversation.id,
+            conversation.municipality,
+            error,
+        )
+        centre = self._directory.contact_centre
+        scripted = BotReply(
+            messages=fallback_messages(centre, self._now(), conversation.language, booking_unknown=unknown),
+            topic=None,
+            source="fallback",
+            handoff=True,
+        )
+        await self._record(conversation, scripted, _elapsed_ms(started))
+        if self._metrics is not None:
+            self._metrics.unavailable(conversation.channel, time.perf_counter() - started)
+        raise AssistantUnavailable(conversation.id, scripted.messages) from error
+
+    async def _in_booking(self, conversation: ConversationRecord) -> bool:
+        """Whether the bot's last answer was a step of a booking (the log says; Rasa may be down)."""
+        bot = [turn for turn in await self._log.turns(conversation.id) if turn.role == "bot"]
+        return bool(bot) and (bot[-1].topic, bot[-1].source) == (BOOKING_TOPIC, "booking")
 
     async def _degraded(self, conversation: ConversationRecord, crisis: Crisis, started: float, error: RasaUnavailable) -> Answer:
         logger.warning("Bot unavailable for conversation %s during a crisis: %s; the akutguide answered", conversation.id, error)
@@ -312,11 +337,14 @@ class Conversations:
 
     @staticmethod
     def _metadata(conversation: ConversationRecord) -> RasaMetadata:
-        return {
+        metadata: RasaMetadata = {
             "municipality": conversation.municipality,
             "channel": conversation.channel,
             "language": conversation.language,
         }
+        if request_id := REQUEST_ID.get():
+            metadata["request_id"] = request_id
+        return metadata
 
     async def _record(self, conversation: ConversationRecord, reply: BotReply, latency_ms: int) -> None:
         at = self._now()

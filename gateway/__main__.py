@@ -10,21 +10,13 @@ from aiohttp import web
 from conversation.directory import load_directory
 from gateway.app import create_app
 from gateway.settings import GatewaySettings, SettingsError
-from muni.privacy import RedactingFilter
+from muni.logs import configure_logging
 from voice.app import voice_config
 
 
-def _configure_logging() -> None:
-    handler = logging.StreamHandler()
-    # On the handler, so records from every library (aiohttp's access log included) are redacted.
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
-
-
 def main() -> int:
-    _configure_logging()
     try:
+        configure_logging("gateway")
         settings = GatewaySettings.from_env()
     except SettingsError as error:
         logging.getLogger("muni.gateway").error("Invalid configuration: %s", error)

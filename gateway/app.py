@@ -26,6 +26,7 @@ from conversation.state import CLOCK, ENGINE
 from gateway import health, metrics
 from gateway.integrations import GatewayBookingDesk
 from gateway.proxies import forwarded_client
+from gateway.request_ids import request_id_middleware
 from gateway.retention import DataStores, GatewayEraser, run_daily
 from gateway.settings import GatewaySettings
 from gateway.shared import SharedState, close_on_stop, shared_state
@@ -69,7 +70,8 @@ def create_app(
     if shared is None:
         shared = shared_state(settings.redis_url, settings.redis_prefix, 2 * settings.rasa_timeout_s)
     app = web.Application(
-        client_max_size=MAX_BODY_BYTES, middlewares=[forwarded_client(settings.trusted_proxies), error_middleware]
+        client_max_size=MAX_BODY_BYTES,
+        middlewares=[request_id_middleware, forwarded_client(settings.trusted_proxies), error_middleware],
     )
     app[SETTINGS] = settings
     add_conversation_core(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from admin.settings import AdminSettings
 from booking.settings import BookingSettings
+from conversation.recovery import DEFAULT_RECOVERY_WAIT_S
 from conversation.settings import ConversationSettings
 from muni import env
 from muni.db import database_url_from_env
@@ -25,6 +26,9 @@ from web.settings import WebSettings
 __all__ = ["GatewaySettings", "SettingsError"]
 
 
+MAX_RECOVERY_S = 120.0
+
+
 @dataclass(frozen=True)
 class GatewaySettings:
     secret_key: str = field(repr=False)
@@ -35,6 +39,7 @@ class GatewaySettings:
     database_url: str = f"sqlite+aiosqlite:///{var_dir() / 'muni.db'}"
     public_url: str = "http://127.0.0.1:8080"
     rasa_timeout_s: float = DEFAULT_ANSWER_WAIT_S
+    booking_recovery_s: float = DEFAULT_RECOVERY_WAIT_S  # a lost booking outcome is checked this long
     conversations_per_minute: int = 30  # new conversations per client IP
     messages_per_minute: int = 20  # messages per conversation
     channels: WebChannelSettings = field(default_factory=WebChannelSettings)  # embed, links, agents' keys
@@ -62,6 +67,9 @@ class GatewaySettings:
             database_url=database_url_from_env(environ),
             public_url=public_url,
             rasa_timeout_s=rasa_timeout_s,
+            booking_recovery_s=env.seconds(
+                environ, "MUNI_BOOKING_RECOVERY_S", defaults.booking_recovery_s, maximum=MAX_RECOVERY_S
+            ),
             conversations_per_minute=env.positive_int(
                 environ, "MUNI_CONVERSATIONS_PER_MINUTE", defaults.conversations_per_minute
             ),
@@ -82,6 +90,7 @@ class GatewaySettings:
             database_url=self.database_url,
             rasa_url=self.rasa_url,
             rasa_timeout_s=self.rasa_timeout_s,
+            booking_recovery_s=self.booking_recovery_s,
         )
 
     @property
@@ -122,9 +131,7 @@ def _metrics_token(environ: Mapping[str, str]) -> str | None:
     if token is None:
         return None
     if len(token) < MIN_METRICS_TOKEN_LENGTH or not token.isprintable() or any(c.isspace() for c in token):
-        raise SettingsError(
-            f"MUNI_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} printable characters without spaces"
-        )
+        raise SettingsError(f"MUNI_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} printable characters without spaces")
     return token
 
 

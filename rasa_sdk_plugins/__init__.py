@@ -6,7 +6,9 @@ Muni uses that to open the knowledge index and load the embedding model in the
 background as soon as the server is up (so the first citizen whose question
 reaches the website search does not wait for the model), and to report the
 index's health at ``GET /knowledge/health`` for the gateway's ``/readyz``; and to
-follow the local values municipalities publish in the console (``actions/content.py``).
+follow the local values municipalities publish in the console (``actions/content.py``);
+and to log each action call with the request id of the citizen's turn (``actions/logs.py``),
+as JSON lines when ``MUNI_LOG_FORMAT=json``.
 """
 from __future__ import annotations
 
@@ -28,6 +30,18 @@ def init_hooks(manager: pluggy.PluginManager) -> None:
 def attach_sanic_app_extensions(app: Any) -> None:
     from sanic import response
 
+    from muni.logs import configure_logging, log_format
+
+    if log_format() == "json":
+        # rasa-sdk set up coloured text logging before this hook: one JSON handler replaces it.
+        configure_logging("actions", replace=True)
+
+    async def request_id(request: Any) -> None:
+        from actions.logs import action_call_body, begin_action_call
+
+        if request.method == "POST" and request.path == "/webhook":
+            begin_action_call(action_call_body(request.body, request.headers.get("Content-Encoding")))
+
     async def warm(app: Any) -> None:
         from actions.website import warm_knowledge
 
@@ -46,6 +60,7 @@ def attach_sanic_app_extensions(app: Any) -> None:
         # "empty" is ready: the guides answer through their intents until `muni index` has run.
         return response.json(status, status=200 if status["status"] in ("ok", "empty") else 503)
 
+    app.register_middleware(request_id, "request")
     app.register_listener(warm, "after_server_start")
     app.register_listener(follow_content, "after_server_start")
     app.add_route(knowledge_health, "/knowledge/health", methods=["GET"])

@@ -6,7 +6,10 @@ import logging
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from sqlalchemy.exc import DBAPIError
 
+from conversation.fallback import fallback_messages
+from conversation.state import CLOCK, DIRECTORY
 from web.wire import json_response
 
 logger = logging.getLogger("muni.web.errors")
@@ -92,7 +95,41 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if "Allow" in error.headers:
             response.headers["Allow"] = error.headers["Allow"]
         return response
+    except (DBAPIError, ConnectionError) as error:
+        if not _unreachable(error):
+            logger.exception("Unhandled error on %s %s", request.method, request.path)
+            return _internal_error(request)
+        # The conversation log is down (PostgreSQL gone, the disk full): say so with a way to a person,
+        # never carry on in memory.
+        logger.error("Database unavailable on %s %s: %s", request.method, request.path, error)
+        return _store_unavailable(request)
     except Exception:
         logger.exception("Unhandled error on %s %s", request.method, request.path)
-        unexpected = ApiError(500, "internal_error", "Der opstod en uventet fejl. Prøv igen senere.")
-        return error_response(500, unexpected.code, unexpected.message_in(request.get(REQUEST_LANGUAGE)))
+        return _internal_error(request)
+
+
+def _internal_error(request: web.Request) -> web.Response:
+    unexpected = ApiError(500, "internal_error", "Der opstod en uventet fejl. Prøv igen senere.")
+    return error_response(500, unexpected.code, unexpected.message_in(request.get(REQUEST_LANGUAGE)))
+
+
+def _unreachable(error: Exception) -> bool:
+    """A lost or refused database connection (a server down) or a full disk, not an error in what was asked."""
+    if isinstance(error, ConnectionError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    full = any(sign in str(error.orig) for sign in ("database or disk is full", "No space left on device"))
+    return error.connection_invalidated or isinstance(error.orig, OSError) or full
+
+
+def _store_unavailable(request: web.Request) -> web.Response:
+    """503 with the contact centre's phone and hours (the chat API's scripted text), or a short notice."""
+    directory = request.config_dict.get(DIRECTORY)
+    clock = request.config_dict.get(CLOCK)
+    language = request.get(REQUEST_LANGUAGE) or "da"
+    if directory is None or clock is None:
+        message = ENGLISH_MESSAGES["unavailable"] if language == "en" else _HTTP_CODES[503][1]
+    else:
+        message = "\n".join(m["text"] for m in fallback_messages(directory.contact_centre, clock(), language))
+    return error_response(503, "unavailable", message)

@@ -19,6 +19,7 @@ from booking import (
     Hold,
     HoldExpired,
     Location,
+    OutcomeUnknown,
     Service,
     Slot,
     SlotTaken,
@@ -313,3 +314,52 @@ async def test_a_hold_that_expired_meanwhile_goes_back_to_new_times(
     assert {"event": "followup", "name": "booking_form"} in [
         {k: e[k] for k in ("event", "name")} for e in events if e.get("event") == "followup"]
     assert slots_set(events)["booking_slot"] is None
+
+
+class LostAnswerDesk(FakeDesk):
+    """Books the time, then the answer is lost (the API times out after writing): the outcome is unknown."""
+
+    async def confirm(self, hold_id: str, name: str, contact: str, idempotency_key: str) -> Booking:
+        await super().confirm(hold_id, name, contact, idempotency_key)
+        raise OutcomeUnknown("confirm: outcome unknown: no answer within 2.0 s (after 3 attempt(s))")
+
+
+async def test_an_unknown_outcome_is_never_told_as_a_failure(dispatcher: CollectingDispatcher) -> None:
+    desk = LostAnswerDesk()
+    sealed = ContactSealer(SECRET).seal("anna@example.dk")
+    tracker = make_tracker(intent="appointment_booking", slots={
+        "booking_mode": "new", "booking_hold": "H-1020", "booking_name": "Anna Jensen", "booking_contact": sealed})
+    await ActionFinishBooking(open_port=opener(desk)).run(dispatcher, tracker, {})
+    said = " ".join(texts(dispatcher))
+    assert desk.bookings, "the desk made the booking"
+    assert "ikke bestilt" not in said and "teknisk fejl" not in said and "aarhus.dk/bestil-tid" not in said
+    assert "Bestil ikke igen" in said and "00 00 07 51" in said
+    assert desk.released == [], "a hold that may have become the booking is not released"
+    assert (meta(dispatcher)["source"], meta(dispatcher)["handoff"]) == ("fallback", True)
+
+
+class NoPlacesDesk(FakeDesk):
+    async def locations(self) -> list[Location]:
+        raise BookingUnavailable("HTTP 503")
+
+
+async def test_a_booking_made_is_confirmed_even_when_its_place_cannot_be_looked_up(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    desk = NoPlacesDesk()
+    sealed = ContactSealer(SECRET).seal("anna@example.dk")
+    tracker = make_tracker(intent="appointment_booking", slots={
+        "booking_mode": "new", "booking_hold": "H-1020", "booking_name": "Anna Jensen", "booking_contact": sealed,
+        "booking_service": "passport"})
+    await ActionFinishBooking(open_port=opener(desk)).run(dispatcher, tracker, {})
+    assert "SB-K7M2QX" in texts(dispatcher)[0] and "Borgerservice" in texts(dispatcher)[0]
+    assert (meta(dispatcher)["topic"], meta(dispatcher)["source"]) == ("appointment_booking", "booking")
+
+
+async def test_finishing_with_nothing_pending_books_nothing_and_says_nothing(
+    desk: FakeDesk, dispatcher: CollectingDispatcher
+) -> None:
+    """The gateway's repeat after a lost answer, when the first run had finished after all."""
+    tracker = make_tracker(intent="appointment_booking", slots={"booking_mode": None, "booking_hold": None})
+    assert await ActionFinishBooking(open_port=opener(desk)).run(dispatcher, tracker, {}) == []
+    assert desk.confirmed == [] and desk.released == [] and dispatcher.messages == []

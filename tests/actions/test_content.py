@@ -67,6 +67,11 @@ def test_the_plugin_starts_following_when_the_server_starts() -> None:
         def add_route(self, *args: Any, **kwargs: Any) -> None:
             pass
 
+        def register_middleware(self, middleware: Any, attach_to: str) -> None:
+            self.listeners.append((attach_to, middleware))
+
     app = App()
     rasa_sdk_plugins.attach_sanic_app_extensions(app)
-    assert ("after_server_start", "follow_content") in [(event, listener.__name__) for event, listener in app.listeners]
+    attached = [(event, listener.__name__) for event, listener in app.listeners]
+    assert ("after_server_start", "follow_content") in attached
+    assert ("request", "request_id") in attached, "each action call is logged with the turn's request id"

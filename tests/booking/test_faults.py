@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from booking import BookingUnavailable, Slot
+from booking import BookingUnavailable, OutcomeUnknown, Slot
 from booking.model import COPENHAGEN
 from tests.booking.conftest import client
 
@@ -119,3 +119,54 @@ async def test_nothing_listening_is_unavailable(unused_tcp_port: int) -> None:
     async with aiohttp.ClientSession() as http:
         with pytest.raises(BookingUnavailable):
             await client(http, f"http://127.0.0.1:{unused_tcp_port}", timeout_s=0.5).services()
+
+
+async def test_a_confirm_that_is_never_answered_has_an_unknown_outcome(aiohttp_server: Callable) -> None:
+    async def books_then_hangs(request: web.Request, n: int) -> web.Response:
+        await asyncio.sleep(5)  # the booking is written, the answer never comes in time
+        return web.json_response(BOOKING, status=201)
+
+    desk, url = await _desk(aiohttp_server, books_then_hangs)
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(OutcomeUnknown, match="outcome unknown"):
+            await client(http, url, timeout_s=0.2).confirm("H-1", "Anna Jensen", "anna@example.dk", "muni-conv-H-1")
+    assert set(desk.keys) == {"muni-conv-H-1"}, "every attempt is the same request"
+
+
+@pytest.mark.parametrize("status", [500, 429])
+async def test_a_failing_move_has_an_unknown_outcome(aiohttp_server: Callable, status: int) -> None:
+    desk, url = await _desk(aiohttp_server, lambda request, n: web.json_response({}, status=status))
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(OutcomeUnknown):
+            await client(http, url).move("SB-ABCDEF", "H-1", "muni-conv-H-1")
+
+
+async def test_a_refused_confirm_is_not_an_unknown_outcome(aiohttp_server: Callable) -> None:
+    refuse = {"error": {"code": "bad_body", "message": "no"}}
+    desk, url = await _desk(aiohttp_server, lambda request, n: web.json_response(refuse, status=400))
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(BookingUnavailable) as raised:
+            await client(http, url).confirm("H-1", "Anna Jensen", "anna@example.dk", "muni-conv-H-1")
+    assert not isinstance(raised.value, OutcomeUnknown)
+    assert sum(desk.calls.values()) == 1
+
+
+async def test_a_retry_after_longer_than_a_turn_stops_the_retries_at_once(aiohttp_server: Callable) -> None:
+    throttled = lambda request, n: web.json_response({}, status=429, headers={"Retry-After": "30"})  # noqa: E731
+    desk, url = await _desk(aiohttp_server, throttled)
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(BookingUnavailable, match="Retry-After 30 s"):
+            await client(http, url, timeout_s=2.0).slots("passport", date(2026, 11, 24), date(2026, 11, 24))
+    assert sum(desk.calls.values()) == 1, "the API asked us to wait: it is not asked again within the turn"
+
+
+async def test_a_short_retry_after_is_waited_for_then_asked_again(aiohttp_server: Callable) -> None:
+    def once_throttled(request: web.Request, n: int) -> web.Response:
+        if n == 1:
+            return web.json_response({}, status=429, headers={"Retry-After": "1"})
+        return web.json_response({"services": [{"id": "passport", "name": "Pas", "minutes": 20}]})
+
+    desk, url = await _desk(aiohttp_server, once_throttled)
+    async with aiohttp.ClientSession() as http:
+        services = await client(http, url, timeout_s=2.0).services()
+    assert [s.id for s in services] == ["passport"] and sum(desk.calls.values()) == 2

@@ -21,10 +21,17 @@ needs_stack = pytest.mark.skipif(
 
 
 @contextlib.contextmanager
-def running_stack(var_dir: Path, env: Mapping[str, str] | None = None) -> Iterator[Stack]:
+def running_stack(
+    var_dir: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    booking_sandbox_port: int | None = None,
+    log: io.StringIO | None = None,
+) -> Iterator[Stack]:
     """Rasa, actions, booking sandbox and gateway on free ports, writing under var_dir.
 
-    A stack that fails to start fails the test with the end of its output.
+    A stack that fails to start fails the test with the end of its output; `log` receives the
+    processes' output lines (each prefixed with the process's name).
     """
     gateway_port = free_port()
     # MUNI_TEST_MODEL runs the stack on another trained model (one trained into a folder of one's own).
@@ -35,7 +42,7 @@ def running_stack(var_dir: Path, env: Mapping[str, str] | None = None) -> Iterat
         gateway_port=gateway_port,
         rasa_port=free_port(),
         actions_port=free_port(),
-        booking_sandbox_port=free_port(),
+        booking_sandbox_port=booking_sandbox_port or free_port(),
         extra_env={
             "MUNI_SECRET_KEY": "tests-" + "k" * 42,
             "MUNI_VAR_DIR": str(var_dir),
@@ -43,7 +50,7 @@ def running_stack(var_dir: Path, env: Mapping[str, str] | None = None) -> Iterat
             **(env or {}),
         },
     )
-    log = io.StringIO()
+    log = io.StringIO() if log is None else log
     stack = Stack(config, log_sink=log)
     try:
         stack.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC
+from unittest.mock import ANY
 
 from muni.sealed import ContactSealer
 from tests.voice.conftest import VoiceClientFactory
@@ -62,7 +63,7 @@ async def test_choosing_the_assistant_opens_a_voice_conversation_keyed_by_the_ca
     record = await call_record(client)
     assert record is not None and record.choices == ["assistant"] and record.conversation_id is not None
     assert rasa.received[0]["sender"] == record.conversation_id  # never the caller's number
-    assert rasa.received[0]["metadata"] == {"municipality": "aarhus", "channel": "voice", "language": "da"}
+    assert rasa.received[0]["metadata"] == {"municipality": "aarhus", "channel": "voice", "language": "da", "request_id": ANY}
     conversation = await conversation_log(client).conversation(record.conversation_id)
     assert conversation is not None and conversation.channel == "voice"
 

@@ -71,6 +71,7 @@ class FakeRasa:
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
+        self.request_ids: list[str | None] = []  # the X-Request-ID header of each webhook call
         self.reply: Callable[[dict[str, Any]], Any] = default_reply
         self.webhook_status = 200
         self.raw_body: bytes | None = None  # sent verbatim instead of JSON when set
@@ -81,6 +82,11 @@ class FakeRasa:
         self.health_code = 200
         self.knowledge: tuple[int, dict[str, Any]] = (200, {"status": "ok", "passages": 1200})
         self.token: str | None = None  # when set, /status wants ?token= as Rasa's --auth-token does
+        self.tracker_state: dict[str, Any] | None = None  # the tracker's /conversations/{id}/tracker (None: 404)
+        self.execute_replies: list[list[dict[str, Any]]] = []  # what each /execute says, in turn ([] once used up)
+        self.executed: list[tuple[str, str, str | None]] = []  # (conversation, action, token) of each /execute
+        self.on_execute: Callable[[], None] | None = None  # run at each /execute (the tracker may change)
+        self.tracker_queries: list[str | None] = []  # the include_events of each tracker read
         self._released = asyncio.Event()
 
     def release(self) -> None:
@@ -92,11 +98,30 @@ class FakeRasa:
         app.router.add_get("/status", self._status)
         app.router.add_get("/health", self._health)
         app.router.add_get("/knowledge/health", self._knowledge_health)
+        app.router.add_get("/conversations/{sender}/tracker", self._tracker)
+        app.router.add_post("/conversations/{sender}/execute", self._execute)
         return app
+
+    async def _tracker(self, request: web.Request) -> web.Response:
+        if self.token is not None and request.query.get("token") != self.token:
+            return web.json_response({"reason": "NotAuthenticated"}, status=401)
+        self.tracker_queries.append(request.query.get("include_events"))
+        if self.tracker_state is None:
+            return web.json_response({"reason": "NotFound"}, status=404)
+        return web.json_response(self.tracker_state)
+
+    async def _execute(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.executed.append((request.match_info["sender"], body["name"], request.query.get("token")))
+        messages = self.execute_replies.pop(0) if self.execute_replies else []
+        if self.on_execute is not None:
+            self.on_execute()
+        return web.json_response({"tracker": self.tracker_state, "messages": messages})
 
     async def _webhook(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.received.append(body)
+        self.request_ids.append(request.headers.get("X-Request-ID"))
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         if self.hang:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 
@@ -36,7 +37,7 @@ async def test_opening_greets_and_issues_a_token_for_the_conversation(client: Cl
         {
             "sender": body["conversation_id"],
             "message": "/greeting",
-            "metadata": {"municipality": "skive", "channel": "sms", "language": "da"},
+            "metadata": {"municipality": "skive", "channel": "sms", "language": "da", "request_id": ANY},
         }
     ]
 
@@ -50,7 +51,7 @@ async def test_conversations_get_distinct_ids_and_tokens(client: Client) -> None
 async def test_opening_on_a_topic_sends_its_intent_and_returns_its_answer(client: Client, rasa: FakeRasa) -> None:
     body = await start(client, channel="qr", topic="passport")
     assert rasa.messages == ["/passport"]
-    assert rasa.received[0]["metadata"] == {"municipality": "aarhus", "channel": "qr", "language": "da"}
+    assert rasa.received[0]["metadata"] == {"municipality": "aarhus", "channel": "qr", "language": "da", "request_id": ANY}
     assert body["messages"][0] == {"text": "Du kan bestille pas i Borgerservice."}
     stored = await conversation_log(client).conversation(body["conversation_id"])
     assert stored is not None
@@ -77,7 +78,7 @@ async def test_answer_has_messages_buttons_links_and_meta(client: Client, rasa: 
     assert rasa.received[-1] == {
         "sender": conversation["conversation_id"],
         "message": "hvad koster et pas",
-        "metadata": {"municipality": "aarhus", "channel": "web", "language": "da"},
+        "metadata": {"municipality": "aarhus", "channel": "web", "language": "da", "request_id": ANY},
     }
 
 

@@ -57,6 +57,7 @@ def test_every_variable_is_read() -> None:
             "MUNI_PUBLIC_URL": "https://muni.example.dk",
             "MUNI_RASA_TIMEOUT_S": "2.5",
             "MUNI_BOOKING_TIMEOUT_S": "0.2",
+            "MUNI_BOOKING_RECOVERY_S": "45",
             "MUNI_CONVERSATIONS_PER_MINUTE": "500",
             "MUNI_MESSAGES_PER_MINUTE": "40",
             "MUNI_REDIS_URL": "redis://redis.internal:6379/2",
@@ -72,6 +73,7 @@ def test_every_variable_is_read() -> None:
     assert settings.database_url == "postgresql+asyncpg://muni:pw@db/muni"
     assert settings.public_url == "https://muni.example.dk"
     assert settings.rasa_timeout_s == 2.5
+    assert settings.booking_recovery_s == settings.conversation.booking_recovery_s == 45
     assert (settings.conversations_per_minute, settings.messages_per_minute) == (500, 40)
 
 
@@ -101,6 +103,8 @@ def test_blank_values_mean_the_default() -> None:
         ({"MUNI_RASA_TIMEOUT_S": "nan"}, "MUNI_RASA_TIMEOUT_S"),
         ({"MUNI_CONVERSATIONS_PER_MINUTE": "0"}, "MUNI_CONVERSATIONS_PER_MINUTE"),
         ({"MUNI_MESSAGES_PER_MINUTE": "1.5"}, "MUNI_MESSAGES_PER_MINUTE"),
+        ({"MUNI_BOOKING_RECOVERY_S": "121"}, "MUNI_BOOKING_RECOVERY_S"),
+        ({"MUNI_BOOKING_RECOVERY_S": "0"}, "MUNI_BOOKING_RECOVERY_S"),
         ({"MUNI_BOOKING_TIMEOUT_S": "0"}, "MUNI_BOOKING_TIMEOUT_S"),
         ({"MUNI_BOOKING_TIMEOUT_S": "soon"}, "MUNI_BOOKING_TIMEOUT_S"),
         ({"TWILIO_ACCOUNT_SID": "AC1"}, "TWILIO_AUTH_TOKEN"),

@@ -1,0 +1,265 @@
+"""Load on the chat API and the voice webhooks at once (`make bench-load`).
+
+Open-loop: web conversations arrive as a Poisson process whatever the stack's state (a slow stack
+gets a queue, not fewer citizens), each asking a few questions with a citizen's think time between;
+up to 30 phone calls run at phone pace beside them (signed Twilio webhooks). First the capacity is
+found by stepping the offered load of chat turns until the stack saturates (served turns/s stop
+following, or p95 passes 2 s); then the rest of the time runs at half that capacity and reports
+p50/p95/p99 per channel, errors, and the RSS of every process of the stack over time.
+`--url` measures a running stack; `--cluster-url` a second one (`make run-cluster`), with the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+from bench.chatclient import ChatClient, free_port, percentile
+from bench.voice import AUTH_TOKEN, QUESTIONS, Caller
+from ops.supervisor import ROOT, Stack, StackConfig
+
+DEFAULT_SECONDS = 600.0
+THINK_MEAN_S = 8.0  # a citizen reads the answer and types the next question
+TURNS_PER_CONVERSATION = 3
+SATURATED_P95_S = 2.0
+RSS_EVERY_S = 5.0
+
+
+@dataclass
+class Results:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    done_at: list[float] = field(default_factory=list)
+
+
+async def one_turn(chat: ChatClient, results: Results, conversation: tuple[str, str], rng: random.Random) -> None:
+    try:
+        turn = await chat.say(conversation, rng.choice(QUESTIONS))
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        results.errors["web"] += 1
+        return
+    if turn.status != 200:
+        results.errors["web"] += 1
+        return
+    results.latencies["web"].append(turn.seconds)
+    results.done_at.append(time.monotonic())
+
+
+async def conversation(chat: ChatClient, results: Results, rng: random.Random, until: float) -> None:
+    try:
+        opened = await chat.start(rng.choice(("aarhus", "viborg", "skive")))
+    except (aiohttp.ClientError, TimeoutError, ValueError, KeyError):
+        results.errors["web"] += 1
+        return
+    for _ in range(TURNS_PER_CONVERSATION):
+        await one_turn(chat, results, opened, rng)
+        await asyncio.sleep(rng.expovariate(1 / THINK_MEAN_S))
+        if time.monotonic() > until:
+            return
+
+
+async def poisson(rate: float, until: float, rng: random.Random, spawn: object) -> list[asyncio.Task[None]]:
+    tasks = []
+    while time.monotonic() < until:
+        await asyncio.sleep(rng.expovariate(rate))
+        tasks.append(asyncio.create_task(spawn()))  # type: ignore[operator]
+    return tasks
+
+
+async def step(chat: ChatClient, rate: float, seconds: float, pool: list[tuple[str, str]]) -> tuple[float, float, int]:
+    """Offer `rate` turns/s for `seconds`: served turns/s, p95, errors."""
+    results = Results()
+    rng = random.Random(int(rate * 100))
+    started = time.monotonic()
+    tasks = await poisson(rate, started + seconds, rng, lambda: one_turn(chat, results, rng.choice(pool), rng))
+    await asyncio.gather(*tasks)
+    elapsed = time.monotonic() - started
+    return len(results.latencies["web"]) / elapsed, percentile(results.latencies["web"], 0.95), results.errors["web"]
+
+
+async def capacity(chat: ChatClient, seconds: float) -> float:
+    pool = [await chat.start("aarhus") for _ in range(40)]
+    rate, best = 1.0, 0.0
+    steps = max(3, int(seconds // 20))
+    per_step = seconds / steps
+    print(f"\ncapacity: stepping the offered load, {per_step:.0f} s a step")
+    for _ in range(steps):
+        served, p95, errors = await step(chat, rate, per_step, pool)
+        print(f"  offered {rate:6.2f} turns/s  served {served:6.2f} turns/s  p95 {p95 * 1000:7.0f} ms  errors {errors}")
+        best = max(best, served)
+        if served < 0.85 * rate or p95 > SATURATED_P95_S or errors:
+            break
+        rate *= 1.6
+    return best
+
+
+async def calls_at_phone_pace(base_url: str, session: aiohttp.ClientSession, calls: int, until: float,
+                              results: Results) -> None:
+    async def caller(index: int) -> None:
+        rng = random.Random(index)
+        while time.monotonic() < until:
+            one = Caller(session, base_url, results.latencies)
+            await one.call(rng, listening=True, questions=3)
+            results.errors["voice"] += one.errors
+
+    await asyncio.gather(*(caller(i) for i in range(calls)))
+
+
+async def steady(chat: ChatClient, base_url: str, rate: float, calls: int, seconds: float) -> Results:
+    results = Results()
+    rng = random.Random(7)
+    until = time.monotonic() + seconds
+    conversations_per_s = rate / TURNS_PER_CONVERSATION
+    voice = asyncio.create_task(calls_at_phone_pace(base_url, chat.session, calls, until, results))
+    tasks = await poisson(conversations_per_s, until, rng, lambda: conversation(chat, results, rng, until))
+    await asyncio.gather(*tasks, voice)
+    return results
+
+
+def rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children[ppid].append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+class RssSampler:
+    """The RSS of each named process (with its children) every few seconds, in a thread."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.samples: dict[str, list[int]] = defaultdict(list)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for name, pid in self.pids.items():
+                self.samples[name].append(sum(rss_kib(p) for p in descendants(pid)))
+            self._stop.wait(RSS_EVERY_S)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def report(self) -> list[str]:
+        lines = []
+        for name, values in sorted(self.samples.items()):
+            if not values or not values[0]:
+                continue
+            growth = (values[-1] - values[0]) / values[0] * 100
+            series = " ".join(f"{v / 1024:.0f}" for v in values[:: max(1, len(values) // 8)])
+            lines.append(f"  {name:<8} start {values[0] / 1024:6.0f} MiB  end {values[-1] / 1024:6.0f} MiB  "
+                         f"peak {max(values) / 1024:6.0f} MiB  growth {growth:+5.1f} %  (MiB over time: {series})")
+        return lines
+
+
+def line(name: str, seconds: list[float], errors: int) -> str:
+    ms = [s * 1000 for s in seconds]
+    return (f"  {name:<16} n {len(ms):>5}  p50 {percentile(ms, 0.5):7.0f} ms  p95 {percentile(ms, 0.95):7.0f} ms  "
+            f"p99 {percentile(ms, 0.99):7.0f} ms  errors {errors}")
+
+
+async def measure(base_url: str, seconds: float, calls: int, rate: float | None) -> float:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        chat = ChatClient(session, base_url)
+        await chat.say(await chat.start("aarhus"), QUESTIONS[0])  # warm-up: lazy loading
+        found = await capacity(chat, seconds * 0.4)
+        offered = rate if rate is not None else max(0.2, found / 2)
+        print(f"capacity: {found:.2f} chat turns/s at saturation")
+        print(f"\nsteady: {offered:.2f} chat turns/s offered ({offered / TURNS_PER_CONVERSATION:.2f} conversations/s, "
+              f"think time {THINK_MEAN_S:.0f} s) plus {calls} calls at phone pace, {seconds * 0.6:.0f} s")
+        results = await steady(chat, base_url, offered, calls, seconds * 0.6)
+        voice = [s for path, values in results.latencies.items() if path.startswith("/voice") for s in values]
+        print(line("web chat turns", results.latencies["web"], results.errors["web"]))
+        print(line("voice webhooks", voice, results.errors["voice"]))
+        return found
+
+
+@contextmanager
+def started_stack() -> Iterator[Stack]:
+    with tempfile.TemporaryDirectory(prefix="muni-load-") as var:
+        port = free_port()
+        config = StackConfig(
+            var_dir=Path(var), gateway_port=port, rasa_port=free_port(), actions_port=free_port(),
+            booking_sandbox_port=free_port(),
+            extra_env={
+                "MUNI_SECRET_KEY": os.environ.get("MUNI_SECRET_KEY", "x" * 48), "MUNI_VAR_DIR": var,
+                "MUNI_CONVERSATIONS_PER_MINUTE": "100000", "MUNI_MESSAGES_PER_MINUTE": "100000",
+                "MUNI_INDEX_DIR": os.environ.get("MUNI_INDEX_DIR", str(ROOT / "var" / "index")),
+                "MUNI_PUBLIC_URL": f"http://127.0.0.1:{port}", "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "MUNI_VOICE_TRANSFER": "+4570200000", "MUNI_VOICE_MUNICIPALITY": "aarhus",
+            },
+        )
+        with open(Path(var) / "stack.log", "w") as log:
+            print(f"starting Muni on {config.gateway_url} (log {log.name}) …", flush=True)
+            with Stack(config, log_sink=log) as stack:
+                yield stack
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default=os.environ.get("BENCH_URL"), help="a running single stack (else one is started)")
+    parser.add_argument("--cluster-url", default=os.environ.get("BENCH_CLUSTER_URL"), help="a running make run-cluster")
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_LOAD_SECONDS", DEFAULT_SECONDS)))
+    parser.add_argument("--calls", type=int, default=30, help="concurrent phone calls (needs TWILIO_AUTH_TOKEN "
+                        "to be the bench's when --url is given)")
+    parser.add_argument("--rate", type=float, help="chat turns/s in the steady phase (default: half the capacity)")
+    args = parser.parse_args(argv)
+    capacities: dict[str, float] = {}
+    if args.url:
+        print(f"single stack at {args.url} (RSS not sampled: not started here)")
+        capacities["single"] = asyncio.run(measure(args.url, args.seconds, args.calls, args.rate))
+    else:
+        with started_stack() as stack:
+            pids = {name: process.pid for name, process in stack.processes.items()}
+            with RssSampler(pids) as rss:
+                capacities["single"] = asyncio.run(measure(stack.config.gateway_url, args.seconds, args.calls, args.rate))
+            print("\nRSS of every process (with its children) over the run:")
+            print("\n".join(rss.report()))
+    if args.cluster_url:
+        print(f"\ncluster at {args.cluster_url}")
+        capacities["cluster"] = asyncio.run(measure(args.cluster_url, args.seconds, args.calls, args.rate))
+        print(f"\ncapacity ratio cluster/single: {capacities['cluster'] / max(capacities['single'], 1e-9):.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
