@@ -215,15 +215,19 @@ class Conversations:
             self._metrics.crisis_answers.labels(conversation.channel, "akutguide").inc()
         return Answer(messages=messages, topic=CRISIS_TOPIC, source="guide", handoff=False)
 
-    async def _follow_language(self, safety: SafetyDesk, conversation: ConversationRecord, text: str) -> ConversationRecord:
-        """The conversation in the language the citizen now writes (kept when short or unsure; voice is Danish)."""
-        if conversation.channel == "voice":
-            return conversation  # the IVR hears Danish only: a transcript is never another language
-        language = safety.language(text, conversation.language)
+    async def set_language(self, conversation: ConversationRecord, language: str) -> ConversationRecord:
+        """Answer in `language` from now on: the caller chose it on the phone's keypad (the IVR's 9)."""
         if language == conversation.language:
             return conversation
         await self._log.set_language(conversation.id, language)
         return replace(conversation, language=language)
+
+    async def _follow_language(self, safety: SafetyDesk, conversation: ConversationRecord, text: str) -> ConversationRecord:
+        """The conversation in the language the citizen now writes (kept when short or unsure; voice keeps its own)."""
+        if conversation.channel == "voice":
+            # The IVR hears the language the caller chose (Danish, or English after 9): a transcript is in it.
+            return conversation
+        return await self.set_language(conversation, safety.language(text, conversation.language))
 
     async def _answer_safety(
         self,

@@ -13,18 +13,15 @@ from conversation.state import CLOCK, DIRECTORY, ENGINE
 from sms.sender import SmsSender
 from voice import callbacks, ivr
 from voice.calls import CallLog
-from voice.prompts import Prompts
 from voice.replay import ReplayGuard, ReplayMemory
-from voice.settings import VoiceSettings, VoiceSettingsError
+from voice.settings import ENGLISH_LANGUAGE, VoiceSettings, VoiceSettingsError
 from voice.state import (
     CALLS,
     CONFIG,
-    MENUS,
     OPENINGS,
-    PROMPTS,
     REPLAYS,
+    SCRIPTS,
     SMS,
-    SPEAKER,
     TASKS,
     VOICE_APP,
     Background,
@@ -64,9 +61,11 @@ def create_voice_app(config: VoiceConfig, sms: SmsSender, replays: ReplayMemory 
     app = web.Application(middlewares=[twilio_signature, replays_answered_once, never_drop_a_call])
     app[CONFIG] = config
     app[SMS] = sms
-    app[PROMPTS] = prompts = Prompts.load()
-    app[MENUS] = ivr.load_menus(prompts)  # a malformed menu stops the gateway here, not a caller later
-    app[SPEAKER] = Speaker(config.settings.voice, config.settings.language)
+    settings = config.settings
+    # A malformed menu or a missing English prompt stops the gateway here, not a caller later.
+    app[SCRIPTS] = ivr.load_scripts(
+        Speaker(settings.voice, settings.language), Speaker(settings.voice_en, ENGLISH_LANGUAGE)
+    )
     app[TASKS] = Background()
     app[OPENINGS] = {}
     app[REPLAYS] = ReplayGuard(replays)

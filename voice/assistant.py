@@ -14,7 +14,9 @@ from aiohttp import web
 
 from conversation.service import Answer, AssistantUnavailable, Conversations
 from conversation.state import CONVERSATIONS
+from muni.languages import Language
 from voice.calls import CallLog, CallRecord
+from voice.language import call_language
 from voice.state import CALLS, CONFIG, OPENINGS, TASKS
 
 logger = logging.getLogger("muni.voice.assistant")
@@ -23,10 +25,12 @@ logger = logging.getLogger("muni.voice.assistant")
 QUICK_CHECK_S = 0.25
 
 
-async def open_conversation(conversations: Conversations, calls: CallLog, call: CallRecord) -> str | None:
-    """Start the call's conversation (channel voice); None when the assistant could not answer."""
+async def open_conversation(
+    conversations: Conversations, calls: CallLog, call: CallRecord, language: Language = "da"
+) -> str | None:
+    """Start the call's conversation (channel voice) in the call's language; None when the assistant could not answer."""
     try:
-        conversation_id, opening = await conversations.start(call.municipality, "voice", None)
+        conversation_id, opening = await conversations.start(call.municipality, "voice", None, language)
     except AssistantUnavailable as error:
         await calls.set_conversation(call.call_sid, error.conversation_id)
         return None
@@ -39,7 +43,7 @@ def begin(request: web.Request, call: CallRecord) -> asyncio.Task[str | None]:
     openings = request.app[OPENINGS]
     if (pending := openings.get(call.call_sid)) is not None:
         return pending
-    work = open_conversation(request.config_dict[CONVERSATIONS], request.app[CALLS], call)
+    work = open_conversation(request.config_dict[CONVERSATIONS], request.app[CALLS], call, call_language(request))
     task = request.app[TASKS].spawn(work)
     openings[call.call_sid] = task
     task.add_done_callback(lambda _: openings.pop(call.call_sid, None))
@@ -73,6 +77,8 @@ async def ask(request: web.Request, call: CallRecord, message: str) -> Answer | 
         conversation = await conversations.find(conversation_id)
         if conversation is None:
             return None
+        # The caller may have changed the call's language since the conversation opened (9 in the menu).
+        conversation = await conversations.set_language(conversation, call_language(request))
         answer = await asyncio.wait_for(conversations.reply(conversation, message), max(deadline - loop.time(), 0.01))
     except AssistantUnavailable:
         return None  # logged by the conversation service

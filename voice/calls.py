@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
@@ -193,20 +194,16 @@ class CallLog:
         async with self._engine.begin() as connection:
             return (await connection.execute(statement)).rowcount == 1
 
+    async def open_survey(self, caller_hash: str, at: datetime) -> str | None:
+        """The call of the latest survey sent to this caller and not yet answered, or None."""
+        async with self._engine.connect() as connection:
+            call_sid = (await connection.execute(_open_survey(caller_hash, at))).scalar()
+        return None if call_sid is None else str(call_sid)
+
     async def record_survey(self, caller_hash: str, score: int, at: datetime, comment: str | None = None) -> str | None:
-        """Store the first answer (and its comment, redacted) to the latest open survey sent to this caller; the call's sid."""
-        query = (
-            select(voice_calls.c.call_sid)
-            .where(
-                voice_calls.c.caller_hash == caller_hash,
-                voice_calls.c.survey_score.is_(None),
-                voice_calls.c.survey_sent_at > to_utc(at) - SURVEY_WINDOW,
-            )
-            .order_by(voice_calls.c.survey_sent_at.desc())
-            .limit(1)
-        )
+        """Store the first answer (its comment redacted) to the latest open survey sent to this caller; the call's sid or None."""
         async with self._engine.begin() as connection:
-            call_sid = (await connection.execute(query)).scalar()
+            call_sid = (await connection.execute(_open_survey(caller_hash, at))).scalar()
             if call_sid is None:
                 return None
             await connection.execute(
@@ -243,6 +240,19 @@ class CallLog:
     async def _update(self, call_sid: str, **values: Any) -> None:
         async with self._engine.begin() as connection:
             await connection.execute(update(voice_calls).where(voice_calls.c.call_sid == call_sid).values(**values))
+
+
+def _open_survey(caller_hash: str, at: datetime) -> Select[tuple[str]]:
+    return (
+        select(voice_calls.c.call_sid)
+        .where(
+            voice_calls.c.caller_hash == caller_hash,
+            voice_calls.c.survey_score.is_(None),
+            voice_calls.c.survey_sent_at > to_utc(at) - SURVEY_WINDOW,
+        )
+        .order_by(voice_calls.c.survey_sent_at.desc())
+        .limit(1)
+    )
 
 
 def _record(row: Any) -> CallRecord:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -16,15 +17,17 @@ from twilio.twiml.voice_response import VoiceResponse
 from conversation.service import Answer
 from conversation.state import CLOCK, CONVERSATIONS, METRICS
 from crisis.model import Crisis
+from muni.languages import Language
 from muni.phones import normalise
 from sms.sender import SmsError, SmsSender
 from voice import assistant as assistant_service
 from voice.calls import CallRecord
+from voice.language import call_language, choose_language, language_query, script, script_for
 from voice.menus import Menu, MenuError, Menus
-from voice.prompts import PROMPTS_FILE, Prompts
+from voice.prompts import PROMPTS_EN_FILE, PROMPTS_FILE, Prompts
 from voice.speech import for_the_ear, normalise_speech
-from voice.state import CALLS, CONFIG, MENUS, PROMPTS, SMS, SPEAKER, TASKS
-from voice.twiml import transfer, xml
+from voice.state import CALLS, CONFIG, SMS, TASKS, OpeningHours, Script
+from voice.twiml import Aside, Speaker, transfer, xml
 
 logger = logging.getLogger("muni.voice.ivr")
 
@@ -41,7 +44,11 @@ def twiml_response(response: VoiceResponse) -> web.Response:
 
 
 def url(request: web.Request, name: str, **query: str) -> str:
-    """An absolute URL under MUNI_PUBLIC_URL: Twilio signs (and we check) exactly this address."""
+    """An absolute URL under MUNI_PUBLIC_URL: Twilio signs (and we check) exactly this address.
+
+    On an English call it carries the language (voice/language.py), so the next webhook speaks English.
+    """
+    query = {**query, **language_query(request)}
     path = request.app.router[name].url_for().with_query(query or None)
     return request.config_dict[CONFIG].settings.public_url + str(path)
 
@@ -62,7 +69,7 @@ async def menu(request: web.Request) -> web.Response:
     """POST /voice/menu – the caller chose (keypad or speech) from the main menu: the assistant, a person, a link."""
     form = await request.post()
     call = await _call(request, form)
-    if (chosen := await _dispatch(request, request.app[MENUS].main, call, form)) is not None:
+    if (chosen := await _dispatch(request, script(request).menus.main, call, form)) is not None:
         return chosen
     crisis = await request.config_dict[CONVERSATIONS].crisis(call.municipality)
     return twiml_response(_menu(request, tries=_tries(request) + 1, crisis=crisis))
@@ -72,8 +79,9 @@ async def assistant(request: web.Request) -> web.Response:
     """POST /voice/assistant – one of the assistant menu's keys, an answer's button, or a spoken question."""
     form = await request.post()
     call = await _call(request, form)
-    prompts = request.app[PROMPTS]
-    if (chosen := await _dispatch(request, request.app[MENUS].assistant, call, form)) is not None:
+    current = script(request)
+    prompts = current.prompts
+    if (chosen := await _dispatch(request, current.menus.assistant, call, form)) is not None:
         return chosen
     digits, speech = _heard(form)
     if digits in call.keypad:
@@ -86,7 +94,7 @@ async def assistant(request: web.Request) -> web.Response:
         if tries > request.config_dict[CONFIG].settings.max_reprompts:
             return twiml_response(await to_person(request, call, assistant_ok=True, intro=prompts("not_understood_again")))
         response = VoiceResponse()
-        request.app[SPEAKER].ask(
+        current.speaker.ask(
             response, url(request, "assistant", tries=str(tries)),
             [prompts("reprompt"), prompts("assistant_next")], hints=prompts("assistant_hints"), num_digits=1,
         )  # fmt: skip
@@ -96,7 +104,11 @@ async def assistant(request: web.Request) -> web.Response:
         return twiml_response(await to_person(request, call, assistant_ok=False, intro=prompts("assistant_unavailable")))
     keypad = _keypad(answer)
     await request.app[CALLS].record_turn(call.call_sid, answer.topic, answer.handoff, keypad)
-    spoken = [for_the_ear(message["text"]) for message in answer.messages]
+    messages = answer.messages
+    if answer.source == "safety" and current.language != "da":
+        # The safety answer is written in the caller's language, then Danish: an English voice reads only the former.
+        messages = messages[:1]
+    spoken = [for_the_ear(message["text"], current.language) for message in messages]
     if answer.source == "safety":
         return twiml_response(await _safety_answer(request, call, spoken, answer.topic))
     if answer.handoff:
@@ -104,11 +116,11 @@ async def assistant(request: web.Request) -> web.Response:
         # on the phone to_person says what applies, once. Other answers are read first.
         intro = "" if answer.source in ("handoff", "fallback") else " ".join(spoken)
         return twiml_response(await to_person(request, call, assistant_ok=True, intro=intro, topic=answer.topic))
-    choices = [prompts("choice", title=title, digit=digit) for digit, title in _titles(answer).items()]
+    choices = [prompts("choice", title=title, digit=digit) for digit, title in _titles(answer, current.language).items()]
     if choices:
         choices.insert(0, prompts("choices_intro"))
     response = VoiceResponse()
-    request.app[SPEAKER].ask(
+    current.speaker.ask(
         response, url(request, "assistant"), [*spoken, *choices, prompts("assistant_next")],
         hints=prompts("assistant_hints"), num_digits=1,
     )  # fmt: skip
@@ -119,7 +131,7 @@ async def sms_consent(request: web.Request) -> web.Response:
     """POST /voice/sms-consent – yes: the link goes by SMS; no: back to the assistant."""
     form = await request.post()
     call = await _call(request, form)
-    if (chosen := await _dispatch(request, request.app[MENUS].sms_consent, call, form)) is not None:
+    if (chosen := await _dispatch(request, script(request).menus.sms_consent, call, form)) is not None:
         return chosen
     tries = _tries(request) + 1
     if tries > request.config_dict[CONFIG].settings.max_reprompts:
@@ -163,7 +175,8 @@ async def _sms_consent_yes(request: web.Request, call: CallRecord, form: Mapping
 
 async def _sms_consent_no(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
     await request.app[CALLS].add_choice(call.call_sid, "sms_consent_no")
-    request.app[SPEAKER].say(response := VoiceResponse(), request.app[PROMPTS]("sms_declined"))
+    current = script(request)
+    current.speaker.say(response := VoiceResponse(), current.prompts("sms_declined"))
     _ask_next(request, response)
     return response
 
@@ -182,10 +195,28 @@ async def _crisis_hotline(request: web.Request, call: CallRecord, form: Mapping[
         return _menu(request, tries=_tries(request) + 1, crisis=crisis)
     await request.app[CALLS].add_choice(call.call_sid, "crisis_hotline")
     response = VoiceResponse()
-    request.app[SPEAKER].say(response, request.app[PROMPTS]("transfer"))
+    current = script(request)
+    current.speaker.say(response, current.prompts("transfer"))
     response.dial(number)
     return response
 
+
+async def _english(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
+    return await _change_language(request, call, "en")
+
+
+async def _danish(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
+    return await _change_language(request, call, "da")
+
+
+async def _change_language(request: web.Request, call: CallRecord, language: Language) -> VoiceResponse:
+    """The rest of the call in `language`: the greeting and menu (and any crisis) again, in it."""
+    choose_language(request, language)  # the assistant follows at the next question (voice/assistant.py)
+    crisis = await request.config_dict[CONVERSATIONS].crisis(call.municipality)
+    return _menu(request, greeting=True, crisis=crisis)
+
+
+LANGUAGE_ACTIONS = frozenset({"english", "danish"})
 
 # The actions a menu in prompts.yml may name (its choices' action:), checked when the menus load.
 ACTIONS: Mapping[str, MenuAction] = MappingProxyType(
@@ -198,6 +229,8 @@ ACTIONS: Mapping[str, MenuAction] = MappingProxyType(
         "sms_consent_no": _sms_consent_no,
         "crisis_repeat": _crisis_repeat,
         "crisis_hotline": _crisis_hotline,
+        "english": _english,
+        "danish": _danish,
     }
 )
 
@@ -210,11 +243,31 @@ def load_menus(prompts: Prompts, path: Path = PROMPTS_FILE) -> Menus:
     return menus
 
 
+def load_scripts(
+    danish: Speaker, english: Speaker, path: Path = PROMPTS_FILE, path_en: Path = PROMPTS_EN_FILE
+) -> dict[str, Script]:
+    """The Danish and English scripts; a missing translation, or English menus that differ, stop the start."""
+    prompts, prompts_en = Prompts.load(path), Prompts.load(path_en)
+    prompts.check_translation(prompts_en, path_en)
+    menus, menus_en = load_menus(prompts, path), load_menus(prompts_en, path_en)
+    for name, menu in vars(menus).items():
+        keys = {(choice.digit, choice.action) for choice in menu.choices}
+        keys_en = {(choice.digit, choice.action) for choice in getattr(menus_en, name).choices}
+        # Only the language key differs: 9 is English on a Danish call and Danish on an English one.
+        if {key for key in keys ^ keys_en if key[1] not in LANGUAGE_ACTIONS}:
+            raise MenuError(f"{path_en}: menu {name!r}: the keys and actions must be those of {path.name}")
+    return {
+        "da": Script("da", prompts, menus, danish),
+        "en": Script("en", prompts_en, menus_en, english),
+    }
+
+
 async def to_person(
     request: web.Request, call: CallRecord, *, assistant_ok: bool, intro: str = "", topic: str | None = None
 ) -> VoiceResponse:
     """Open: put through with the call's topic and municipality. Closed: the hours, and what else we offer."""
-    config, prompts, speaker = request.config_dict[CONFIG], request.app[PROMPTS], request.app[SPEAKER]
+    config, current = request.config_dict[CONFIG], script(request)
+    prompts, speaker = current.prompts, current.speaker
     now = request.config_dict[CLOCK]()
     response = VoiceResponse()
     speaker.say(response, intro)
@@ -229,8 +282,7 @@ async def to_person(
             whisper_url=whisper, done_url=url(request, "dial-done"),
         )  # fmt: skip
         return response
-    speaker.say(response, prompts("closed", status=for_the_ear(config.centre.status_text(now))))
-    speaker.say(response, prompts("hours", hours=for_the_ear(config.centre.hours_text())))
+    _closed_and_hours(current, config.centre, now, response)
     if assistant_ok:
         speaker.ask(response, url(request, "menu"), [prompts("closed_options")], hints=prompts("menu_hints"))
     else:
@@ -242,7 +294,7 @@ async def to_person(
 
 async def _safety_answer(request: web.Request, call: CallRecord, spoken: list[str], topic: str | None) -> VoiceResponse:
     """An emergency: 112 always, the safety answer, then a person at once while the centre is open."""
-    prompts, speaker = request.app[PROMPTS], request.app[SPEAKER]
+    prompts, speaker = script(request).prompts, script(request).speaker
     intro = " ".join([prompts("safety_112"), *spoken])
     if request.config_dict[CONFIG].centre.status(request.config_dict[CLOCK]()).open:
         return await to_person(request, call, assistant_ok=True, intro=intro, topic=topic)
@@ -253,7 +305,8 @@ async def _safety_answer(request: web.Request, call: CallRecord, spoken: list[st
 
 def safe_exit(request: web.Request) -> VoiceResponse:
     """When anything failed: a person while open, the hours while closed (never silence)."""
-    config, prompts, speaker = request.config_dict[CONFIG], request.app[PROMPTS], request.app[SPEAKER]
+    config, current = request.config_dict[CONFIG], script(request)
+    prompts, speaker = current.prompts, current.speaker
     now = request.config_dict[CLOCK]()
     response = VoiceResponse()
     if config.centre.status(now).open:
@@ -263,18 +316,24 @@ def safe_exit(request: web.Request) -> VoiceResponse:
             whisper_url=url(request, "whisper"), done_url=url(request, "dial-done"),
         )  # fmt: skip
     else:
-        speaker.say(response, prompts("closed", status=for_the_ear(config.centre.status_text(now))))
-        speaker.say(response, prompts("hours", hours=for_the_ear(config.centre.hours_text())))
+        _closed_and_hours(current, config.centre, now, response)
         response.hangup()
     return response
 
 
+def _closed_and_hours(current: Script, centre: OpeningHours, now: datetime, response: VoiceResponse) -> None:
+    """That the centre is closed, and its hours, in the call's language and for the ear."""
+    language, prompts = current.language, current.prompts
+    current.speaker.say(response, prompts("closed", status=for_the_ear(centre.status_text(now, language), language)))
+    current.speaker.say(response, prompts("hours", hours=for_the_ear(centre.hours_text(language=language), language)))
+
+
 async def _start_assistant(request: web.Request, call: CallRecord) -> VoiceResponse:
-    prompts = request.app[PROMPTS]
+    prompts = script(request).prompts
     if call.conversation_id is None and await assistant_service.down_at_once(request, call):
         return await to_person(request, call, assistant_ok=False, intro=prompts("assistant_unavailable"))
     response = VoiceResponse()
-    request.app[SPEAKER].ask(
+    script(request).speaker.ask(
         response, url(request, "assistant"), [prompts("assistant_intro")], hints=prompts("assistant_hints"), num_digits=1
     )
     return response
@@ -283,18 +342,24 @@ async def _start_assistant(request: web.Request, call: CallRecord) -> VoiceRespo
 def _menu(
     request: web.Request, *, greeting: bool = False, tries: int = 0, crisis: Crisis | None = None, announce: bool = False
 ) -> VoiceResponse:
-    """The main menu; while a crisis is on, its message first (at the greeting, or on asking again) and its keys."""
-    prompts, speaker = request.app[PROMPTS], request.app[SPEAKER]
+    """The main menu; while a crisis is on, its message first (at the greeting, or on asking again) and its keys.
+
+    The other language's key is offered in that language's voice, before the menu a caller may not understand.
+    """
+    current = script(request)
+    prompts, speaker = current.prompts, current.speaker
+    other = script_for(request, "da" if current.language == "en" else "en")
     response = VoiceResponse()
     if tries > request.config_dict[CONFIG].settings.max_reprompts:
         speaker.say(response, prompts("goodbye"))
         response.hangup()
         return response
-    texts = [prompts("greeting")] if greeting else [prompts("reprompt")] if tries else []
+    texts: list[str | Aside] = [prompts("greeting")] if greeting else [prompts("reprompt")] if tries else []
+    if crisis is not None and (greeting or announce):
+        texts += _crisis_texts(current, other, crisis)
+    texts.append(Aside(prompts("other_language"), other.speaker))
     options = []
     if crisis is not None:
-        if greeting or announce:
-            texts += _crisis_texts(prompts, crisis)
         options.append(prompts("crisis_repeat"))
         if crisis.phone is not None and normalise(crisis.phone) is not None:
             options.append(prompts("crisis_hotline"))
@@ -305,35 +370,47 @@ def _menu(
     return response
 
 
-def _crisis_texts(prompts: Prompts, crisis: Crisis) -> list[str]:
-    """The crisis message for the ear: Danish, then English when given (text is spoken as text, never markup)."""
-    texts = [prompts("crisis_message", title=for_the_ear(crisis.title), message=for_the_ear(crisis.message_da))]
+def _crisis_texts(current: Script, other: Script, crisis: Crisis) -> list[str | Aside]:
+    """The crisis message for the ear (text is spoken as text, never markup).
+
+    A Danish call: Danish, then the English message in the English voice when there is one. An
+    English call: the English message, or (without one) a word that it is Danish, then the Danish.
+    """
+    danish = current if current.language == "da" else other
+    english = other if current.language == "da" else current
+    in_danish = danish.prompts("crisis_message", title=for_the_ear(crisis.title), message=for_the_ear(crisis.message_da))
+    if current.language == "da":
+        if not crisis.message_en:
+            return [in_danish]
+        in_english = danish.prompts("crisis_message_en", message=for_the_ear(crisis.message_en, "en"))
+        return [in_danish, Aside(in_english, english.speaker)]
     if crisis.message_en:
-        texts.append(prompts("crisis_message_en", message=crisis.message_en))
-    return texts
+        return [english.prompts("crisis_message", message=for_the_ear(crisis.message_en, "en"))]
+    return [english.prompts("crisis_in_danish"), Aside(in_danish, danish.speaker)]
 
 
 def _consent_question(request: web.Request, tries: int = 0) -> VoiceResponse:
-    prompts = request.app[PROMPTS]
+    prompts = script(request).prompts
     texts = [prompts("reprompt"), prompts("sms_consent")] if tries else [prompts("sms_consent")]
     action = url(request, "sms-consent", **({"tries": str(tries)} if tries else {}))
     response = VoiceResponse()
-    request.app[SPEAKER].ask(response, action, texts, hints=prompts("sms_consent_hints"))
+    script(request).speaker.ask(response, action, texts, hints=prompts("sms_consent_hints"))
     return response
 
 
 def _send_link(
     request: web.Request, call: CallRecord, form: Mapping[str, Any], *, then: Callable[[web.Request, VoiceResponse], None]
 ) -> VoiceResponse:
-    """Text the caller a link to the chat (on the call's topic) in the background; once per topic per call."""
-    prompts, speaker = request.app[PROMPTS], request.app[SPEAKER]
+    """Text the caller a link to the chat (the call's topic and language) in the background; once per topic per call."""
+    prompts, speaker = script(request).prompts, script(request).speaker
     caller = str(form.get("From", ""))
     response = VoiceResponse()
     settings = request.config_dict[CONFIG].settings
     link = f"{settings.public_url}/start/{quote(call.municipality)}"
     if call.last_topic:
         link += f"/{quote(call.last_topic)}"
-    body = prompts("sms_link_body", url=link + "?via=sms")
+    query = "?via=sms" + ("&lang=en" if call_language(request) == "en" else "")  # web/channels/pages.py
+    body = prompts("sms_link_body", url=link + query)
     if not re.fullmatch(r"\+[1-9][0-9]{6,14}", caller):
         speaker.say(response, prompts("sms_no_number"))
     else:
@@ -351,13 +428,14 @@ async def _text(sender: SmsSender, to: str, body: str, key: str) -> None:
 
 
 def _goodbye(request: web.Request, response: VoiceResponse) -> None:
-    request.app[SPEAKER].say(response, request.app[PROMPTS]("goodbye"))
+    script(request).speaker.say(response, script(request).prompts("goodbye"))
     response.hangup()
 
 
 def _ask_next(request: web.Request, response: VoiceResponse) -> None:
-    prompts = request.app[PROMPTS]
-    request.app[SPEAKER].ask(response, url(request, "assistant"), [prompts("assistant_next")], hints=prompts("assistant_hints"))
+    current = script(request)
+    prompts = current.prompts
+    current.speaker.ask(response, url(request, "assistant"), [prompts("assistant_next")], hints=prompts("assistant_hints"))
 
 
 def _keypad(answer: Answer) -> dict[str, str]:
@@ -365,9 +443,9 @@ def _keypad(answer: Answer) -> dict[str, str]:
     return {str(digit): button["payload"] for digit, button in enumerate(buttons, start=1)}
 
 
-def _titles(answer: Answer) -> dict[str, str]:
+def _titles(answer: Answer, language: str) -> dict[str, str]:
     buttons = [b for message in answer.messages for b in message.get("buttons", [])][:MAX_KEYPAD_CHOICES]
-    return {str(digit): for_the_ear(button["title"]).rstrip(".") for digit, button in enumerate(buttons, start=1)}
+    return {str(digit): for_the_ear(button["title"], language).rstrip(".") for digit, button in enumerate(buttons, start=1)}
 
 
 def _heard(form: Mapping[str, Any]) -> tuple[str, str]:

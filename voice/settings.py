@@ -15,6 +15,10 @@ from muni.phones import is_e164
 
 TransferKind = Literal["number", "sip", "queue"]
 _SLUG = re.compile(r"[a-z0-9_-]{1,64}")
+# A text-to-speech voice Twilio's <Say> knows: Amazon Polly's or Google's by name, or a basic one.
+_VOICE_NAME = re.compile(r"(?:Polly|Google)\.[A-Za-z0-9-]{1,64}|man|woman|alice")
+ENGLISH_VOICE = "Polly.Amy-Neural"  # British English, Amazon Polly's neural engine
+ENGLISH_LANGUAGE = "en-GB"  # <Say> and the speech recognition of <Gather> on an English call
 
 
 class VoiceSettingsError(SettingsError):
@@ -52,6 +56,7 @@ class VoiceSettings:
     numbers: Mapping[str, str] = field(default_factory=dict)  # called number -> municipality slug
     voice: str = "Polly.Naja"
     language: str = "da-DK"
+    voice_en: str = ENGLISH_VOICE  # after "For English, press 9"
     assistant_timeout_s: float = 4.0
     max_reprompts: int = 2
 
@@ -76,6 +81,7 @@ class VoiceSettings:
             numbers=_numbers(environ.get("MUNI_VOICE_NUMBERS", "")),
             voice=environ.get("MUNI_VOICE_NAME", "").strip() or "Polly.Naja",
             language=environ.get("MUNI_VOICE_LANGUAGE", "").strip() or "da-DK",
+            voice_en=_voice_name(environ, "MUNI_VOICE_NAME_EN", ENGLISH_VOICE),
             assistant_timeout_s=_seconds(environ, "MUNI_VOICE_ASSISTANT_TIMEOUT_S", 4.0),
         )
 
@@ -87,6 +93,15 @@ def _required(environ: Mapping[str, str], name: str) -> str:
     value = environ.get(name, "").strip()
     if not value:
         raise VoiceSettingsError(f"{name} is required when TWILIO_AUTH_TOKEN is set (the voice gateway is on)")
+    return value
+
+
+def _voice_name(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    if not _VOICE_NAME.fullmatch(value):
+        raise VoiceSettingsError(f"{name} must be a Twilio text-to-speech voice such as {default}, got {value!r}")
     return value
 
 

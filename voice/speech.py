@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from muni.privacy import redact
 
@@ -20,6 +21,10 @@ _DAY_MONTH = re.compile(r"\b(0?[1-9]|[12][0-9]|3[01])/(0?[1-9]|1[0-2])\b(?!/)")
 _MONTHS = (
     "januar", "februar", "marts", "april", "maj", "juni",
     "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+_MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 
 # Danish number words as speech recognition may leave them: digit by digit ("nul et nul et ni
@@ -79,7 +84,9 @@ def redact_speech(text: str) -> str:
 
 
 _WEEKDAYS = "mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag|hverdage"
-_WEEKDAY_RANGE = re.compile(rf"\b({_WEEKDAYS})\s*[–—-]\s*({_WEEKDAYS})\b", re.IGNORECASE)
+_WEEKDAYS_EN = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekdays"
+# An English answer may carry a municipality's Danish values ("mandag–fredag 10.00–17.00"): both are ranges.
+_WEEKDAY_RANGE = re.compile(rf"\b({_WEEKDAYS}|{_WEEKDAYS_EN})\s*[–—-]\s*({_WEEKDAYS}|{_WEEKDAYS_EN})\b", re.IGNORECASE)
 _NUMBER_RANGE = re.compile(r"(?<=[0-9])\s*[–—-]\s*(?=[0-9])")
 # A dash between words is a pause, not a range: "Borgerservice – Aarhus Kommune".
 _DASH = re.compile(r"(?:[ \t]*[–—]|[ \t]+-(?=[ \t]))+[ \t]*")
@@ -96,26 +103,61 @@ _ABBREVIATIONS = {
     "osv.": "og så videre", "dvs.": "det vil sige", "mht.": "med hensyn til", "pga.": "på grund af",
     "jf.": "jævnfør", "stk.": "stykke", "pkt.": "punkt", "hhv.": "henholdsvis",
 }  # fmt: skip
-_ABBREVIATION = re.compile(
-    r"(?<![\w.])(" + "|".join(map(re.escape, sorted(_ABBREVIATIONS, key=len, reverse=True))) + r")(?=[\s:;,]|$)",
-    re.IGNORECASE,
-)
+# In English, and the Danish ones a municipality's values may bring into an English answer.
+_ABBREVIATIONS_EN = {
+    "e.g.": "for example", "i.e.": "that is", "approx.": "approximately", "incl.": "including",
+    "excl.": "excluding", "etc.": "and so on", "tel.": "telephone", "kr.": "kroner",
+    "kl.": "at", "nr.": "number", "tlf.": "telephone", "tlf.nr.": "phone number", "fx": "for example",
+}  # fmt: skip
+# "No." only before a number: "the answer is no." is not a number.
+_NUMBER_EN = re.compile(r"\b([Nn])o\.[ \t]*(?=[0-9])")
+# 24-hour times read the English way: "16:00" is "4 p.m.", "8:30" is "8:30 a.m."; the Danish "16.30" too
+# (a municipality's values): Danish prices and amounts use a decimal comma.
+_DOUBLE_STOP = re.compile(r"\b([ap]\.m\.)\.")
+_CLOCK_EN = re.compile(r"\b([01]?[0-9]|2[0-4])[:.]([0-5][0-9])\b(?![.,]?[0-9])")
 
 
-def _spelled_out(match: re.Match[str]) -> str:
-    written = match.group(1)
-    spoken = _ABBREVIATIONS[written.lower()]
-    return spoken[0].upper() + spoken[1:] if written[0].isupper() else spoken
+def _abbreviations(table: dict[str, str]) -> re.Pattern[str]:
+    return re.compile(
+        r"(?<![\w.])(" + "|".join(map(re.escape, sorted(table, key=len, reverse=True))) + r")(?=[\s:;,]|$)",
+        re.IGNORECASE,
+    )
 
 
-def for_the_ear(text: str) -> str:
-    """The written answer as it should be heard.
+_ABBREVIATION = _abbreviations(_ABBREVIATIONS)
+_ABBREVIATION_EN = _abbreviations(_ABBREVIATIONS_EN)
+
+
+def _spelled_out(table: dict[str, str]) -> Callable[[re.Match[str]], str]:
+    def spelled_out(match: re.Match[str]) -> str:
+        written = match.group(1)
+        spoken = table[written.lower()]
+        return spoken[0].upper() + spoken[1:] if written[0].isupper() else spoken
+
+    return spelled_out
+
+
+def _english_clock(match: re.Match[str]) -> str:
+    hour, minutes = int(match.group(1)), match.group(2)
+    if minutes == "00" and hour in (0, 24):
+        return "midnight"
+    if minutes == "00" and hour == 12:
+        return "noon"
+    suffix = "a.m." if hour < 12 or hour == 24 else "p.m."
+    return f"{hour % 12 or 12}{'' if minutes == '00' else ':' + minutes} {suffix}"
+
+
+def for_the_ear(text: str, language: str = "da") -> str:
+    """The written answer as it should be heard, in Danish or (language "en") English.
 
     No URLs, emojis, markup or "(demo-data)" read aloud; brackets and dashes between words
-    become pauses; ranges of numbers or weekdays are read with "til"; abbreviations
-    ("kl.", "nr.", "tlf.") in full; whole hours without ".00"; line breaks become sentences.
+    become pauses; ranges of numbers or weekdays are read with "til" ("to" in English);
+    abbreviations ("kl.", "nr.", "tlf."; "e.g.", "no. 5") in full; whole hours without ".00"
+    (in English, times as "4 p.m."); line breaks become sentences.
     The written text is left as it is: this is only what the IVR says.
     """
+    if language == "en":
+        return _for_the_english_ear(text)
     text = _MARKDOWN_LINK.sub(r"\1", text)
     text = _URL.sub("", text)
     text = _EMOJI.sub("", text)
@@ -123,10 +165,31 @@ def for_the_ear(text: str) -> str:
     text = _DEMO_MARK.sub("", text)
     text = _DAY_MONTH.sub(lambda m: f"{int(m.group(1))}. {_MONTHS[int(m.group(2)) - 1]}", text)
     text = _WRITE.sub(lambda m: "Sig" if m.group(0)[0] == "S" else "sig", text)  # the caller speaks
-    text = _ABBREVIATION.sub(_spelled_out, text)
+    text = _ABBREVIATION.sub(_spelled_out(_ABBREVIATIONS), text)
     text = _WHOLE_HOUR.sub(r"\1", text)
     text = _WEEKDAY_RANGE.sub(r"\1 til \2", text)
     text = _NUMBER_RANGE.sub(" til ", text)
+    return _pauses_and_sentences(text)
+
+
+def _for_the_english_ear(text: str) -> str:
+    text = _MARKDOWN_LINK.sub(r"\1", text)
+    text = _URL.sub("", text)
+    text = _EMOJI.sub("", text)
+    text = _MARKUP.sub(" ", text)
+    text = _DEMO_MARK.sub("", text)
+    text = _DAY_MONTH.sub(lambda m: f"{int(m.group(1))} {_MONTHS_EN[int(m.group(2)) - 1]}", text)
+    text = _NUMBER_EN.sub(lambda m: "Number " if m.group(1) == "N" else "number ", text)
+    text = _ABBREVIATION_EN.sub(_spelled_out(_ABBREVIATIONS_EN), text)
+    text = _WEEKDAY_RANGE.sub(r"\1 to \2", text)
+    text = _NUMBER_RANGE.sub(" to ", text)  # before the times: "8:00–16:00" is "8 a.m. to 4 p.m."
+    text = _CLOCK_EN.sub(_english_clock, text)
+    text = _DOUBLE_STOP.sub(r"\1", text)  # "at 4 p.m." ends the sentence once
+    return _pauses_and_sentences(text)
+
+
+def _pauses_and_sentences(text: str) -> str:
+    """Dashes between words and brackets as pauses; each line a sentence."""
     text = _DASH.sub(", ", text)
     text = _BRACKETS.sub(r", \1, ", text)
     text = _LOOSE_COMMAS.sub("", _SPACES.sub(" ", text))

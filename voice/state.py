@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -34,9 +34,19 @@ class OpeningHours(Protocol):
 
     def status(self, at: datetime) -> OpenNow: ...
 
-    def status_text(self, at: datetime) -> str: ...
+    def status_text(self, at: datetime, language: str = "da") -> str: ...
 
-    def hours_text(self) -> str: ...
+    def hours_text(self, at: datetime | None = None, language: str = "da") -> str: ...
+
+
+@dataclass(frozen=True)
+class Script:
+    """What the IVR says and hears in one language: its prompts, its menus' words, and the voice that speaks."""
+
+    language: str  # "da" or "en" (muni.languages)
+    prompts: Prompts
+    menus: Menus
+    speaker: Speaker
 
 
 @dataclass(frozen=True)
@@ -79,9 +89,7 @@ class Background:
 
 
 CONFIG = web.AppKey("voice_config", VoiceConfig)
-PROMPTS = web.AppKey("voice_prompts", Prompts)
-MENUS = web.AppKey("voice_menus", Menus)
-SPEAKER = web.AppKey("voice_speaker", Speaker)
+SCRIPTS: web.AppKey[Mapping[str, Script]] = web.AppKey("voice_scripts")  # by language: "da" and "en"
 TASKS = web.AppKey("voice_tasks", Background)
 # Conversations being opened, by CallSid (in this process; a call's webhooks may reach another).
 OPENINGS: web.AppKey[dict[str, asyncio.Task[str | None]]] = web.AppKey("voice_openings")

@@ -17,7 +17,7 @@ _WORKFLOW_SID = re.compile(r"WW[0-9a-f]{32}")
 
 @dataclass(frozen=True)
 class Speaker:
-    """Says things in the configured Danish voice and asks with <Gather input="dtmf speech">."""
+    """Says things in one language's configured voice and asks with <Gather input="dtmf speech"> in it."""
 
     voice: str
     language: str
@@ -30,7 +30,7 @@ class Speaker:
         self,
         response: VoiceResponse,
         action: str,
-        texts: Sequence[str],
+        texts: Sequence[str | Aside],
         *,
         hints: str,
         num_digits: int | None = 1,
@@ -49,8 +49,19 @@ class Speaker:
             action_on_empty_result=True,
         )
         for text in texts:
-            self.say(gather, text)
+            if isinstance(text, Aside):
+                text.speaker.say(gather, text.text)
+            else:
+                self.say(gather, text)
         return gather
+
+
+@dataclass(frozen=True)
+class Aside:
+    """A line in another language's voice within a prompt: "For English, press 9." on a Danish call."""
+
+    text: str
+    speaker: Speaker
 
 
 def transfer(

@@ -1,4 +1,4 @@
-"""The IVR in crisis mode: the greeting plays the crisis (Danish, then English) before the menu, 9 plays it again,
+"""The IVR in crisis mode: the greeting plays the crisis (Danish, then English) before the menu, 4 plays it again,
 7 puts the caller through to the crisis hotline; `muni crisis off` and expiry remove it."""
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ async def test_the_greeting_plays_the_crisis_before_the_menu(client: Client, dat
     root = await twiml(await twilio_post(client, "/voice/incoming"))
     text = spoken(gather(root))
     assert text.index("Vigtig besked: Forurenet drikkevand.") < text.index("Important message in English") < text.index("Tryk 1")
-    assert MESSAGE in text and "Tryk 9 for at høre beskeden igen." in text and "Tryk 7" in text
+    assert MESSAGE in text and "Tryk 4 for at høre beskeden igen." in text and "Tryk 7" in text
 
 
-async def test_nine_plays_it_again_and_seven_calls_the_hotline(client: Client, database_path: Path, clock: Clock) -> None:
+async def test_four_plays_it_again_and_seven_calls_the_hotline(client: Client, database_path: Path, clock: Clock) -> None:
     await turn_on(database_path, clock)
     await twiml(await twilio_post(client, "/voice/incoming"))
-    again = await twiml(await twilio_post(client, "/voice/menu", {"Digits": "9"}))
+    again = await twiml(await twilio_post(client, "/voice/menu", {"Digits": "4"}))
     assert MESSAGE in spoken(gather(again))
     hotline = await twiml(await twilio_post(client, "/voice/menu", {"Digits": "7"}))
     dial = hotline.find("Dial")
@@ -62,7 +62,7 @@ async def test_off_and_expiry_remove_it_from_the_greeting(client: Client, databa
     assert MESSAGE in spoken(await twiml(await twilio_post(client, "/voice/incoming", {"CallSid": "CA" + "1" * 32})))
     clock.now += timedelta(hours=2)
     root = await twiml(await twilio_post(client, "/voice/incoming", {"CallSid": "CA" + "2" * 32}))
-    assert MESSAGE not in spoken(root) and "Tryk 9" not in spoken(root)
+    assert MESSAGE not in spoken(root) and "Tryk 4" not in spoken(root)
 
 
 async def test_a_scheduled_crisis_is_played_from_its_start_and_not_before(
@@ -70,10 +70,10 @@ async def test_a_scheduled_crisis_is_played_from_its_start_and_not_before(
 ) -> None:
     await turn_on(database_path, clock, starts="1h")
     root = await twiml(await twilio_post(client, "/voice/incoming"))
-    assert MESSAGE not in spoken(root) and "Tryk 9" not in spoken(root)
+    assert MESSAGE not in spoken(root) and "Tryk 4" not in spoken(root)
     clock.now += timedelta(hours=1)  # its start: the same gateway, no restart
     root = await twiml(await twilio_post(client, "/voice/incoming", {"CallSid": "CA" + "3" * 32}))
-    assert MESSAGE in spoken(root) and "Tryk 9" in spoken(root)
+    assert MESSAGE in spoken(root) and "Tryk 4" in spoken(root)
 
 
 async def test_html_or_script_in_the_message_is_spoken_as_text_never_as_markup(

@@ -51,7 +51,11 @@ async def test_incoming_call_greets_and_offers_the_menu_by_voice_or_keypad(clien
     assert "assistent" in (menu.get("hints") or "") and "medarbejder" in (menu.get("hints") or "")
     says = menu.findall("Say")
     assert says[0].text == "Velkommen til Den Digitale Hotline."
-    assert all(s.get("voice") == "Polly.Naja" and s.get("language") == "da-DK" for s in says)
+    danish = [s for s in says if s.text != "For English, press 9."]
+    assert all(s.get("voice") == "Polly.Naja" and s.get("language") == "da-DK" for s in danish)
+    english = [s for s in says if s not in danish]  # offered in English, in the English voice, before the menu
+    assert [(s.get("voice"), s.get("language")) for s in english] == [("Polly.Amy-Neural", "en-GB")]
+    assert [s.text for s in says].index("For English, press 9.") < [s.text for s in says].index(Prompts.load()("menu"))
     assert "Tryk 1" in spoken(menu) and "Tryk 2" in spoken(menu)
     record = await call_record(client)
     assert record is not None and record.municipality == "aarhus" and record.choices == []

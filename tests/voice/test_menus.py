@@ -1,4 +1,5 @@
-"""The IVR's menus are data: prompts.yml says which key and word lead where, and a malformed menu stops the start."""
+"""The IVR's menus are data: prompts.yml (and prompts_en.yml for an English call) say which key and word lead where,
+and a malformed menu or a missing English prompt stops the start."""
 
 from __future__ import annotations
 
@@ -14,88 +15,121 @@ import yaml
 from tests.voice.support import CALL_SID, PUBLIC_URL, call_record, gather, spoken, twilio_post, twiml
 from tests.web.support import Client
 from voice.calls import CallRecord
-from voice.ivr import ACTIONS, load_menus
+from voice.ivr import ACTIONS, load_menus, load_scripts
 from voice.menus import Choice, Menu, MenuError, Menus
-from voice.prompts import PROMPTS_FILE, Prompts
+from voice.prompts import PROMPTS_EN_FILE, PROMPTS_FILE, PromptError, Prompts
+from voice.twiml import Speaker
 
-PROMPTS = Prompts.load()
-MENUS = load_menus(PROMPTS)
+SCRIPTS = load_scripts(Speaker("Polly.Naja", "da-DK"), Speaker("Polly.Amy-Neural", "en-GB"))
+PROMPTS = SCRIPTS["da"].prompts
+MENUS = SCRIPTS["da"].menus
+EVERY_MENU = [(language, menu) for language, script in SCRIPTS.items() for menu in vars(script.menus).values()]
 EVERY_CHOICE = [
-    pytest.param(menu, choice, id=f"{menu.name}-{choice.digit}-{choice.action}")
-    for menu in (MENUS.main, MENUS.assistant, MENUS.sms_consent)
+    pytest.param(language, menu, choice, id=f"{language}-{menu.name}-{choice.digit}-{choice.action}")
+    for language, menu in EVERY_MENU
     for choice in menu.choices
 ]
 WEBHOOK = {"main": "/voice/menu", "assistant": "/voice/assistant", "sms_consent": "/voice/sms-consent"}
-Expectation = Callable[[ET.Element, CallRecord], bool]
-# What each action does, seen from outside: the TwiML and the call's record.
+QUERY = {"da": "", "en": "?lang=en"}  # an English call's addresses carry its language
+Expectation = Callable[[ET.Element, CallRecord, Prompts, str], bool]
+# What each action does, seen from outside: the TwiML and the call's record (in the call's language).
 DOES: dict[str, Expectation] = {
-    "assistant": lambda root, call: (
-        gather(root).get("action") == f"{PUBLIC_URL}/voice/assistant" and call.choices[-1] == "assistant"
+    "assistant": lambda root, call, said, query: (
+        gather(root).get("action") == f"{PUBLIC_URL}/voice/assistant{query}" and call.choices[-1] == "assistant"
     ),
-    "agent": lambda root, call: root.find("Dial/Number") is not None and call.transferred and call.choices[-1] == "agent",
-    "sms_link": lambda root, call: "Du får en SMS om et øjeblik." in spoken(root) and call.choices[-1] == "sms_link",
-    "sms_consent": lambda root, call: gather(root).get("action") == f"{PUBLIC_URL}/voice/sms-consent",
-    "sms_consent_yes": lambda root, call: (
-        "Du får en SMS om et øjeblik." in spoken(root) and call.choices[-1] == "sms_consent_yes"
+    "agent": lambda root, call, said, query: (
+        root.find("Dial/Number") is not None and call.transferred and call.choices[-1] == "agent"
     ),
-    "sms_consent_no": lambda root, call: "Du får ingen SMS." in spoken(root) and call.choices[-1] == "sms_consent_no",
+    "sms_link": lambda root, call, said, query: said("sms_sent") in spoken(root) and call.choices[-1] == "sms_link",
+    "sms_consent": lambda root, call, said, query: gather(root).get("action") == f"{PUBLIC_URL}/voice/sms-consent{query}",
+    "sms_consent_yes": lambda root, call, said, query: (
+        said("sms_sent") in spoken(root) and call.choices[-1] == "sms_consent_yes"
+    ),
+    "sms_consent_no": lambda root, call, said, query: (
+        said("sms_declined") in spoken(root) and call.choices[-1] == "sms_consent_no"
+    ),
     # Without a crisis on (tests/voice/test_crisis.py has one): the menu again, with no crisis keys.
-    "crisis_repeat": lambda root, call: "Tryk 1" in spoken(root) and "Tryk 9" not in spoken(root),
-    "crisis_hotline": lambda root, call: root.find("Dial") is None and "Tryk 7" not in spoken(root),
+    "crisis_repeat": lambda root, call, said, query: said("menu") in spoken(root) and said("crisis_repeat") not in spoken(root),
+    "crisis_hotline": lambda root, call, said, query: root.find("Dial") is None and said("crisis_hotline") not in spoken(root),
+    # The language key: the greeting and menu again, in the other language, whose addresses carry it.
+    "english": lambda root, call, said, query: (
+        said("greeting") not in spoken(root)
+        and spoken(root).startswith(SCRIPTS["en"].prompts("greeting"))
+        and gather(root).get("action") == f"{PUBLIC_URL}/voice/menu?tries=0&lang=en"
+    ),
+    "danish": lambda root, call, said, query: (
+        spoken(root).startswith(SCRIPTS["da"].prompts("greeting"))
+        and gather(root).get("action") == f"{PUBLIC_URL}/voice/menu?tries=0"
+    ),
 }
 
 
-async def reach(client: Client, menu: Menu, call_sid: str) -> None:
-    """Bring a call to the point where `menu` is the one being played."""
+async def reach(client: Client, language: str, menu: Menu, call_sid: str) -> None:
+    """Bring a call to the point where `menu` is the one being played, in `language`."""
     await twilio_post(client, "/voice/incoming", {"CallSid": call_sid})
+    query = QUERY[language]
+    if language == "en":
+        await twilio_post(client, "/voice/menu", {"CallSid": call_sid, "Digits": "9"})
     if menu.name in ("assistant", "sms_consent"):
-        await twilio_post(client, "/voice/menu", {"CallSid": call_sid, "Digits": "1"})
-        await twilio_post(client, "/voice/assistant", {"CallSid": call_sid, "SpeechResult": "hvad koster et pas"})
+        await twilio_post(client, f"/voice/menu{query}", {"CallSid": call_sid, "Digits": "1"})
+        await twilio_post(client, f"/voice/assistant{query}", {"CallSid": call_sid, "SpeechResult": "hvad koster et pas"})
     if menu.name == "sms_consent":
-        await twilio_post(client, "/voice/assistant", {"CallSid": call_sid, "Digits": "8"})
+        await twilio_post(client, f"/voice/assistant{query}", {"CallSid": call_sid, "Digits": "8"})
 
 
 def test_every_action_a_menu_names_is_one_the_ivr_has_and_none_is_unused() -> None:
-    named = {choice.action for menu in (MENUS.main, MENUS.assistant, MENUS.sms_consent) for choice in menu.choices}
+    named = {choice.action for _, menu in EVERY_MENU for choice in menu.choices}
     assert named == set(ACTIONS) == set(DOES)
 
 
-@pytest.mark.parametrize(("menu", "choice"), EVERY_CHOICE)
-async def test_each_key_and_its_first_word_lead_to_the_action_the_menu_names(client: Client, menu: Menu, choice: Choice) -> None:
+@pytest.mark.parametrize(("language", "menu", "choice"), EVERY_CHOICE)
+async def test_each_key_and_its_first_word_lead_to_the_action_the_menu_names(
+    client: Client, language: str, menu: Menu, choice: Choice
+) -> None:
     by_key, by_word = CALL_SID, "CA" + "e" * 32
     answers = {}
+    webhook, prompts = WEBHOOK[menu.name] + QUERY[language], SCRIPTS[language].prompts
     for call_sid, heard in ((by_key, {"Digits": choice.digit}), (by_word, {"SpeechResult": choice.words[0].rstrip("*")})):
-        await reach(client, menu, call_sid)
-        answers[call_sid] = await twiml(await twilio_post(client, WEBHOOK[menu.name], {"CallSid": call_sid, **heard}))
+        await reach(client, language, menu, call_sid)
+        answers[call_sid] = await twiml(await twilio_post(client, webhook, {"CallSid": call_sid, **heard}))
         record = await call_record(client, call_sid)
         assert record is not None
-        assert DOES[choice.action](answers[call_sid], record), ET.tostring(answers[call_sid], encoding="unicode")
+        expected = DOES[choice.action](answers[call_sid], record, prompts, QUERY[language])
+        assert expected, ET.tostring(answers[call_sid], encoding="unicode")
     # The same answer, but for the call's own sid (the whisper URL names the call it puts through).
     as_said = {sid: ET.tostring(root, encoding="unicode").replace(sid, "CALL") for sid, root in answers.items()}
     assert as_said[by_key] == as_said[by_word]
 
 
+# "Tryk 1, eller sig assistent" in Danish, "Press 1, or say assistant" in English (the language key in the other).
+KEY = r"\b(?:[Tt]ryk|[Pp]ress) ([0-9])\b"
+KEY_OR_WORD = r"\b(?:[Tt]ryk|[Pp]ress) ([0-9]),? (?:eller sig|or say) (\w+)"
+
+
 @pytest.mark.parametrize(
-    ("menu", "prompt"),
+    ("language", "menu", "prompt"),
     [
-        pytest.param(menu, prompt, id=f"{menu.name}-{prompt}")
-        for menu in (MENUS.main, MENUS.assistant, MENUS.sms_consent)
+        pytest.param(language, menu, prompt, id=f"{language}-{menu.name}-{prompt}")
+        for language, menu in EVERY_MENU
         for prompt in menu.announced_in
     ],
 )
-def test_a_prompt_offering_a_menu_names_exactly_its_keys_and_words_that_lead_there(menu: Menu, prompt: str) -> None:
-    text = PROMPTS(prompt)
-    named = re.findall(r"\b[Tt]ryk ([0-9])\b", text)
+def test_a_prompt_offering_a_menu_names_exactly_its_keys_and_words_that_lead_there(
+    language: str, menu: Menu, prompt: str
+) -> None:
+    text = SCRIPTS[language].prompts(prompt)
+    named = re.findall(KEY, text)
     assert sorted(named) == sorted(menu.announced_in[prompt]), text
     by_digit = {choice.digit: choice for choice in menu.choices}
-    for digit, word in re.findall(r"\b[Tt]ryk ([0-9]),? eller sig (\w+)", text):
+    for digit, word in re.findall(KEY_OR_WORD, text):
         assert by_digit[digit].heard_in(word), f"{prompt}: saying {word!r} does not choose {digit}"
 
 
 def test_together_a_menu_s_prompts_offer_every_key_it_has() -> None:
-    for menu in (MENUS.main, MENUS.assistant, MENUS.sms_consent):
-        offered = {digit for prompt in menu.announced_in for digit in re.findall(r"\b[Tt]ryk ([0-9])\b", PROMPTS(prompt))}
-        assert offered == menu.digits, menu.name
+    for language, menu in EVERY_MENU:
+        prompts = SCRIPTS[language].prompts
+        offered = {digit for prompt in menu.announced_in for digit in re.findall(KEY, prompts(prompt))}
+        assert offered == menu.digits, (language, menu.name)
 
 
 @pytest.mark.parametrize(
@@ -173,8 +207,8 @@ def _main_choice(data: dict[str, Any], index: int) -> dict[str, Any]:
         (lambda d: d["menus"]["main"].update(choices=[]), "menu 'main': choices: must be a non-empty list"),
         (lambda d: d["menus"]["main"]["announced_in"].update(menu_open=[1]), "announced_in: no prompt named 'menu_open'"),
         (
-            lambda d: d["menus"]["main"]["announced_in"].update(menu=[1, 4]),
-            "prompt 'menu' offers 4, which the menu does not have",
+            lambda d: d["menus"]["main"]["announced_in"].update(menu=[1, 5]),
+            "prompt 'menu' offers 5, which the menu does not have",
         ),
         (lambda d: d["menus"]["main"].update(announced_in={"menu": [1, 2]}), "menu 'main': no prompt offers 3"),
     ],
@@ -201,3 +235,49 @@ def test_the_assistant_menu_may_not_take_a_key_of_the_answer_s_buttons(tmp_path:
 
 def test_the_prompts_are_read_beside_the_menus_section() -> None:
     assert "menus" not in PROMPTS.texts and PROMPTS("goodbye") == "Tak for opkaldet. Farvel."
+
+
+def test_the_english_menus_have_the_danish_keys_and_actions_but_english_words() -> None:
+    english = SCRIPTS["en"].menus
+    for name, menu in vars(MENUS).items():
+        other = getattr(english, name)
+        assert {(c.digit, c.action) for c in menu.choices if c.action != "english"} == {
+            (c.digit, c.action) for c in other.choices if c.action != "danish"
+        }
+    assert (chosen(english.main, "", "I want the digital assistant"), chosen(english.main, "", "a person please")) == (
+        "assistant",
+        "agent",
+    )
+    assert chosen(english.sms_consent, "", "yes but not now") == "sms_consent_no"
+    assert chosen(english.sms_consent, "", "yes please") == "sms_consent_yes"
+    assert chosen(MENUS.main, "", "English") == "english" and chosen(english.main, "", "dansk") == "danish"
+
+
+def _english_data() -> dict[str, Any]:
+    data = yaml.safe_load(PROMPTS_EN_FILE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _speakers() -> tuple[Speaker, Speaker]:
+    return Speaker("Polly.Naja", "da-DK"), Speaker("Polly.Amy-Neural", "en-GB")
+
+
+@pytest.mark.parametrize(
+    ("break_it", "error", "kind"),
+    [
+        (lambda d: d.pop("sms_sent"), "missing prompts sms_sent", PromptError),
+        (lambda d: d.update(goodbye="Goodbye, {name}."), "values the IVR does not give: goodbye (name)", PromptError),
+        (lambda d: d["menus"]["main"]["choices"][2].update(action="agent"), "menu 'main': the keys and actions", MenuError),
+    ],
+)
+def test_an_english_file_that_does_not_match_the_danish_one_is_refused(
+    tmp_path: Path, break_it: Callable[[dict[str, Any]], object], error: str, kind: type[Exception]
+) -> None:
+    data = _english_data()
+    break_it(data)
+    path = tmp_path / "prompts_en.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(kind) as refused:
+        load_scripts(*_speakers(), path_en=path)
+    assert error in str(refused.value) and str(path) in str(refused.value)

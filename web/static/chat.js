@@ -18,7 +18,9 @@
       sendRating: "Send bedømmelse", pick: "Vælg et tal fra 1 til 9.", thanks: "Tak for din bedømmelse.",
       comment: "Vil du fortælle mere? (frivilligt)", commentHint: "Højst 500 tegn. Skriv ikke CPR-nummer eller andre personlige oplysninger.",
       newWindow: " (åbner i et nyt vindue)", error: "Der skete en fejl. Prøv igen om lidt.",
-      writing: " skriver …", starting: "Starter samtalen …", switched: "Ny samtale på dansk."
+      writing: " skriver …", starting: "Starter samtalen …", switched: "Ny samtale på dansk.",
+      expired: "Samtalen var udløbet, fordi der ikke var skrevet i den i 24 timer. Vi starter en ny samtale og sender dit spørgsmål igen.",
+      resend: "Dit spørgsmål blev ikke sendt. Det står stadig i feltet, så du kan sende det igen."
     },
     en: {
       title: " – digital assistant", log: "Conversation", question: "Write your question", send: "Send",
@@ -27,7 +29,9 @@
       sendRating: "Send rating", pick: "Choose a number from 1 to 9.", thanks: "Thank you for your rating.",
       comment: "Anything you would like to add? (optional)", commentHint: "At most 500 characters. Do not write your CPR number or other personal details.",
       newWindow: " (opens in a new window)", error: "Something went wrong. Please try again shortly.",
-      writing: " is writing …", starting: "Starting the conversation …", switched: "New conversation in English."
+      writing: " is writing …", starting: "Starting the conversation …", switched: "New conversation in English.",
+      expired: "This conversation had expired, as nothing was written in it for 24 hours. We are starting a new one and sending your question again.",
+      resend: "Your question was not sent. It is still in the box, so you can send it again."
     }
   };
   var lang = state.id ? (TEXT[state.language] ? state.language : "da") : (TEXT[d.language] ? d.language : "da");
@@ -162,6 +166,30 @@
     start(t("switched"));
   }
 
+  // The conversation's token expired (24 hours after its last turn): say so, start a fresh
+  // conversation in the same language (the log stays on screen), and send the question on in it.
+  // If that fails too, the question goes back into the box: what the citizen wrote is never lost.
+  function restart(body, shown) {
+    show({ who: "note", text: t("expired") });
+    state = { id: null, token: null, log: state.log, rated: false, language: lang };
+    save();
+    rating.hidden = true;
+    rateBtn.hidden = false;
+    start(null, function (started) {
+      // A button of the old conversation is not one the new one offered: its title is sent as text.
+      var again = body.text || body.payload === "/human_agent" ? body : { text: shown };
+      if (started) { ask(again, shown, true); return; }
+      giveBack(again.text);
+    });
+  }
+
+  function giveBack(text) {
+    send.disabled = false;
+    if (text && !input.value) input.value = text;
+    show({ who: "note", text: t("resend") });
+    input.focus();
+  }
+
   function buildRating() {
     var box = el("form", { "class": "rating", hidden: "" });
     var set = el("fieldset");
@@ -237,7 +265,11 @@
     return fetch(path, { method: "POST", headers: headers, body: JSON.stringify(body), credentials: "omit" })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
-          if (!response.ok) throw new Error((data.error && data.error.message) || t("error"));
+          if (!response.ok) {
+            var error = new Error((data.error && data.error.message) || t("error"));
+            error.code = (data.error && data.error.code) || "";
+            throw error;
+          }
           return data;
         });
       });
@@ -251,18 +283,25 @@
     });
   }
 
-  function ask(body, shown) {
-    if (!state.id) return;
-    show({ who: "citizen", text: shown });
+  function ask(body, shown, retried) {
+    if (!state.id) {
+      // No conversation yet (its start failed): start one now, then ask; failing again, keep the question.
+      send.disabled = true;
+      start(null, function (started) { if (started) ask(body, shown, retried); else giveBack(body.text); });
+      return;
+    }
+    if (!retried) show({ who: "citizen", text: shown });
     status.textContent = d.name + t("writing");
     send.disabled = true;
     api("/api/v1/conversations/" + state.id + "/messages", body).then(answered, function (error) {
       send.disabled = false;
+      if (error.code === "token_expired" && !retried) { restart(body, shown); return; }
       failed(error);
+      if (retried) giveBack(body.text);
     });
   }
 
-  function start(note) {
+  function start(note, then) {
     var body = { municipality: d.municipality, channel: d.channel || "web", language: lang };
     if (d.topic) body.topic = d.topic;
     status.textContent = note ? note + " " + t("starting") : t("starting");
@@ -272,7 +311,11 @@
       state.language = lang;
       save();
       answered(data);
-    }, failed);
+      if (then) then(true);
+    }, function (error) {
+      failed(error);
+      if (then) then(false);
+    });
   }
 
   // --- crisis banner -------------------------------------------------------------------------
