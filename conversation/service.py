@@ -13,7 +13,7 @@ from conversation.fallback import fallback_messages
 from conversation.log import ConversationLog, ConversationRecord, TurnRecord
 from conversation.metrics import Metrics
 from conversation.rasa import BotReply, RasaClient, RasaMetadata, RasaUnavailable
-from crisis.answers import akutguide, local_info, opening
+from crisis.answers import AKUTGUIDE_TOPIC, akutguide, local_info, opening
 from crisis.model import Crisis
 from crisis.questions import about_the_crisis
 from crisis.store import CrisisBoard
@@ -52,7 +52,6 @@ class AssistantUnavailable(Exception):
 # the safety answer waits for Rasa at most TELL_RASA_S and never depends on it.
 EMERGENCY_INTENT = "/emergency"
 TELL_RASA_S = 1.5
-CRISIS_TOPIC = "crisis"
 # While a crisis is on, Rasa gets this long before the crisis answer is given instead: in a surge a
 # citizen is better served by the akutguide now than by a queue (the chat's p95 target is 1 s).
 CRISIS_WAIT_S = 0.8
@@ -114,7 +113,7 @@ class Conversations:
             return conversation.id, await self._ask(conversation, intent)
         # While a crisis is on, the first answer starts with its message, whatever Rasa does.
         first = opening(crisis)
-        await self._record(conversation, BotReply([first], topic=CRISIS_TOPIC, source="guide"), 0)
+        await self._record(conversation, BotReply([first], topic=AKUTGUIDE_TOPIC, source="guide"), 0)
         answer = await self._ask(conversation, intent, degrade_to=crisis)
         return conversation.id, replace(answer, messages=[first, *answer.messages])
 
@@ -180,12 +179,12 @@ class Conversations:
         """The akutguide's answer, from the gateway's own state: Rasa is not asked."""
         local = local_info(self._directory.crisis_values.get(conversation.municipality))
         messages = akutguide(crisis, local, language=conversation.language)
-        reply = BotReply(messages=messages, topic=CRISIS_TOPIC, source="guide")
+        reply = BotReply(messages=messages, topic=AKUTGUIDE_TOPIC, source="guide")
         await self._record(conversation, reply, _elapsed_ms(started))
         self._count(conversation, reply, started)
         if self._metrics is not None:
             self._metrics.crisis_answers.labels(conversation.channel, "akutguide").inc()
-        return Answer(messages=messages, topic=CRISIS_TOPIC, source="guide", handoff=False)
+        return Answer(messages=messages, topic=AKUTGUIDE_TOPIC, source="guide", handoff=False)
 
     async def _follow_language(self, safety: SafetyDesk, conversation: ConversationRecord, text: str) -> ConversationRecord:
         """The conversation in the language the citizen now writes (kept when short or unsure; voice is Danish)."""
@@ -274,12 +273,12 @@ class Conversations:
         logger.warning("Bot unavailable for conversation %s during a crisis: %s; the akutguide answered", conversation.id, error)
         local = local_info(self._directory.crisis_values.get(conversation.municipality))
         messages = akutguide(crisis, local, busy=True, language=conversation.language)
-        reply = BotReply(messages=messages, topic=CRISIS_TOPIC, source="guide")
+        reply = BotReply(messages=messages, topic=AKUTGUIDE_TOPIC, source="guide")
         await self._record(conversation, reply, _elapsed_ms(started))
         if self._metrics is not None:
             self._metrics.rasa_errors.inc()
             self._metrics.crisis_answers.labels(conversation.channel, "degraded").inc()
-        return Answer(messages=messages, topic=CRISIS_TOPIC, source="guide", handoff=False, degraded=True)
+        return Answer(messages=messages, topic=AKUTGUIDE_TOPIC, source="guide", handoff=False, degraded=True)
 
     def _count(self, conversation: ConversationRecord, reply: BotReply, started: float) -> None:
         if self._metrics is not None:
