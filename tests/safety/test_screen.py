@@ -75,6 +75,7 @@ ABOUT_THE_TOPIC = [
     "when should I call 1813 instead of 112",
     "hvor kan jeg hente sandsække",
     "er vandet forurenet i vores by",
+    "jeg er alene med min datter, kan jeg få ekstra børnetilskud",  # a single parent, not a child left alone
 ]
 
 
