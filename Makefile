@@ -22,7 +22,7 @@ BOT_SOURCES := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup index run run-cluster haproxy cluster-tools test lint eval bench bench-voice bench-crisis bench-booking bench-web bench-crawl bench-index bench-safety bench-suggest bench-load test-faults browser train validate clean check-pythons
+.PHONY: FORCE help setup index run run-cluster haproxy cluster-tools test lint eval bench bench-voice bench-crisis bench-booking bench-web bench-crawl bench-index bench-safety bench-suggest bench-load test-faults browser train validate clean check-pythons
 
 help:
 	@echo "make run    – set up everything and start Muni on embedded defaults (http://127.0.0.1:8080)"
@@ -66,8 +66,15 @@ $(SPACY_DA)/meta.json: bot/setup/build_spacy_da.py $(RASA_VENV)/.installed
 $(E5)/modules.json: knowledge/setup/build_e5.py $(VENV)/.installed
 	$(PY) knowledge/setup/build_e5.py $(E5)
 
+# The list of training files itself: a data file added, renamed or removed (bot/data/nlu/crisis.yml
+# became emergency_info.yml) retrains too, although no remaining file is newer than the model.
+BOT_LIST := models/.bot-sources
+$(BOT_LIST): FORCE
+	@mkdir -p models
+	@echo '$(sort $(BOT_SOURCES))' | cmp -s - $@ || echo '$(sort $(BOT_SOURCES))' > $@
+
 # Trains only when the pipeline, domain or training data changed.
-$(MODEL): $(BOT_SOURCES) $(SPACY_DA)/meta.json
+$(MODEL): $(BOT_SOURCES) $(BOT_LIST) $(SPACY_DA)/meta.json
 	$(RASA) train --config config.yml --domain bot/domain --data bot/data \
 	  --out models --fixed-model-name muni --quiet
 

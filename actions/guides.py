@@ -17,6 +17,12 @@ from muni.clock import utc_now
 logger = logging.getLogger("muni.actions.guides")
 
 
+# Intents answered from another topic's guide. emergency_info: questions about the emergency numbers and
+# crises themselves ("hvad er nummeret til lægevagten?"), answered by the emergency topic's guide (the
+# akutguide); an emergency itself is the intent emergency, answered at once by action_emergency.
+GUIDE_OF_INTENT = {"emergency_info": "emergency"}
+
+
 class ActionAnswerGuide(Action):
     def __init__(self, knowledge: KnowledgeSearch = retriever) -> None:
         self.knowledge = knowledge
@@ -27,7 +33,8 @@ class ActionAnswerGuide(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        topic = tracker.get_intent_of_latest_message() or ""
+        intent = tracker.get_intent_of_latest_message() or ""
+        topic = GUIDE_OF_INTENT.get(intent, intent)
         slug = municipality_slug(tracker)
         if (hit := await better_web_passage(tracker, topic, self.knowledge)) is not None:
             return answer_web(dispatcher, hit, hit.municipality, conversation_language(tracker))

@@ -15,7 +15,7 @@ from conversation.metrics import Metrics
 from conversation.rasa import BotReply, RasaClient, RasaMetadata, RasaUnavailable
 from conversation.recovery import BookingRecovery, OutcomeStillUnknown
 from conversation.turns import LocalTurnLocks, TurnLocks
-from crisis.answers import CrisisValues, LocalCrisisInfo, akutguide, local_info, opening
+from crisis.answers import AKUTGUIDE_TOPIC, CrisisValues, LocalCrisisInfo, akutguide, local_info, opening
 from crisis.model import Crisis
 from crisis.questions import about_the_crisis
 from crisis.store import CrisisBoard
@@ -55,7 +55,6 @@ class AssistantUnavailable(Exception):
 # the safety answer waits for Rasa at most TELL_RASA_S and never depends on it.
 EMERGENCY_INTENT = "/emergency"
 TELL_RASA_S = 1.5
-CRISIS_TOPIC = "crisis"
 BOOKING_TOPIC = "appointment_booking"
 # While a crisis is on, Rasa gets this long before the crisis answer is given instead: in a surge a
 # citizen is better served by the akutguide now than by a queue (the chat's p95 target is 1 s).
@@ -130,7 +129,7 @@ class Conversations:
             return conversation.id, await self._ask(conversation, intent)
         # While a crisis is on, the first answer starts with its message, whatever Rasa does.
         first = opening(crisis)
-        await self._record(conversation, BotReply([first], topic=CRISIS_TOPIC, source="guide"), 0)
+        await self._record(conversation, BotReply([first], topic=AKUTGUIDE_TOPIC, source="guide"), 0)
         answer = await self._ask(conversation, intent, degrade_to=crisis)
         return conversation.id, replace(answer, messages=[first, *answer.messages])
 
@@ -208,12 +207,12 @@ class Conversations:
         """The akutguide's answer, from the gateway's own state: Rasa is not asked."""
         local = await self.crisis_local(conversation.municipality)
         messages = akutguide(crisis, local, language=conversation.language)
-        reply = BotReply(messages=messages, topic=CRISIS_TOPIC, source="guide")
+        reply = BotReply(messages=messages, topic=AKUTGUIDE_TOPIC, source="guide")
         await self._record(conversation, reply, _elapsed_ms(started))
         self._count(conversation, reply, started)
         if self._metrics is not None:
             self._metrics.crisis_answers.labels(conversation.channel, "akutguide").inc()
-        return Answer(messages=messages, topic=CRISIS_TOPIC, source="guide", handoff=False)
+        return Answer(messages=messages, topic=AKUTGUIDE_TOPIC, source="guide", handoff=False)
 
     async def set_language(self, conversation: ConversationRecord, language: str) -> ConversationRecord:
         """Answer in `language` from now on: the caller chose it on the phone's keypad (the IVR's 9)."""
@@ -328,12 +327,12 @@ class Conversations:
         logger.warning("Bot unavailable for conversation %s during a crisis: %s; the akutguide answered", conversation.id, error)
         local = await self.crisis_local(conversation.municipality)
         messages = akutguide(crisis, local, busy=True, language=conversation.language)
-        reply = BotReply(messages=messages, topic=CRISIS_TOPIC, source="guide")
+        reply = BotReply(messages=messages, topic=AKUTGUIDE_TOPIC, source="guide")
         await self._record(conversation, reply, _elapsed_ms(started))
         if self._metrics is not None:
             self._metrics.rasa_errors.inc()
             self._metrics.crisis_answers.labels(conversation.channel, "degraded").inc()
-        return Answer(messages=messages, topic=CRISIS_TOPIC, source="guide", handoff=False, degraded=True)
+        return Answer(messages=messages, topic=AKUTGUIDE_TOPIC, source="guide", handoff=False, degraded=True)
 
     def _count(self, conversation: ConversationRecord, reply: BotReply, started: float) -> None:
         if self._metrics is not None:

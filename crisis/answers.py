@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from crisis.model import Crisis
 from muni.replies import Link, Message
 
+# The akutguide belongs to the shared topic emergency (shared/topics.yml: "kriser og beredskab (strømsvigt,
+# storm, akutguide)"); its guide with the local values is knowledge/guides/emergency.yml.
+AKUTGUIDE_TOPIC = "emergency"
+
 BUSY = "Vi har travlt lige nu, fordi mange henvender sig på samme tid. Her er det vigtigste:"
 BUSY_EN = "We are very busy right now because many people are contacting us at once. Here is what matters most:"
 

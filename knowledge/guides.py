@@ -12,6 +12,7 @@ from knowledge.contact_centre import ContactCentre
 from knowledge.errors import KnowledgeDataError, UnknownMunicipality, UnknownTopic
 from knowledge.published import PublishedValues
 from knowledge.rendering import Answer, Lookup, render
+from knowledge.safety import SAFETY_PATH, SafetyLines
 from knowledge.templates import Guide, parse_guide
 from knowledge.tenants import Municipality, load_municipalities
 from knowledge.topics import Topic, load_topics
@@ -22,6 +23,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # where a municipality has no booking integration.
 GUIDE_TOPIC_KINDS = frozenset({"guide"})
 INTERIM_GUIDE_TOPICS = frozenset({"appointment_booking"})
+# The emergency topic (kind safety) keeps a guide too: questions about the emergency numbers themselves
+# ("hvad er nummeret til lægevagten?") and the akutguide for crises. An emergency itself never reaches it.
+SAFETY_GUIDE_TOPICS = frozenset({"emergency"})
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class GuideLibrary:
     guides: Mapping[str, Guide]
     municipalities: Mapping[str, Municipality]
     contact_centre: ContactCentre
+    # The regions' helplines: the builtin variable doctor_line (knowledge/safety.yml).
+    safety: SafetyLines = field(default_factory=SafetyLines.load, compare=False)
     # What municipalities published in the console; replaced whole by a Follower while serving.
     published: PublishedValues = field(default_factory=PublishedValues, compare=False)
 
@@ -47,7 +53,9 @@ class GuideLibrary:
                 raise KnowledgeDataError(f"{path}: no topic {path.stem!r} in topics.yml")
             guides[path.stem] = parse_guide(read_mapping(path), path.stem, variables, str(path))
         expected = {
-            t.id for t in topics.values() if t.kind in GUIDE_TOPIC_KINDS or t.id in INTERIM_GUIDE_TOPICS
+            t.id
+            for t in topics.values()
+            if t.kind in GUIDE_TOPIC_KINDS or t.id in INTERIM_GUIDE_TOPICS | SAFETY_GUIDE_TOPICS
         }
         if missing := sorted(expected - set(guides)):
             raise KnowledgeDataError(f"{root / 'guides'}: no guide for {missing}")
@@ -60,6 +68,7 @@ class GuideLibrary:
                 load_municipalities(root / "tenants", variables, frozenset(topics))
             ),
             contact_centre=ContactCentre.load(root / "contact_centre.yml"),
+            safety=SafetyLines.load(root / "safety.yml" if (root / "safety.yml").exists() else SAFETY_PATH),
         )
 
     def municipality(self, slug: str) -> Municipality:
@@ -159,4 +168,5 @@ class GuideLibrary:
             "code": Value(str(municipality.code)),
             "contact_centre_phone": Value(centre.phone, centre.phone_demo),
             "contact_centre_hours": Value(" ".join(centre.hours_lines(language=language))),
+            "doctor_line": Value(self.safety.doctor_line(municipality.slug, language)),
         }

@@ -25,6 +25,10 @@ _OWN_LETTERS = (
     ("pl", re.compile(r"[ąćęłńśźżĄĆĘŁŃŚŹŻ]")),
     ("tr", re.compile(r"[ğşıĞŞİ]")),
 )
+# English words no other of the eight languages writes as a word, common in any question: a message with two
+# of them is English, whatever a loan word makes the trigrams say ("what is the price of kindergarten": German).
+_ENGLISH_WORDS = frozenset({"the", "what", "how", "does", "my", "you", "where", "when", "who", "which", "why", "should", "of"})
+MIN_ENGLISH_WORDS = 2
 # What redaction puts in place of personal data ("[TELEFON]", "[CPR]") is not the citizen's language.
 _PLACEHOLDER = re.compile(r"\[[A-ZÆØÅ_-]+\]")
 
@@ -62,6 +66,8 @@ class LanguageDetector:
             return current
         if code not in ANSWERED and values[0].value < MIN_CONFIDENCE_UNANSWERED:
             return current
+        if code not in ANSWERED and len(_ENGLISH_WORDS.intersection(words(text.casefold()))) >= MIN_ENGLISH_WORDS:
+            return "en"
         return code
 
 

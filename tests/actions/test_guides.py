@@ -43,3 +43,12 @@ async def test_an_unknown_municipality_gets_the_way_to_a_human() -> None:
     assert meta(dispatcher)["handoff"] is True
     assert meta(dispatcher)["source"] == "fallback"
     assert meta(dispatcher)["topic"] is None
+
+
+async def test_a_question_about_the_emergency_numbers_gets_the_emergency_guide_not_the_emergency_answer() -> None:
+    dispatcher = await answer("emergency_info", "egedal")
+    assert meta(dispatcher)["topic"] == "emergency"
+    assert meta(dispatcher)["source"] == "guide"
+    text = texts(dispatcher)[0]
+    assert "Akuttelefonen 1813" in text and "Giftlinjen" in text and "Livslinien" in text
+    assert "https://egedalkommune.dk/beredskab" in [link["url"] for link in meta(dispatcher)["links"]]

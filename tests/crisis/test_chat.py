@@ -61,7 +61,7 @@ async def test_crisis_questions_get_the_akutguide_without_rasa(
     response = await say(console, conversation, text=question)
     assert response.status == 200
     body = await response.json()
-    assert body["topic"] == "crisis" and body["source"] == "guide"
+    assert body["topic"] == "emergency" and body["source"] == "guide"
     text = body["messages"][0]["text"]
     assert "89 40 20 00" in text and "https://aarhus.dk/krise" in text and "112" in text
     assert len(rasa.received) == asked

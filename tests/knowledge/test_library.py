@@ -133,12 +133,35 @@ def test_unknown_municipality(library, call):
         library.municipality("")
 
 
-@pytest.mark.parametrize("topic", ["greeting", "emergency", "no_such_topic"])
+@pytest.mark.parametrize("topic", ["greeting", "human_agent", "no_such_topic"])
 def test_unknown_topic(library, topic):
     with pytest.raises(UnknownTopic) as raised:
         library.answer(topic, "aarhus")
 
     assert isinstance(raised.value, KeyError)
+
+
+@pytest.mark.parametrize(
+    ("slug", "doctor"),
+    [("egedal", "Akuttelefonen 1813"), ("aarhus", "lægevagten på 70 11 31 31"), ("odsherred", "lægevagten på 70 15 07 00")],
+)
+def test_the_emergency_guide_names_the_regions_doctor_line_and_the_akutguides_local_values(library, slug, doctor):
+    answer = library.answer("emergency", slug)
+
+    assert answer.topic == "emergency" and not answer.missing
+    assert answer.text.splitlines()[0] == "Er der fare for liv, så ring 112."
+    assert f"ring til {doctor}." in answer.text
+    assert "Giftlinjen på 82 12 12 12" in answer.text and "Livslinien på 70 201 201" in answer.text
+    crisis_page = library.resolve("crisis_page", library.municipality(slug))
+    assert crisis_page is not None and str(crisis_page.value) in answer.text
+    assert str(crisis_page.value) in [link.url for link in answer.links]
+
+
+def test_the_emergency_guide_in_english_names_the_capital_regions_1813(library):
+    answer = library.answer("emergency", "furesoe", "en")
+
+    assert "call Akuttelefonen (the medical helpline) on 1813." in answer.text
+    assert "Poison Line (Giftlinjen) on 82 12 12 12" in answer.text and "Do not call 112 for information." in answer.text
 
 
 def test_contact_line(library):

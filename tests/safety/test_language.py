@@ -37,3 +37,8 @@ def test_short_messages_and_payloads_keep_the_conversations_language(detector: L
 
 def test_redaction_placeholders_do_not_make_danish_german(detector: LanguageDetector) -> None:
     assert detector.detect("pas, mit nummer er [TELEFON]", current="da") == "da"
+
+
+def test_an_english_question_with_a_german_loan_word_stays_english(detector: LanguageDetector) -> None:
+    assert detector.detect("what is the price of kindergarten", current="en") == "en"
+    assert detector.detect("wie viel kostet der Kindergarten", current="en") == "de"

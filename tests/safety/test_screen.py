@@ -71,6 +71,11 @@ ABOUT_THE_TOPIC = [
     "min mand er død i sidste uge, kan jeg blive boende i huset",
     "må jeg brænde grene af i haven",
     "hvordan bortskaffer jeg en brandslukker",
+    "hvornår skal jeg ringe 1813",  # the emergency guide answers these (issues 15 and 17)
+    "when should I call 1813 instead of 112",
+    "hvor kan jeg hente sandsække",
+    "er vandet forurenet i vores by",
+    "jeg er alene med min datter, kan jeg få ekstra børnetilskud",  # a single parent, not a child left alone
 ]
 
 
