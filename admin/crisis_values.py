@@ -19,28 +19,35 @@ from conversation.directory import CRISIS_VARIABLES
 from crisis.store import CACHE_FOR
 from knowledge.local_values import LocalValueStore
 from knowledge.published import to_values
+from knowledge.values import Value
 from muni.clock import Clock
 
 logger = logging.getLogger("muni.admin.crisis_values")
 
 
 class PublishedCrisisValues:
-    """Called with a slug: that municipality's published akutguide values as text (name -> text)."""
+    """Called with a slug and a language: that municipality's published akutguide values as text (name -> text).
+
+    A value is written as a guide writes it in that language: published values are Danish, so in
+    English a prose one (radio, TV, police) is the Danish text marked "(in Danish)" (knowledge/values.py).
+    """
 
     def __init__(self, store: LocalValueStore, now: Clock, cache_for: timedelta = CACHE_FOR) -> None:
         self._store = store
         self._now = now
         self._cache_for = cache_for
-        self._values: dict[str, dict[str, str]] = {}
+        self._values: dict[str, dict[str, Value]] = {}
+        self._prose: frozenset[str] = frozenset()
         self._loaded_at: datetime | None = None
         self._lock = asyncio.Lock()
 
-    async def __call__(self, municipality: str) -> Mapping[str, str]:
+    async def __call__(self, municipality: str, language: str = "da") -> Mapping[str, str]:
         if not self._fresh():
             async with self._lock:
                 if not self._fresh():
                     await self._load()
-        return self._values.get(municipality, {})
+        named = self._values.get(municipality, {})
+        return {name: value.text(language, prose=name in self._prose) for name, value in named.items()}
 
     def forget(self) -> None:
         self._loaded_at = None
@@ -51,9 +58,10 @@ class PublishedCrisisValues:
         except Exception:
             logger.exception("Could not read the published akutguide values; keeping the last known ones")
         else:
+            variables = guide_library().variables
             wanted = {slug: {n: v for n, v in named.items() if n in CRISIS_VARIABLES} for slug, named in raw.items()}
-            checked = to_values(wanted, guide_library().variables)
-            self._values = {slug: {n: value.text() for n, value in named.items()} for slug, named in checked.items()}
+            self._values = to_values(wanted, variables)
+            self._prose = frozenset(name for name in CRISIS_VARIABLES if name in variables and variables[name].prose)
         self._loaded_at = self._now()
 
     def _fresh(self) -> bool:

@@ -44,6 +44,11 @@ class Directory:
     topic_titles: Mapping[str, str] = field(default_factory=dict)  # topic id -> Danish title
     booking_enabled: frozenset[str] = frozenset()  # slugs licensed for the booking integration (tenant files)
     crisis_values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # slug -> the akutguide's local values
+    crisis_values_en: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # the same, written for English answers
+
+    def crisis_values_in(self, municipality: str, language: str) -> Mapping[str, str]:
+        """A municipality's akutguide values as written in an answer in `language` (English for "en", else Danish)."""
+        return (self.crisis_values_en if language == "en" else self.crisis_values).get(municipality, {})
 
 
 def load_directory() -> Directory:
@@ -54,6 +59,18 @@ def load_directory() -> Directory:
 
     library = GuideLibrary.load()
     topics = load_topics()
+
+    def crisis_values(language: str) -> dict[str, dict[str, str]]:
+        """slug -> the akutguide's values written as a guide writes them in `language` (a value's `en:` where given)."""
+        return {
+            slug: {
+                name: value.text(language, prose=library.variables[name].prose)
+                for name in CRISIS_VARIABLES
+                if (value := library.resolve(name, m)) is not None
+            }
+            for slug, m in library.municipalities.items()
+        }
+
     return Directory(
         municipalities={slug: m.name for slug, m in library.municipalities.items()},
         topics=frozenset(topics),
@@ -69,12 +86,6 @@ def load_directory() -> Directory:
         },
         topic_titles={topic.id: topic.title for topic in topics.values()},
         booking_enabled=frozenset(slug for slug, m in library.municipalities.items() if m.booking_enabled),
-        crisis_values={
-            slug: {
-                name: value.text()
-                for name in CRISIS_VARIABLES
-                if (value := library.resolve(name, m)) is not None
-            }
-            for slug, m in library.municipalities.items()
-        },
+        crisis_values=crisis_values("da"),
+        crisis_values_en=crisis_values("en"),
     )

@@ -128,20 +128,20 @@ class Conversations:
         if crisis is None:
             return conversation.id, await self._ask(conversation, intent)
         # While a crisis is on, the first answer starts with its message, whatever Rasa does.
-        first = opening(crisis)
+        first = opening(crisis, language)
         await self._record(conversation, BotReply([first], topic=AKUTGUIDE_TOPIC, source="guide"), 0)
         answer = await self._ask(conversation, intent, degrade_to=crisis)
         return conversation.id, replace(answer, messages=[first, *answer.messages])
 
-    async def crisis_local(self, municipality: str) -> LocalCrisisInfo:
-        """The akutguide's local values: the tenant files', overridden by those published in the console."""
-        values = dict(self._directory.crisis_values.get(municipality, {}))
+    async def crisis_local(self, municipality: str, language: str = DEFAULT_LANGUAGE) -> LocalCrisisInfo:
+        """The akutguide's local values in `language`: the tenant files', overridden by those published in the console."""
+        values = dict(self._directory.crisis_values_in(municipality, language))
         if self._crisis_values is not None:
             try:
-                values.update(await self._crisis_values(municipality))
+                values.update(await self._crisis_values(municipality, language))
             except Exception:  # the crisis answer never fails for want of a published value: the files' stand
                 logger.exception("Could not read the published akutguide values of %s", municipality)
-        return local_info(values)
+        return local_info(values, language)
 
     async def crisis(self, municipality: str) -> Crisis | None:
         """The municipality's active crisis, from the gateway's own state (the voice greeting reads it too)."""
@@ -205,7 +205,7 @@ class Conversations:
 
     async def _answer_crisis(self, conversation: ConversationRecord, crisis: Crisis, started: float) -> Answer:
         """The akutguide's answer, from the gateway's own state: Rasa is not asked."""
-        local = await self.crisis_local(conversation.municipality)
+        local = await self.crisis_local(conversation.municipality, conversation.language)
         messages = akutguide(crisis, local, language=conversation.language)
         reply = BotReply(messages=messages, topic=AKUTGUIDE_TOPIC, source="guide")
         await self._record(conversation, reply, _elapsed_ms(started))
@@ -325,7 +325,7 @@ class Conversations:
 
     async def _degraded(self, conversation: ConversationRecord, crisis: Crisis, started: float, error: RasaUnavailable) -> Answer:
         logger.warning("Bot unavailable for conversation %s during a crisis: %s; the akutguide answered", conversation.id, error)
-        local = await self.crisis_local(conversation.municipality)
+        local = await self.crisis_local(conversation.municipality, conversation.language)
         messages = akutguide(crisis, local, busy=True, language=conversation.language)
         reply = BotReply(messages=messages, topic=AKUTGUIDE_TOPIC, source="guide")
         await self._record(conversation, reply, _elapsed_ms(started))

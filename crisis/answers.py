@@ -20,13 +20,14 @@ BUSY = "Vi har travlt lige nu, fordi mange henvender sig på samme tid. Her er d
 BUSY_EN = "We are very busy right now because many people are contacting us at once. Here is what matters most:"
 
 
-# A municipality's akutguide values as published in the console (name -> text), e.g. {"crisis_page": "https://…"}.
-CrisisValues = Callable[[str], Awaitable[Mapping[str, str]]]
+# A municipality's akutguide values as published in the console, written in a language (name -> text):
+# called with (slug, language), e.g. {"crisis_page": "https://…", "crisis_radio": "P4 Østjylland"}.
+CrisisValues = Callable[[str, str], Awaitable[Mapping[str, str]]]
 
 
 @dataclass(frozen=True)
 class LocalCrisisInfo:
-    """What a municipality fills in before any crisis (the akutguide's local variables)."""
+    """What a municipality fills in before any crisis (the akutguide's local variables), in one language."""
 
     crisis_page: str | None = None  # the municipality's standing crisis page
     hotline: str | None = None  # its standing crisis hotline
@@ -35,20 +36,28 @@ class LocalCrisisInfo:
     police: str = "politi.dk og politiets kanaler på sociale medier"
 
 
-def _links(crisis: Crisis, local: LocalCrisisInfo) -> list[Link]:
+# The national defaults in English (knowledge/national.yml's `en:`), for when no value is known at all.
+ENGLISH_DEFAULTS = LocalCrisisInfo(
+    radio="DR P4 (your local P4 radio channel)", tv="DR1 and dr.dk", police="politi.dk and the police's social media channels"
+)
+
+
+def _links(crisis: Crisis, local: LocalCrisisInfo, english: bool) -> list[Link]:
     link = crisis.link or local.crisis_page
-    return [{"title": "Kommunens kriseside", "url": link}] if link else []
+    return [{"title": "The municipality's crisis page" if english else "Kommunens kriseside", "url": link}] if link else []
 
 
 def opening(crisis: Crisis, language: str = "da") -> Message:
-    """The crisis message every conversation's first answer starts with."""
-    text = crisis.message_en if language == "en" and crisis.message_en else crisis.message_da
-    parts = [f"Vigtigt: {crisis.title}", text]
+    """The crisis message every conversation's first answer starts with (in English where the crisis has it)."""
+    english = language == "en"
+    text = crisis.message_en if english and crisis.message_en else crisis.message_da
+    parts = [f"{'Important' if english else 'Vigtigt'}: {crisis.title}", text]
     if crisis.phone:
-        parts.append(f"Krisetelefon: {crisis.phone}")
+        parts.append(f"{'Crisis hotline' if english else 'Krisetelefon'}: {crisis.phone}")
     message: Message = {"text": "\n".join(parts)}
     if crisis.link:
-        message["links"] = [{"title": "Læs mere på kommunens kriseside", "url": crisis.link}]
+        title = "Read more on the municipality's crisis page" if english else "Læs mere på kommunens kriseside"
+        message["links"] = [{"title": title, "url": crisis.link}]
     return message
 
 
@@ -63,7 +72,7 @@ def akutguide(crisis: Crisis, local: LocalCrisisInfo, *, busy: bool = False, lan
             "In danger of life: call 112.",
             f"Latest news from the municipality: {link}." if link else "",
             f"Crisis hotline: {phone}." if phone else "",
-            f"Radio: {local.radio}. TV: {local.tv}. Police: {local.police}.",
+            f"Listen to {local.radio}, watch {local.tv}, and follow {local.police}.",
         ]
     else:
         lines += [
@@ -74,7 +83,7 @@ def akutguide(crisis: Crisis, local: LocalCrisisInfo, *, busy: bool = False, lan
             "Ring ikke 112 for at få information: brug krisetelefonen eller kommunens side.",
         ]
     message: Message = {"text": "\n".join(line for line in lines if line)}
-    links = _links(crisis, local)
+    links = _links(crisis, local, english)
     if links:
         message["links"] = links
     messages: list[Message] = [message]
@@ -83,11 +92,11 @@ def akutguide(crisis: Crisis, local: LocalCrisisInfo, *, busy: bool = False, lan
     return messages
 
 
-def local_info(values: Mapping[str, str] | None) -> LocalCrisisInfo:
-    """LocalCrisisInfo from a municipality's filled-in values (missing ones keep the national defaults)."""
+def local_info(values: Mapping[str, str] | None, language: str = "da") -> LocalCrisisInfo:
+    """LocalCrisisInfo from a municipality's filled-in values written in `language` (missing ones keep the national defaults)."""
+    defaults = ENGLISH_DEFAULTS if language == "en" else LocalCrisisInfo()
     if not values:
-        return LocalCrisisInfo()
-    defaults = LocalCrisisInfo()
+        return defaults
     return LocalCrisisInfo(
         crisis_page=values.get("crisis_page") or None,
         hotline=values.get("crisis_hotline") or None,

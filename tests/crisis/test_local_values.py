@@ -90,6 +90,35 @@ async def test_the_crisis_answer_carries_the_values_published_in_the_console(
     assert "70 44 55 66" in again["messages"][0]["text"]
 
 
+
+async def test_an_english_conversation_gets_the_crisis_answer_in_english(
+    console: Client, database_path: Path, clock: MovableClock, rasa: FakeRasa
+) -> None:
+    """English values where they exist (the national `en:`); a value the municipality published (in Danish) is marked so."""
+    await editor(console)
+    for name, value in (("crisis_page", PAGE), ("crisis_hotline", "70 11 22 33"), ("crisis_radio", "P4 Østjylland")):
+        assert (await post(console, name, value)).status == 303
+    args = argparse.Namespace(
+        municipality="aarhus", all=False, title="Contaminated water", message="Kog vandet før du drikker det.",
+        message_en="Boil the water before you drink it.", link=None, phone=None, expires="12h",
+    )  # fmt: skip
+    assert await crisis_on(args, f"sqlite+aiosqlite:///{database_path}", io.StringIO(), clock, known=lambda: KNOWN) == 0
+    clock.advance(timedelta(seconds=10))  # past the caches
+    conversation = await start(console, language="en")
+    assert conversation["messages"][0]["text"] == "Important: Contaminated water\nBoil the water before you drink it."
+    asked = len(rasa.received)
+    body = await (await say(console, conversation, text="what is happening")).json()
+    assert body["topic"] == "emergency" and len(rasa.received) == asked  # the gateway's own answer
+    text = body["messages"][0]["text"]
+    assert text.startswith("Boil the water before you drink it.\nIn danger of life: call 112.")
+    assert PAGE in text and "70 11 22 33" in text
+    assert "Listen to P4 Østjylland (in Danish), watch DR1 and dr.dk, and follow politi.dk and the police's" in text
+    assert "og politiets" not in text and "DR1 og" not in text
+    assert body["messages"][0]["links"] == [{"title": "The municipality's crisis page", "url": PAGE}]
+    # The Danish conversation beside it keeps the Danish values.
+    danish = await (await say(console, await start(console), text="hvad sker der")).json()
+    assert "Lyt til P4 Østjylland, se DR1 og dr.dk, og følg politi.dk og politiets" in danish["messages"][0]["text"]
+
 def test_the_editor_lists_the_akutguides_values_under_the_shared_topic_emergency() -> None:
     """The akutguide is the guide of the shared topic `emergency`: the editor finds its values by its variables."""
     library = GuideLibrary.load(PACKAGE_DIR)
