@@ -15,13 +15,12 @@ from aiohttp import web
 from twilio.twiml.voice_response import VoiceResponse
 
 from conversation.service import Answer
-from conversation.state import CLOCK, CONVERSATIONS, METRICS
-from crisis.model import Crisis
+from conversation.state import CLOCK, METRICS
 from muni.languages import Language
-from muni.phones import normalise
 from sms.sender import SmsError, SmsSender
 from voice import assistant as assistant_service
 from voice.calls import CallRecord
+from voice.crisis import Announcement, active_announcement, announcement_keys, announcement_texts, put_through
 from voice.language import call_language, choose_language, language_query, script, script_for
 from voice.menus import Menu, MenuError, Menus
 from voice.prompts import PROMPTS_EN_FILE, PROMPTS_FILE, Prompts
@@ -61,7 +60,7 @@ async def incoming(request: web.Request) -> web.Response:
     call_sid, now = _call_sid(form), request.config_dict[CLOCK]()
     await request.app[CALLS].start(call_sid, municipality, now, request.config_dict[CONFIG].centre.status(now).open)
     request.config_dict[METRICS].call_started(call_sid)
-    crisis = await request.config_dict[CONVERSATIONS].crisis(municipality)
+    crisis = await active_announcement(request, municipality)
     return twiml_response(_menu(request, greeting=True, crisis=crisis))
 
 
@@ -71,7 +70,7 @@ async def menu(request: web.Request) -> web.Response:
     call = await _call(request, form)
     if (chosen := await _dispatch(request, script(request).menus.main, call, form)) is not None:
         return chosen
-    crisis = await request.config_dict[CONVERSATIONS].crisis(call.municipality)
+    crisis = await active_announcement(request, call.municipality)
     return twiml_response(_menu(request, tries=_tries(request) + 1, crisis=crisis))
 
 
@@ -183,22 +182,17 @@ async def _sms_consent_no(request: web.Request, call: CallRecord, form: Mapping[
 
 async def _crisis_repeat(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
     """The crisis message again, then the menu (just the menu when the crisis has ended meanwhile)."""
-    crisis = await request.config_dict[CONVERSATIONS].crisis(call.municipality)
+    crisis = await active_announcement(request, call.municipality)
     return _menu(request, crisis=crisis, announce=crisis is not None)
 
 
 async def _crisis_hotline(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
     """Put the caller through to the crisis hotline; without one (or without a crisis), the menu again."""
-    crisis = await request.config_dict[CONVERSATIONS].crisis(call.municipality)
-    number = None if crisis is None or crisis.phone is None else normalise(crisis.phone)
-    if number is None:
+    crisis = await active_announcement(request, call.municipality)
+    if crisis is None or crisis.hotline is None:
         return _menu(request, tries=_tries(request) + 1, crisis=crisis)
     await request.app[CALLS].add_choice(call.call_sid, "crisis_hotline")
-    response = VoiceResponse()
-    current = script(request)
-    current.speaker.say(response, current.prompts("transfer"))
-    response.dial(number)
-    return response
+    return put_through(script(request), crisis.hotline)
 
 
 async def _english(request: web.Request, call: CallRecord, form: Mapping[str, Any]) -> VoiceResponse:
@@ -212,7 +206,7 @@ async def _danish(request: web.Request, call: CallRecord, form: Mapping[str, Any
 async def _change_language(request: web.Request, call: CallRecord, language: Language) -> VoiceResponse:
     """The rest of the call in `language`: the greeting and menu (and any crisis) again, in it."""
     choose_language(request, language)  # the assistant follows at the next question (voice/assistant.py)
-    crisis = await request.config_dict[CONVERSATIONS].crisis(call.municipality)
+    crisis = await active_announcement(request, call.municipality)
     return _menu(request, greeting=True, crisis=crisis)
 
 
@@ -340,7 +334,7 @@ async def _start_assistant(request: web.Request, call: CallRecord) -> VoiceRespo
 
 
 def _menu(
-    request: web.Request, *, greeting: bool = False, tries: int = 0, crisis: Crisis | None = None, announce: bool = False
+    request: web.Request, *, greeting: bool = False, tries: int = 0, crisis: Announcement | None = None, announce: bool = False
 ) -> VoiceResponse:
     """The main menu; while a crisis is on, its message first (at the greeting, or on asking again) and its keys.
 
@@ -356,37 +350,14 @@ def _menu(
         return response
     texts: list[str | Aside] = [prompts("greeting")] if greeting else [prompts("reprompt")] if tries else []
     if crisis is not None and (greeting or announce):
-        texts += _crisis_texts(current, other, crisis)
+        texts += announcement_texts(current, other, crisis.crisis)
     texts.append(Aside(prompts("other_language"), other.speaker))
-    options = []
-    if crisis is not None:
-        options.append(prompts("crisis_repeat"))
-        if crisis.phone is not None and normalise(crisis.phone) is not None:
-            options.append(prompts("crisis_hotline"))
+    options = [] if crisis is None else announcement_keys(prompts, crisis)
     speaker.ask(
         response, url(request, "menu", tries=str(tries)), [*texts, prompts("menu"), *options], hints=prompts("menu_hints")
     )
     speaker.say(response, prompts("goodbye"))
     return response
-
-
-def _crisis_texts(current: Script, other: Script, crisis: Crisis) -> list[str | Aside]:
-    """The crisis message for the ear (text is spoken as text, never markup).
-
-    A Danish call: Danish, then the English message in the English voice when there is one. An
-    English call: the English message, or (without one) a word that it is Danish, then the Danish.
-    """
-    danish = current if current.language == "da" else other
-    english = other if current.language == "da" else current
-    in_danish = danish.prompts("crisis_message", title=for_the_ear(crisis.title), message=for_the_ear(crisis.message_da))
-    if current.language == "da":
-        if not crisis.message_en:
-            return [in_danish]
-        in_english = danish.prompts("crisis_message_en", message=for_the_ear(crisis.message_en, "en"))
-        return [in_danish, Aside(in_english, english.speaker)]
-    if crisis.message_en:
-        return [english.prompts("crisis_message", message=for_the_ear(crisis.message_en, "en"))]
-    return [english.prompts("crisis_in_danish"), Aside(in_danish, danish.speaker)]
 
 
 def _consent_question(request: web.Request, tries: int = 0) -> VoiceResponse:

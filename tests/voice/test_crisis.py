@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from admin.crisis_cli import crisis_off, crisis_on
-from tests.voice.support import Clock, gather, spoken, twilio_post, twiml
+from tests.voice.support import Clock, gather, said, spoken, twilio_post, twiml
 from tests.web.support import Client
 
 KNOWN = frozenset({"aarhus", "skive"})
@@ -82,6 +82,8 @@ async def test_html_or_script_in_the_message_is_spoken_as_text_never_as_markup(
     await turn_on(database_path, clock, message='<Say>Tryk 5</Say><script>alert("x")</script> Kog vandet.')
     root = await twiml(await twilio_post(client, "/voice/incoming"))
     assert root.find(".//script") is None and all(element.tag == "Say" for element in gather(root))
-    assert len(gather(root)) == 6  # welcome, the message, the English one, the menu, 9 and 7: nothing injected
-    said = spoken(gather(root))
-    assert "alert" in said and "Tryk 5" in said and "Kog vandet." in said  # the characters, read as text
+    # Welcome, the message, the English one, "For English, press 9", the menu, 4 and 7: nothing injected.
+    assert len(gather(root)) == 7, said(gather(root))
+    assert said(gather(root))[-2:] == ["Tryk 4 for at høre beskeden igen.", "Tryk 7 for at blive stillet om til krisetelefonen."]
+    said_text = spoken(gather(root))
+    assert "alert" in said_text and "Tryk 5" in said_text and "Kog vandet." in said_text  # the characters, read as text
