@@ -1,7 +1,8 @@
 """The IVR in crisis mode (issue 15): the crisis message before the menu, its keys, and the way to its hotline.
 
-Everything here comes from the gateway's own state (the conversation service's crisis board), never
-from Rasa, so the announcement plays however busy the assistant is. Text is spoken as text, never markup.
+Everything here comes from the gateway's own state (the conversation service's crisis board and the
+akutguide's published values), never from Rasa, so the announcement plays however busy the assistant
+is. Text is spoken as text, never markup.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from twilio.twiml.voice_response import VoiceResponse
 
+from conversation.service import Conversations
 from conversation.state import CONVERSATIONS
 from crisis.model import Crisis
 from muni.phones import normalise
@@ -30,10 +32,23 @@ class Announcement:
 
 async def active_announcement(request: web.Request, municipality: str) -> Announcement | None:
     """The municipality's crisis while one is on; None otherwise."""
-    crisis = await request.config_dict[CONVERSATIONS].crisis(municipality)
+    conversations = request.config_dict[CONVERSATIONS]
+    crisis = await conversations.crisis(municipality)
     if crisis is None:
         return None
-    return Announcement(crisis, None if crisis.phone is None else normalise(crisis.phone))
+    return Announcement(crisis, await _hotline(conversations, crisis))
+
+
+async def _hotline(conversations: Conversations, crisis: Crisis) -> str | None:
+    """The number the hotline key dials: the crisis's own, else the municipality's standing crisis hotline.
+
+    The standing one is the akutguide's `crisis_hotline`, published in the console (or the tenant
+    file's), read through the same source as the gateway's crisis answer in the chat.
+    """
+    if crisis.phone is not None and (own := normalise(crisis.phone)) is not None:
+        return own
+    standing = (await conversations.crisis_local(crisis.municipality)).hotline
+    return None if standing is None else normalise(standing)
 
 
 def announcement_texts(current: Script, other: Script, crisis: Crisis) -> list[str | Aside]:
