@@ -163,6 +163,8 @@ async def _export(request: web.Request, user: User, slug: str | None) -> web.Str
     if (request_id := REQUEST_ID.get()) is not None:  # the middleware can only add it to an unsent response
         response.headers[REQUEST_ID_HEADER] = request_id
     await response.prepare(request)  # the console's security headers are added here (admin.app's secure_prepared)
+    if request.method == "HEAD":
+        return response  # the headers only
     header = ",".join((("municipality",) if slug is None else ()) + CSV_COLUMNS) + "\r\n"
     try:
         await response.write(header.encode())

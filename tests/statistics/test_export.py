@@ -83,6 +83,8 @@ async def test_the_csv_is_what_csv_writer_wrote_from_the_summed_rows(client: Cli
     assert response.headers.get(REQUEST_ID_HEADER)
     [entry] = [e for e in await stores(client).audit.entries(None) if e.action == "statistics.export"]
     assert entry.details["rows"] == len(text.splitlines()) - 1
+    head = await client.head(f"/admin/stats.csv?{PERIOD}")
+    assert head.status == 200 and head.content_type == "text/csv" and await head.read() == b""
 
     client.session.cookie_jar.clear()
     await log_in(client, "anne.aarhus", at=clock.now)
