@@ -100,6 +100,12 @@ def _secure(response: web.StreamResponse) -> None:
     response.headers.update(HEADERS)
 
 
+async def secure_prepared(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: the same headers on a response a handler streams itself (the CSV exports),
+    which is sent before `errors` sees it."""
+    _secure(response)
+
+
 def _error_page(request: web.Request, status: int, reason: str | None) -> web.Response:
     message = reason if reason and status == 403 else _ERRORS.get(status, "Der opstod en fejl. Prøv igen senere.")
     return pages.render(request, "error.html", {"status": status, "message": message}, status=status)
@@ -130,6 +136,7 @@ async def not_found(request: web.Request) -> web.Response:
 
 def create_admin_app(settings: AdminSettings) -> web.Application:
     app = web.Application(middlewares=[errors, session_and_csrf])
+    app.on_response_prepare.append(secure_prepared)
     app[SETTINGS] = settings
     aiohttp_jinja2.setup(
         app,

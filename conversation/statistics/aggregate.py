@@ -151,7 +151,7 @@ class Statistics:
                 DailyRow(r["day"], r["municipality"], r["channel"], r["topic"], {k: r[k] for k in COUNTERS})
                 for r in (row._mapping for row in (await connection.execute(query)).all())
             ]
-            live_from = await _live_from(connection, first, done)
+            live_from = await first_live_day(connection, first, done)
             for n in range((last - live_from).days + 1):
                 figures = await compute_day(connection, live_from + timedelta(days=n))
                 result.extend(
@@ -196,7 +196,7 @@ class Statistics:
             width = len(by)
             for row in (await connection.execute(query)).all():
                 totals[tuple(row[:width])] = dict(zip(COUNTERS, (int(v or 0) for v in row[width:]), strict=True))
-            live_from = await _live_from(connection, first, done)
+            live_from = await first_live_day(connection, first, done)
             for n in range((last - live_from).days + 1):
                 figures = await compute_day(connection, live_from + timedelta(days=n))
                 for (m, ch, t), counts in figures.rows.items():
@@ -217,29 +217,6 @@ class Statistics:
         ]
         return sorted(rows, key=lambda r: (r.day, r.municipality, r.channel, r.topic))
 
-    async def channel_days(self, first: date, last: date, municipality: str | None = None) -> list[tuple[Any, ...]]:
-        """(day, municipality, channel, *COUNTERS) per day and channel in [first, last], in that order.
-
-        The roll-up's rows as the database orders them, then the live days': the CSV exports write
-        them as they come (a year for the consortium is some 50,000 rows, so no objects in between).
-        """
-        c = stats_channel_daily.c
-        query = select(c.day, c.municipality, c.channel, *(c[name] for name in COUNTERS)).where(c.day >= first, c.day <= last)
-        if municipality is not None:
-            query = query.where(c.municipality == municipality)
-        async with self._engine.connect() as connection:
-            done = (await connection.execute(select(func.max(stats_days.c.day)))).scalar()
-            rows: list[tuple[Any, ...]] = list((await connection.execute(query.order_by(c.day, c.municipality, c.channel))).all())
-            live_from = await _live_from(connection, first, done)  # after every stored day
-            for n in range((last - live_from).days + 1):
-                figures = await compute_day(connection, live_from + timedelta(days=n))
-                rows.extend(
-                    (figures.day, m, ch, *(counts[name] for name in COUNTERS))
-                    for (m, ch), counts in sorted(figures.by_channel().items())
-                    if municipality is None or m == municipality
-                )
-        return rows
-
     async def voice_summed(self, first: date, last: date) -> list[VoiceRow]:
         """The phone line's counters per municipality over [first, last] (day left blank): summed by SQL, live days added."""
         c = stats_voice_daily.c
@@ -254,7 +231,7 @@ class Statistics:
                 row[0]: dict(zip(VOICE_COUNTERS, (int(v or 0) for v in row[1:]), strict=True))
                 for row in (await connection.execute(query)).all()
             }
-            live_from = await _live_from(connection, first, done)
+            live_from = await first_live_day(connection, first, done)
             for n in range((last - live_from).days + 1):
                 figures = await compute_day(connection, live_from + timedelta(days=n))
                 for municipality, counts in figures.voice.items():
@@ -275,7 +252,7 @@ class Statistics:
                 VoiceRow(r["day"], r["municipality"], {k: r[k] for k in VOICE_COUNTERS})
                 for r in (row._mapping for row in (await connection.execute(query)).all())
             ]
-            live_from = await _live_from(connection, first, done)
+            live_from = await first_live_day(connection, first, done)
             for n in range((last - live_from).days + 1):
                 figures = await compute_day(connection, live_from + timedelta(days=n))
                 result.extend(
@@ -286,7 +263,7 @@ class Statistics:
         return sorted(result, key=lambda r: (r.day, r.municipality))
 
 
-async def _live_from(connection: AsyncConnection, first: date, done: date | None) -> date:
+async def first_live_day(connection: AsyncConnection, first: date, done: date | None) -> date:
     """The first day in a range to compute live: after the last aggregated day, and not before any data."""
     if done is not None:
         return max(first, done + timedelta(days=1))
