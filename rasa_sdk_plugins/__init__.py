@@ -12,8 +12,10 @@ as JSON lines when ``MUNI_LOG_FORMAT=json``.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
+from collections.abc import Coroutine
 from typing import Any
 
 import pluggy
@@ -42,16 +44,30 @@ def attach_sanic_app_extensions(app: Any) -> None:
         if request.method == "POST" and request.path == "/webhook":
             begin_action_call(action_call_body(request.body, request.headers.get("Content-Encoding")))
 
+    # This worker's background tasks: ended before the server stops, so a SIGTERM leaves no task
+    # pending on a closed event loop (and no database connection closed by the garbage collector).
+    background: list[asyncio.Task[None]] = []
+
+    def in_background(job: Coroutine[Any, Any, None], name: str) -> None:
+        background.append(asyncio.get_running_loop().create_task(job, name=name))
+
     async def warm(app: Any) -> None:
         from actions.website import warm_knowledge
 
-        app.add_task(warm_knowledge())
+        in_background(warm_knowledge(), "muni-warm-knowledge")
 
     async def follow_content(app: Any) -> None:
         from actions.content import follow_published_values
 
         # Every worker and every replica polls on its own: a publish in the console reaches all.
-        app.add_task(follow_published_values())
+        in_background(follow_published_values(), "muni-follow-content")
+
+    async def stop_background(app: Any) -> None:
+        for task in background:
+            task.cancel()
+        # Each ends at its next await (the follower disposes of its engine on the way out).
+        await asyncio.gather(*background, return_exceptions=True)
+        background.clear()
 
     async def knowledge_health(request: Any) -> Any:
         from actions.website import knowledge_health as check
@@ -63,4 +79,5 @@ def attach_sanic_app_extensions(app: Any) -> None:
     app.register_middleware(request_id, "request")
     app.register_listener(warm, "after_server_start")
     app.register_listener(follow_content, "after_server_start")
+    app.register_listener(stop_background, "after_server_stop")
     app.add_route(knowledge_health, "/knowledge/health", methods=["GET"])
