@@ -22,6 +22,7 @@ import pluggy
 
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 logger = logging.getLogger("muni.actions.knowledge")
+STOP_WAIT_S = 5.0  # for a poll of the published values under way when the server stops
 
 
 def init_hooks(manager: pluggy.PluginManager) -> None:
@@ -44,9 +45,10 @@ def attach_sanic_app_extensions(app: Any) -> None:
         if request.method == "POST" and request.path == "/webhook":
             begin_action_call(action_call_body(request.body, request.headers.get("Content-Encoding")))
 
-    # This worker's background tasks: ended before the server stops, so a SIGTERM leaves no task
+    # This worker's background tasks: ended before the process exits, so a SIGTERM leaves no task
     # pending on a closed event loop (and no database connection closed by the garbage collector).
     background: list[asyncio.Task[None]] = []
+    stopping = asyncio.Event()  # the content follower stops between two polls, never inside a query
 
     def in_background(job: Coroutine[Any, Any, None], name: str) -> None:
         background.append(asyncio.get_running_loop().create_task(job, name=name))
@@ -60,13 +62,18 @@ def attach_sanic_app_extensions(app: Any) -> None:
         from actions.content import follow_published_values
 
         # Every worker and every replica polls on its own: a publish in the console reaches all.
-        in_background(follow_published_values(), "muni-follow-content")
+        in_background(follow_published_values(stopping), "muni-follow-content")
 
     async def stop_background(app: Any) -> None:
+        stopping.set()
         for task in background:
-            task.cancel()
-        # Each ends at its next await (the follower disposes of its engine on the way out).
-        await asyncio.gather(*background, return_exceptions=True)
+            if task.get_name() == "muni-warm-knowledge":
+                task.cancel()  # the model may still be loading in its thread: nobody waits for it now
+        if background:
+            _, late = await asyncio.wait(background, timeout=STOP_WAIT_S)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
         background.clear()
 
     async def knowledge_health(request: Any) -> Any:
