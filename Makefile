@@ -36,7 +36,7 @@ help:
 	@echo "make bench-web – embed.js gzipped size and page load to interactive widget in headless Chromium"
 	@echo "make bench-crawl – Muni's crawler against Scrapy on a generated 20,000-page site: pages/s, peak RSS, re-sync"
 	@echo "make bench-safety – the safety screen in the gateway: peak RSS, language and screen ms per message (p50/p95)"
-	@echo "make test-faults – faults injected into the running stack (kills, booking API slow/500/429/garbage, PostgreSQL cut, disk full): what the citizen saw, recovery, loss"
+	@echo "make test-faults – faults injected into the running stack (kills, booking API slow/500/429/garbage, index unreachable, Redis cut with MUNI_REDIS_URL, PostgreSQL cut, disk full): what the citizen saw, recovery, loss"
 	@echo "make bench-load – open-loop web conversations plus up to 30 voice calls: capacity, p50/p95/p99 per channel, errors, RSS of every process"
 	@echo "make bench-index – embedding chunks/s, index build, zero re-embedding of an unchanged crawl, hybrid search p50/p95 at 50,000 chunks"
 

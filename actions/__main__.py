@@ -1,4 +1,4 @@
-"""`python -m actions [rasa-sdk options]`: check the settings, then serve the actions with rasa-sdk."""
+"""`python -m actions [rasa-sdk options]`: check the settings, then serve the actions with rasa-sdk (actions/server.py)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,9 @@ def main() -> int:
     if not settings.real_booking_apis:
         # Said at start, never silently: every booking goes to the sandbox.
         print("No MUNI_BOOKING_URL_<SLUG> is set: bookings go to the SANDBOX booking server", file=sys.stderr)
-    from rasa_sdk.__main__ import main as serve
+    from actions.server import serve
 
-    sys.argv = [sys.argv[0], "--actions", "actions", *sys.argv[1:]]
-    serve()
+    serve(sys.argv[1:])
     return 0
 
 

@@ -1,8 +1,9 @@
 """Scripted fault injection against the running stack (`make test-faults`): one table row per fault.
 
 Each case injects one fault into a whole stack (Rasa, the action server, the booking sandbox behind a
-fault proxy, the gateway on PostgreSQL behind a TCP proxy when a server answers, `var/` on a
-size-limited tmpfs when we may mount one), then prints what the citizen saw, how long until a turn
+fault proxy, the gateway on PostgreSQL behind a TCP proxy when a server answers, on Redis behind a TCP
+proxy when MUNI_REDIS_URL is set, `var/` on a size-limited tmpfs when we may mount one; the index case
+restarts the action server on a Qdrant server address that refuses), then prints what the citizen saw, how long until a turn
 was answered normally again, and whether anything was lost (a citizen's turn not in the log, a
 booking made twice or lost). The reduced form runs in `make test` (tests/e2e/test_faults.py).
 """
@@ -20,9 +21,10 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import aiohttp
@@ -35,6 +37,7 @@ QUESTION = "hvad koster et pas"
 BOOK = "Jeg vil gerne bestille tid til pas i næste uge om formiddagen"
 HEAL_WITHIN_S = 180.0
 POSTGRES_PORT = 5432
+QDRANT_PORT = 6333
 
 
 @dataclass
@@ -52,6 +55,8 @@ class Harness:
     proxy: HttpFaultProxy
     database: TcpFaultProxy | None
     database_name: str | None
+    redis: TcpFaultProxy | None = None
+    log: Path | None = None  # the stack's output, every line prefixed with its process's name
 
     @property
     def var(self) -> Path:
@@ -145,7 +150,7 @@ async def actions_killed_mid_booking(h: Harness) -> Row:
     started = time.monotonic()
     turn = asyncio.create_task(say(h, conversation, email))
     await asyncio.to_thread(h.proxy.booked.wait, 60)
-    # The whole group: rasa-sdk serves from a Sanic worker process under the one the supervisor started.
+    # Its whole process group (the supervisor starts each part in its own): nothing of it answers after.
     os.killpg(h.stack.processes["actions"].pid, signal.SIGKILL)
     h.proxy.fault = Fault()
     h.proxy.release.set()
@@ -209,10 +214,104 @@ async def disk_full(h: Harness) -> Row:
     return Row("disk under var/ full (ENOSPC)", seen(answer), recovery, lost)
 
 
-def redis_case() -> Row:
-    if not os.environ.get("MUNI_REDIS_URL"):
-        return Row("Redis restarted", "skipped: MUNI_REDIS_URL is not set (no Redis state on this stack)", None, "-")
-    return Row("Redis restarted", "not scripted on this branch: the cluster branch brings Redis state", None, "-")
+def tracebacks(h: Harness, since: int, process: str) -> int:
+    """Tracebacks `process` printed into the stack's log after byte `since`."""
+    if h.log is None:
+        return 0
+    with open(h.log, "rb") as log:
+        log.seek(since)
+        lines = log.read().decode(errors="replace").splitlines()
+    return sum(1 for line in lines if line.lstrip().startswith(f"{process} |") and "Traceback" in line)
+
+
+def log_size(h: Harness) -> int:
+    return 0 if h.log is None else h.log.stat().st_size
+
+
+async def actions_restarted_with(h: Harness, env: Mapping[str, str]) -> None:
+    """The action server started again with `env` on top of the stack's (the supervisor restarts it)."""
+    assert h.stack.children is not None
+    child = h.stack.children.children["actions"]
+    child.service = replace(child.service, env=dict(env))
+    starts = len(child.starts)
+    os.killpg(h.stack.processes["actions"].pid, signal.SIGTERM)
+    assert child.service.ready_url is not None
+    deadline = time.monotonic() + HEAL_WITHIN_S
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+        while time.monotonic() < deadline:
+            process = h.stack.processes["actions"]
+            if len(child.starts) > starts and process.poll() is None:
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    async with session.get(child.service.ready_url) as response:
+                        if response.status == 200:
+                            return
+            await asyncio.sleep(0.5)
+    raise TimeoutError("the action server did not come back")
+
+
+async def index_unavailable(h: Harness) -> Row:
+    """The action server's index is a Qdrant server that refuses: guides still answer, no traceback."""
+    dead = TcpFaultProxy(QDRANT_PORT)  # cut at once: whatever answers at 6333, the index is unreachable
+    dead.cut()
+    since = log_size(h)
+    try:
+        await actions_restarted_with(h, {"MUNI_QDRANT_URL": f"http://127.0.0.1:{dead.port}", "MUNI_QDRANT_TIMEOUT": "2"})
+        conversation = await h.chat.start("aarhus")
+        answer = await say(h, conversation, QUESTION)
+        ready = await readiness(h)
+    finally:
+        dead.close()
+    printed = tracebacks(h, since, "actions")
+    await actions_restarted_with(h, {})
+    started = time.monotonic()
+    recovery = await healed(h, started, lambda: answers(h))
+    guide = isinstance(answer, Turn) and answer.status == 200 and "pas" in str(answer.body).lower()
+    lost = f"nothing: {'the guide answered' if guide else 'NO guide answer'}, {printed} traceback(s), readyz {ready}"
+    return Row("Qdrant/index unavailable", seen(answer), recovery, lost)
+
+
+async def readiness(h: Harness) -> str:
+    """/readyz's status and the checks it reports as failing."""
+    try:
+        async with h.chat.session.get(f"{h.chat.base_url}/readyz") as response:
+            body = await response.json(content_type=None)
+            failing = {name: result for name, result in (body.get("checks") or {}).items() if result != "ok"}
+            return f"{response.status} {failing}"
+    except (aiohttp.ClientError, TimeoutError, ValueError, AttributeError) as error:
+        return type(error).__name__
+
+
+async def redis_unavailable(h: Harness) -> Row:
+    """Redis cut under the gateway: rate limits fail open and turns are still answered (and stored)."""
+    if h.redis is None:
+        return Row("Redis unavailable", "skipped: MUNI_REDIS_URL is not set (no Redis state on this stack)", None, "-")
+    conversation = await h.chat.start("aarhus")
+    since = log_size(h)
+    h.redis.cut()
+    try:
+        fresh: Turn | BaseException = await say(h, await h.chat.start("aarhus"), QUESTION)
+    except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, RuntimeError) as error:
+        fresh = error
+    answer = await say(h, conversation, QUESTION)
+    h.redis.reopen()
+    started = time.monotonic()
+    recovery = await healed(h, started, lambda: answers(h))
+    stored = citizen_turns(h, conversation[0])
+    printed = tracebacks(h, since, "gateway")
+    kept = "nothing (the turn is in the log)" if stored in (1, None) else f"{stored} citizen turns stored of 1"
+    opened = "new conversation answered" if isinstance(fresh, Turn) and fresh.status == 200 else f"new: {seen(fresh)}"
+    return Row("Redis unavailable (cut, reopened)", seen(answer), recovery, f"{kept}; {opened}; {printed} traceback(s)")
+
+
+def redis_proxy(url: str | None) -> tuple[TcpFaultProxy, str] | None:
+    """A cuttable proxy in front of MUNI_REDIS_URL's server (on loopback), and the URL through it."""
+    if not url:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    proxy = TcpFaultProxy(parts.port or 6379)
+    auth = parts.netloc.rpartition("@")[0]
+    netloc = f"{auth}@127.0.0.1:{proxy.port}" if auth else f"127.0.0.1:{proxy.port}"
+    return proxy, urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 def gateway_without_postgres() -> Row:
@@ -271,6 +370,8 @@ async def run_cases(h: Harness, names: list[str]) -> list[Row]:
         "booking-garbage": booking_fault("booking API garbage", Fault("garbage")),
         "postgres": postgres_cut,
         "disk": disk_full,
+        "index": index_unavailable,
+        "redis": redis_unavailable,
     }
     rows = []
     for name in names:
@@ -289,7 +390,10 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-ALL = ["booking-500", "booking-429", "booking-garbage", "booking-slow", "actions-kill", "rasa-kill", "postgres", "disk"]
+ALL = [
+    "booking-500", "booking-429", "booking-garbage", "booking-slow", "actions-kill", "rasa-kill", "index", "redis",
+    "postgres", "disk",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -310,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
             pg = TcpFaultProxy(POSTGRES_PORT) if database else None
             if pg is not None:
                 exits.callback(pg.close)
+            redis = redis_proxy(os.environ.get("MUNI_REDIS_URL")) if "redis" in args.cases else None
+            if redis is not None:
+                exits.callback(redis[0].close)
             gateway_port = free_port()
             env = {
                 "MUNI_SECRET_KEY": "faults-" + "k" * 42,
@@ -320,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
                 "MUNI_CONVERSATIONS_PER_MINUTE": "100000",
                 "MUNI_INDEX_DIR": os.environ.get("MUNI_INDEX_DIR", str(ROOT / "var" / "index")),
                 **({"MUNI_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:{pg.port}/{database}"} if pg else {}),
+                **({"MUNI_REDIS_URL": redis[1]} if redis else {}),
             }
             config = StackConfig(var_dir=var, gateway_port=gateway_port, rasa_port=free_port(),
                                  actions_port=free_port(), booking_sandbox_port=sandbox_port, extra_env=env)
@@ -329,18 +437,19 @@ def main(argv: list[str] | None = None) -> int:
                   f"log {log.name}) …", flush=True)
             with Stack(config, log_sink=log) as stack:
                 threading.Thread(target=stack.supervise, name="supervise", daemon=True).start()
-                rows = asyncio.run(_with_client(stack, proxy, pg, database, args.cases))
+                rows = asyncio.run(_with_client(
+                    stack, proxy, pg, database, None if redis is None else redis[0], Path(log.name), args.cases
+                ))
         if "postgres" in args.cases:
             rows.append(gateway_without_postgres())
-        rows.append(redis_case())
     print(table(rows))
     return 0
 
 
 async def _with_client(stack: Stack, proxy: HttpFaultProxy, pg: TcpFaultProxy | None, database: str | None,
-                       cases: list[str]) -> list[Row]:
+                       redis: TcpFaultProxy | None, log: Path, cases: list[str]) -> list[Row]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
-        h = Harness(stack, ChatClient(session, stack.config.gateway_url), proxy, pg, database)
+        h = Harness(stack, ChatClient(session, stack.config.gateway_url), proxy, pg, database, redis, log)
         return await run_cases(h, cases)
 
 

@@ -7,6 +7,7 @@ when it moved; PublishedValues holds one immutable snapshot, replaced whole.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -106,14 +107,20 @@ class Follower:
         logger.info("Published local values reloaded: version %d", version)
         return True
 
-    async def run(self, every_s: float) -> None:
-        """Refresh now and then every `every_s` seconds until cancelled; a failed poll is retried."""
-        while True:
+    async def run(self, every_s: float, stopped: asyncio.Event | None = None) -> None:
+        """Refresh now and then every `every_s` seconds until cancelled or `stopped` is set; a failed poll is retried.
+
+        `stopped` ends it between two polls, never inside one (a query cancelled halfway leaves
+        its connection to be torn down by the pool, noisily at a server's shutdown).
+        """
+        stopped = asyncio.Event() if stopped is None else stopped
+        while not stopped.is_set():
             try:
                 await self.refresh()
             except Exception:  # the database may be down or not yet migrated: keep the last values
                 logger.exception("Could not read the published local values; trying again in %.0f s", every_s)
-            await asyncio.sleep(every_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopped.wait(), every_s)
 
 
 

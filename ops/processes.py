@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
 
-STOP_GRACE_S = 15.0
+STOP_GRACE_S = 15.0  # SIGTERM to SIGKILL, at shutdown and for what a dead child left behind
+PROC = Path("/proc")
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,16 @@ class Child:
     crashes: deque[float] = field(default_factory=deque)  # within the policy's window
     consecutive: int = 0  # crashes since the child last ran stably
     restart_at: float | None = None  # pending restart
+    terminated_at: float | None = None  # when its dead process's group was sent SIGTERM
 
 
 class Children:
-    """A set of child processes, each in its own session (a signal to one reaches its whole group)."""
+    """A set of child processes, each in its own session and process group.
+
+    Signals go to the whole group: a child's own children (rasa-sdk's and Rasa's Sanic workers)
+    are in it, and must never outlive it holding its port. A child that died is restarted
+    only once its group is gone (SIGTERM when it is seen dead, SIGKILL after `grace_s`).
+    """
 
     def __init__(
         self,
@@ -135,6 +142,7 @@ class Children:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         poll_s: float = 0.5,
+        grace_s: float = STOP_GRACE_S,
     ) -> None:
         self._cwd = cwd
         self._env = dict(env)
@@ -143,6 +151,7 @@ class Children:
         self._clock = clock
         self._sleep = sleep
         self._poll_s = poll_s
+        self._grace_s = grace_s
         self.children = {service.name: Child(service) for service in services}
         self._stopping = threading.Event()
 
@@ -176,6 +185,7 @@ class Children:
         child.started_at = self._clock()
         child.starts.append(child.started_at)
         child.restart_at = None
+        child.terminated_at = None
 
     def check(self) -> GaveUp | None:
         """One look at every child: restart those due, schedule those that died; GaveUp on a crash loop."""
@@ -184,7 +194,7 @@ class Children:
             if self._stopping.is_set():
                 return None
             if child.restart_at is not None:
-                if now >= child.restart_at:
+                if now >= child.restart_at and self._group_ended(child, now):
                     self.say(f"restarting {name}")
                     self.spawn(name)
                 continue
@@ -199,8 +209,24 @@ class Children:
                 return gave_up
         return None
 
+    def _group_ended(self, child: Child, now: float) -> bool:
+        """Whether what the dead child left in its group is gone; SIGKILL it once the grace is over."""
+        assert child.process is not None  # only a child that ran is restarted
+        pgid = child.process.pid
+        if not group_alive(pgid):
+            return True
+        if child.terminated_at is not None and now - child.terminated_at >= self._grace_s:
+            self.say(f"{child.service.name}'s remaining processes outlived SIGTERM by {self._grace_s:g} s; killing them")
+            _signal_group(pgid, signal.SIGKILL)
+            child.terminated_at = None  # said once; the next look sees them gone
+        return False
+
     def _crashed(self, child: Child, code: int, now: float) -> GaveUp | None:
         name, policy = child.service.name, self.policy
+        assert child.process is not None
+        if group_alive(child.process.pid):  # its workers are still there, holding its port
+            _signal_group(child.process.pid, signal.SIGTERM)
+            child.terminated_at = now
         child.crashes.append(now)
         while child.crashes and now - child.crashes[0] > policy.window_s:
             child.crashes.popleft()
@@ -233,19 +259,54 @@ class Children:
         return max(0.0, min([self._poll_s, *due]))
 
     def stop(self) -> None:
-        """SIGTERM every child's process group, then SIGKILL what is left after the grace period."""
+        """SIGTERM every child's process group, then SIGKILL what is left of it after the grace period.
+
+        A child that already died may have left processes in its group: they are ended too.
+        """
         self._stopping.set()
-        running = [c.process for c in self.children.values() if c.process is not None and c.process.poll() is None]
-        for process in running:
-            _signal_group(process, signal.SIGTERM)
-        for process in running:
-            try:
-                process.wait(timeout=STOP_GRACE_S)
-            except subprocess.TimeoutExpired:
-                _signal_group(process, signal.SIGKILL)
-                process.wait()
+        processes = [c.process for c in self.children.values() if c.process is not None]
+        for process in processes:
+            if process.poll() is None or group_alive(process.pid):
+                _signal_group(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + self._grace_s
+        left = _wait_for_groups(processes, deadline)
+        for process in left:
+            _signal_group(process.pid, signal.SIGKILL)
+        _wait_for_groups(left, time.monotonic() + 10.0)
 
 
-def _signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):  # it exited between poll() and here
-        os.killpg(process.pid, signum)
+def _wait_for_groups(processes: Sequence[subprocess.Popen[bytes]], deadline: float) -> list[subprocess.Popen[bytes]]:
+    """Wait until each process has exited (reaped) and its group is empty; those left at the deadline."""
+    left = list(processes)
+    while left:
+        left = [p for p in left if p.poll() is None or group_alive(p.pid)]
+        if not left or time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+    return left
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a process of the group `pgid` still runs (a zombie waiting to be reaped does not)."""
+    if not PROC.joinpath("self", "stat").exists():  # no /proc (macOS): a zombie counts as alive
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    for stat in PROC.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # it exited while we looked
+            continue
+        # After the command's ")": state, ppid, pgrp.
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            return True
+    return False
+
+
+def _signal_group(pgid: int, signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the whole group exited meanwhile
+        os.killpg(pgid, signum)

@@ -12,14 +12,17 @@ as JSON lines when ``MUNI_LOG_FORMAT=json``.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
+from collections.abc import Coroutine
 from typing import Any
 
 import pluggy
 
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 logger = logging.getLogger("muni.actions.knowledge")
+STOP_WAIT_S = 5.0  # for a poll of the published values under way when the server stops
 
 
 def init_hooks(manager: pluggy.PluginManager) -> None:
@@ -42,16 +45,36 @@ def attach_sanic_app_extensions(app: Any) -> None:
         if request.method == "POST" and request.path == "/webhook":
             begin_action_call(action_call_body(request.body, request.headers.get("Content-Encoding")))
 
+    # This worker's background tasks: ended before the process exits, so a SIGTERM leaves no task
+    # pending on a closed event loop (and no database connection closed by the garbage collector).
+    background: list[asyncio.Task[None]] = []
+    stopping = asyncio.Event()  # the content follower stops between two polls, never inside a query
+
+    def in_background(job: Coroutine[Any, Any, None], name: str) -> None:
+        background.append(asyncio.get_running_loop().create_task(job, name=name))
+
     async def warm(app: Any) -> None:
         from actions.website import warm_knowledge
 
-        app.add_task(warm_knowledge())
+        in_background(warm_knowledge(), "muni-warm-knowledge")
 
     async def follow_content(app: Any) -> None:
         from actions.content import follow_published_values
 
         # Every worker and every replica polls on its own: a publish in the console reaches all.
-        app.add_task(follow_published_values())
+        in_background(follow_published_values(stopping), "muni-follow-content")
+
+    async def stop_background(app: Any) -> None:
+        stopping.set()
+        for task in background:
+            if task.get_name() == "muni-warm-knowledge":
+                task.cancel()  # the model may still be loading in its thread: nobody waits for it now
+        if background:
+            _, late = await asyncio.wait(background, timeout=STOP_WAIT_S)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+        background.clear()
 
     async def knowledge_health(request: Any) -> Any:
         from actions.website import knowledge_health as check
@@ -63,4 +86,5 @@ def attach_sanic_app_extensions(app: Any) -> None:
     app.register_middleware(request_id, "request")
     app.register_listener(warm, "after_server_start")
     app.register_listener(follow_content, "after_server_start")
+    app.register_listener(stop_background, "after_server_stop")
     app.add_route(knowledge_health, "/knowledge/health", methods=["GET"])

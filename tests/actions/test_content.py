@@ -74,4 +74,5 @@ def test_the_plugin_starts_following_when_the_server_starts() -> None:
     rasa_sdk_plugins.attach_sanic_app_extensions(app)
     attached = [(event, listener.__name__) for event, listener in app.listeners]
     assert ("after_server_start", "follow_content") in attached
+    assert ("after_server_stop", "stop_background") in attached, "and ends it when the server stops"
     assert ("request", "request_id") in attached, "each action call is logged with the turn's request id"

@@ -2,7 +2,8 @@
 
 The action server is killed while the booking API holds the answer to a booking it has made; the
 booking API fails, throttles and answers garbage; one turn's request id is followed through the
-gateway's and the action server's JSON log lines, with no personal data in any line.
+gateway's and the action server's JSON log lines, with no personal data in any line; the action
+server's index (a Qdrant server) is unreachable and the citizen still gets the guide.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pytest
 
 from bench.chatclient import ChatClient, Turn
 from bench.faultproxy import Fault, HttpFaultProxy, http_fault_proxy
+from bench.faults import Harness, actions_restarted_with
 from ops.supervisor import Stack
 from tests.support.ports import free_port
 from tests.support.stack import needs_stack, running_stack
@@ -116,7 +118,7 @@ async def test_the_action_server_killed_mid_booking_books_once_and_says_so(
     proxy.fault = Fault("hold_booking")
     turn = asyncio.create_task(chat.say(conversation, email))
     assert await asyncio.to_thread(proxy.booked.wait, 60), "the booking reached the booking API"
-    # The whole group: rasa-sdk serves from a Sanic worker process under the one the supervisor started.
+    # Its whole process group (the supervisor starts each part in its own): nothing of it answers after.
     os.killpg(stack.processes["actions"].pid, signal.SIGKILL)
     proxy.fault = Fault()
     proxy.release.set()
@@ -174,3 +176,24 @@ async def test_one_turns_request_id_is_in_the_gateways_and_the_action_servers_js
     assert all(record["process"] == name for name, records in tagged.items() for record in records)
     for secret in (CPR, "0101901234", "20 30 40 50", "20304050"):
         assert secret not in stack_log.getvalue()
+
+
+async def test_with_the_index_unreachable_the_citizen_still_gets_the_guide_and_nothing_prints_a_traceback(
+    chat: ChatClient, stack: Stack, proxy: HttpFaultProxy, stack_log: io.StringIO
+) -> None:
+    h = Harness(stack, chat, proxy, None, None)
+    since = len(stack_log.getvalue())
+    # The action server again, its index a Qdrant server nobody answers for (its SIGTERM is in the log too).
+    await actions_restarted_with(h, {"MUNI_QDRANT_URL": f"http://127.0.0.1:{free_port()}", "MUNI_QDRANT_TIMEOUT": "2"})
+    try:
+        turn = await chat.say(await chat.start("aarhus"), "hvad koster et pas")
+        async with chat.session.get(f"{chat.base_url}/readyz") as response:
+            ready = response.status
+    finally:
+        await actions_restarted_with(h, {})
+    assert turn.status == 200 and turn.topic == "passport", said(turn)
+    assert "Pas" in said(turn) and "teknisk fejl" not in said(turn)
+    assert ready == 503, "/readyz says the index is down"
+    actions = [line for line in stack_log.getvalue()[since:].splitlines() if line.lstrip().startswith("actions |")]
+    assert any("knowledge index unavailable" in line for line in actions), "\n".join(actions)
+    assert not [line for line in actions if "Traceback" in line or "Task was destroyed" in line]

@@ -150,3 +150,15 @@ async def test_a_published_value_that_no_longer_fits_its_type_is_ignored(engine:
     library, follower = replicas[0]
     await follower.refresh()
     assert "for 120 kr." in _photo_line(library)
+
+
+async def test_a_follower_told_to_stop_ends_between_two_polls_without_being_cancelled(
+    engine: AsyncEngine, replicas
+) -> None:
+    library, follower = replicas[0]
+    stopped = asyncio.Event()
+    task = asyncio.create_task(follower.run(30.0, stopped))
+    await asyncio.sleep(0.2)  # the first poll, then the wait for the next
+    stopped.set()
+    await asyncio.wait_for(task, 5)  # well before the next poll is due
+    assert not task.cancelled() and task.exception() is None

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ops.processes import Children, LineSink, RestartPolicy, Service
 
 DIES_AT_ONCE = Service("flaky", [sys.executable, "-c", "import sys; print('starting'); sys.exit(3)"])
@@ -36,7 +38,9 @@ class FakeTime:
                     process.wait(timeout=30)
 
 
-def children_of(services: list[Service], fake: FakeTime, tmp_path: Path, **policy: Any) -> tuple[Children, io.StringIO]:
+def children_of(
+    services: list[Service], fake: FakeTime, tmp_path: Path, grace_s: float = 15.0, **policy: Any
+) -> tuple[Children, io.StringIO]:
     out = io.StringIO()
     children = Children(
         services,
@@ -46,6 +50,7 @@ def children_of(services: list[Service], fake: FakeTime, tmp_path: Path, **polic
         policy=RestartPolicy(**policy),
         clock=fake.clock,
         sleep=fake.sleep,
+        grace_s=grace_s,
     )
     fake.children = children
     return children, out
@@ -185,3 +190,80 @@ def test_a_child_gets_its_own_variables_on_top_of_the_shared_ones(tmp_path: Path
     while out.getvalue().count("\n") < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert "g1 | 8081 /usr/bin:/bin" in out.getvalue() and "g2 | 8082 /usr/bin:/bin" in out.getvalue()
+
+
+# A child that serves from a process of its own, as rasa-sdk's and Rasa's Sanic workers do.
+GRANDCHILD = "import os, signal, time\n{ignore}print('grandchild', os.getpid(), flush=True)\ntime.sleep(600)"
+PARENT = "import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {code!r}])\ntime.sleep(600)"
+
+
+def with_worker(*, ignores_sigterm: bool) -> Service:
+    ignore = "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n" if ignores_sigterm else ""
+    return Service("server", [sys.executable, "-c", PARENT.format(code=GRANDCHILD.format(ignore=ignore))])
+
+
+def grandchild_pids(out: io.StringIO, count: int) -> list[int]:
+    deadline = time.monotonic() + 30
+    while len(found := re.findall(r"server \| grandchild (\d+)", out.getvalue())) < count:
+        assert time.monotonic() < deadline, out.getvalue()
+        time.sleep(0.05)
+    return [int(pid) for pid in found]
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie that nobody has reaped yet is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def crash_and_heal(children: Children, fake: FakeTime) -> None:
+    """Kill -9 the child alone (its worker stays, orphaned) and look until it has been restarted."""
+    child = children.children["server"]
+    assert child.process is not None
+    child.process.kill()
+    child.process.wait(timeout=10)
+    starts = len(child.starts)
+    deadline = time.monotonic() + 30
+    while len(child.starts) == starts:
+        assert time.monotonic() < deadline, "never restarted"
+        assert children.check() is None
+        fake.sleep(0.5)
+        time.sleep(0.02)  # the signals take real time to land
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to see the worker's state")
+@pytest.mark.parametrize("ignores_sigterm", [False, True], ids=["worker-ends-on-sigterm", "worker-ignores-sigterm"])
+def test_a_childs_own_workers_never_outlive_it(tmp_path: Path, ignores_sigterm: bool) -> None:
+    fake = FakeTime()
+    fake.wait_for_exit = False
+    children, out = children_of([with_worker(ignores_sigterm=ignores_sigterm)], fake, tmp_path, grace_s=1.0)
+    children.start_all()
+    try:
+        [first] = grandchild_pids(out, 1)
+        crash_and_heal(children, fake)
+        assert not running(first), "the dead child's worker was ended before the child was restarted"
+        second = grandchild_pids(out, 2)[1]
+        assert running(second)
+    finally:
+        children.stop()
+    assert not running(second), "stopping ends the child's whole process group"
+    killed = "remaining processes outlived SIGTERM by 1 s; killing them" in out.getvalue()
+    assert killed is ignores_sigterm, out.getvalue()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to see the worker's state")
+def test_stopping_ends_what_a_dead_child_left_behind(tmp_path: Path) -> None:
+    fake = FakeTime()
+    children, out = children_of([with_worker(ignores_sigterm=False)], fake, tmp_path)
+    children.start_all()
+    [worker] = grandchild_pids(out, 1)
+    child = children.children["server"]
+    assert child.process is not None
+    child.process.kill()
+    child.process.wait(timeout=10)
+    assert running(worker)
+    children.stop()  # before any look at the children: the dead one's group is still there
+    assert not running(worker)
