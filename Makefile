@@ -137,7 +137,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
 test: setup browser cluster-tools $(AXE) lint
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
 
 # The safety screen first, in-process (recall and false alarms on bench/data/safety_eval.yml), then the
 # assistant: the Danish questions, then the English ones (conversations started in English), on one stack.
