@@ -7,6 +7,7 @@ import contextlib
 import re
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -14,7 +15,7 @@ from aiohttp import web
 from bench.browser import browser_missing, chromium, host_page, site
 from ops.supervisor import ROOT
 
-__all__ = ["AXE", "axe_violations", "browser_missing", "chromium", "host_page", "in_thread", "site"]
+__all__ = ["AXE", "axe_violations", "browser_missing", "chromium", "host_page", "in_thread", "site", "widget_page"]
 
 AXE = ROOT / "web" / "tests-node" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -73,3 +74,33 @@ def axe_violations(page: Any, *, min_framed_checks: int = 0) -> list[dict[str, A
     ]
 
 
+
+
+@contextlib.contextmanager
+def widget_page(database: Path, rasa: web.Application, **app_options: Any) -> Iterator[str]:
+    """A gateway on the SQLite file `database` with `rasa` as its bot, and Aarhus's passport page embedding
+    its widget (on a site of its own origin); yields the page's URL. `app_options` go to `create_app`."""
+    from conversation.directory import Directory, Embedding
+    from gateway.app import create_app
+    from gateway.settings import GatewaySettings
+    from tests.web.support import FakeContactCentre
+    from web.channels.settings import WebChannelSettings
+
+    pages: dict[str, str] = {}
+    with site(pages) as municipality_site, in_thread(lambda: [rasa]) as (rasa_url,):
+        settings = GatewaySettings(
+            secret_key="browser-" + "s" * 40,
+            rasa_url=rasa_url,
+            actions_url=rasa_url,
+            database_url=f"sqlite+aiosqlite:///{database}",
+            channels=WebChannelSettings(extra_origins=(municipality_site.origin,)),
+        )
+        directory = Directory(
+            municipalities={"aarhus": "Aarhus Kommune"},
+            topics=frozenset({"passport"}),
+            contact_centre=FakeContactCentre(),
+            embeddings={"aarhus": Embedding(website="aarhus.dk", origins=("https://aarhus.dk",))},
+        )
+        with in_thread(lambda: [create_app(settings, directory, **app_options)]) as (gateway_url,):
+            pages["/borger/pas"] = host_page(gateway_url, "aarhus", "Pas")
+            yield municipality_site.url("/borger/pas")

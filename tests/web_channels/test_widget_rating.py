@@ -9,12 +9,8 @@ from typing import Any
 
 import pytest
 
-from conversation.directory import Directory, Embedding
-from gateway.app import create_app
-from gateway.settings import GatewaySettings
-from tests.web.support import FakeContactCentre, FakeRasa
-from tests.web_channels.browser import AXE, axe_violations, browser_missing, chromium, host_page, in_thread, site
-from web.channels.settings import WebChannelSettings
+from tests.web.support import FakeRasa
+from tests.web_channels.browser import AXE, axe_violations, browser_missing, chromium, widget_page
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or "")
 
@@ -22,26 +18,9 @@ pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=browser_mi
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """(the database file, a municipality's page embedding the widget)."""
-    fake = FakeRasa()
-    pages: dict[str, str] = {}
     database = Path(tmp_path_factory.mktemp("var")) / "muni.db"
-    with site(pages) as municipality_site, in_thread(lambda: [fake.app()]) as (rasa_url,):
-        settings = GatewaySettings(
-            secret_key="browser-" + "s" * 40,
-            rasa_url=rasa_url,
-            actions_url=rasa_url,
-            database_url=f"sqlite+aiosqlite:///{database}",
-            channels=WebChannelSettings(extra_origins=(municipality_site.origin,)),
-        )
-        directory = Directory(
-            municipalities={"aarhus": "Aarhus Kommune"},
-            topics=frozenset({"passport"}),
-            contact_centre=FakeContactCentre(),
-            embeddings={"aarhus": Embedding(website="aarhus.dk", origins=("https://aarhus.dk",))},
-        )
-        with in_thread(lambda: [create_app(settings, directory)]) as (gateway_url,):
-            pages["/borger/pas"] = host_page(gateway_url, "aarhus", "Pas")
-            yield database, municipality_site.url("/borger/pas")
+    with widget_page(database, FakeRasa().app()) as page:
+        yield database, page
 
 
 def _open_rating(browser: Any, page_url: str) -> tuple[Any, Any, Any]:

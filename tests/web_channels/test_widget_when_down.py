@@ -9,12 +9,8 @@ from typing import Any
 
 import pytest
 
-from conversation.directory import Directory, Embedding
-from gateway.app import create_app
-from gateway.settings import GatewaySettings
-from tests.web.support import CONTACT_HOURS, CONTACT_PHONE, FakeContactCentre, FakeRasa, default_reply
-from tests.web_channels.browser import browser_missing, chromium, host_page, in_thread, site
-from web.channels.settings import WebChannelSettings
+from tests.web.support import CONTACT_HOURS, CONTACT_PHONE, FakeRasa, default_reply
+from tests.web_channels.browser import browser_missing, chromium, widget_page
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or "")
 
@@ -23,25 +19,9 @@ pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=browser_mi
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeRasa, str]]:
     """(the fake bot, a municipality's page embedding the widget)."""
     fake = FakeRasa()
-    pages: dict[str, str] = {}
     database = Path(tmp_path_factory.mktemp("var")) / "muni.db"
-    with site(pages) as municipality_site, in_thread(lambda: [fake.app()]) as (rasa_url,):
-        settings = GatewaySettings(
-            secret_key="browser-" + "s" * 40,
-            rasa_url=rasa_url,
-            actions_url=rasa_url,
-            database_url=f"sqlite+aiosqlite:///{database}",
-            channels=WebChannelSettings(extra_origins=(municipality_site.origin,)),
-        )
-        directory = Directory(
-            municipalities={"aarhus": "Aarhus Kommune"},
-            topics=frozenset({"passport"}),
-            contact_centre=FakeContactCentre(),
-            embeddings={"aarhus": Embedding(website="aarhus.dk", origins=("https://aarhus.dk",))},
-        )
-        with in_thread(lambda: [create_app(settings, directory)]) as (gateway_url,):
-            pages["/borger/pas"] = host_page(gateway_url, "aarhus", "Pas")
-            yield fake, municipality_site.url("/borger/pas")
+    with widget_page(database, fake.app()) as page:
+        yield fake, page
 
 
 def test_the_widget_shows_the_contact_centre_while_the_bot_is_down_and_recovers(
