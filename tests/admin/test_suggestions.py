@@ -19,7 +19,6 @@ from crawler.sources import CrawlStores
 from knowledge.suggestions import Suggestion
 from muni.db import open_engine
 from tests.admin.support import NOW, log_in, make_user, page_csrf, stores
-from tests.support.postgres import postgres_url  # noqa: F401 (the fixture)
 from tests.support.suggest_site import write_crawl_stores
 from tests.web.support import Client
 
@@ -168,14 +167,6 @@ def test_the_muni_command_runs_it(
     assert main(["suggest", "--municipality", "aarhus"]) == 0
     assert "aarhus: 4 forslag (4 nye, 0 fjernet)" in capsys.readouterr().out
     assert main(["suggest", "--municipality", "atlantis"]) == 2
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 async def test_a_refresh_keeps_decisions_and_drops_what_the_website_no_longer_states(database_url: str) -> None:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from conversation.schema import upgrade_database
 from crisis.model import MAX_MESSAGE, Crisis, CrisisError, make_crisis, parse_duration
 from crisis.store import CrisisBoard, CrisisStore
-from muni.db import open_engine
 
 T0 = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -25,25 +21,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.at
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The gateway's database on each backend Muni supports (PostgreSQL: a throwaway database)."""
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'muni.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = open_engine(database_url)
-    await upgrade_database(engine)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 def flood(**changes: Any) -> Crisis:

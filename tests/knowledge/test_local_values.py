@@ -15,32 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from conversation.schema import upgrade_database
 from knowledge import GuideLibrary
 from knowledge.local_values import LocalValueStore
 from knowledge.published import Follower
 from muni.db import open_engine
-from tests.web.conftest import postgres_url  # noqa: F401
 
 T0 = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'var' / 'muni.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = open_engine(database_url)
-    await upgrade_database(engine)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from bench.stats_history import FIRST_DAY, load
@@ -15,14 +13,6 @@ from conversation.statistics.tables import COUNTERS, VOICE_COUNTERS, stats_chann
 from muni.db import open_engine
 
 DAYS = 10
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'history.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 async def test_the_bulk_aggregates_equal_the_job_s_and_the_history_has_calls_links_and_comments(database_url: str) -> None:
