@@ -29,7 +29,9 @@ What counts as what (the decisions, in one place):
   phone number, unless a cue says so.
 - Bank account ([KONTO]): a registration number and an account number ("1234-1234567890",
   "1234 1234567890", "reg.nr. 1234 konto 1234567890", "kontonr. 1234567890"), and IBANs
-  of any country, spaced or not ("DK50 0040 0440 1162 43").
+  of any country, spaced or not ("DK50 0040 0440 1162 43"). An amount is never part of one:
+  not four digits right after "kr." or "DKK" ("kr. 1000 - 2000000000"), nor digits right
+  before "kr." ("2025 - 1234567 kr.").
 - E-mail addresses.
 
 Dates ("01-01-2025", "1.1.2025"), prices ("1.234,50 kr."), postcodes ("8000 Aarhus"), times
@@ -163,8 +165,10 @@ _ACCOUNT_CUE = r"(?i: reg (?: istrerings )? (?: \.? \ ? (?: nr | nummer ) )? \.?
 _ACCOUNT_NUMBER_CUE = r"(?i: konto (?: nummer | nr )? \.? \ * :? \ * )"
 _ACCOUNT = r"""
     (?<![\w+-]) (?<![0-9][.,/])
+    (?<!(?i:kr)\.\ ) (?<!(?i:kr)\ ) (?<!(?i:dkk)\ )   # "kr. 1000 - …" is an amount
     (?! 0045 [\ -]? [0-9]{8} (?![0-9]) )   # "0045-12345678" is a phone number
     [0-9]{4} (?: \ * - \ * | \ ) [0-9]{7,10} (?![0-9])
+    (?! \ ? (?i: kr | dkk ) \b )                         # "2025 - 1234567 kr." is an amount
 """
 _CUED_ACCOUNT = rf"""
     (?<![\w])
@@ -173,7 +177,7 @@ _CUED_ACCOUNT = rf"""
         (?P<reg> [0-9]{{4}} (?: ,? \ * (?: og \ + )? (?: {_ACCOUNT_NUMBER_CUE} | - \ * )? [0-9]{{6,10}} )? )
       | {_ACCOUNT_NUMBER_CUE} (?! {_CPR} ) (?P<konto> [0-9]{{6,10}} )
     )
-    (?![0-9])
+    (?![0-9]) (?! - [0-9] )   # "reg. 1900-1901" is a period
 """
 
 # A Danish number is eight digits, grouped the ways people write them. A digit, letter,
