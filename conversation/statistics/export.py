@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, case, func, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import ColumnElement, Select, String, case, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from conversation.statistics.aggregate import compute_day, first_live_day
 from conversation.statistics.tables import SCORES, stats_channel_daily, stats_days
@@ -54,7 +54,7 @@ async def csv_lines(engine: AsyncEngine, first: date, last: date, municipality: 
         query = query.where(c.municipality == municipality)
     async with engine.connect() as connection:
         done = (await connection.execute(select(func.max(stats_days.c.day)))).scalar()
-        stored = (await connection.execute(query.order_by(c.day, c.municipality, c.channel))).all()
+        stored = await _driver_rows(connection, query.order_by(c.day, c.municipality, c.channel))
         lines = [
             f"{line},{total / rated:.3f},{happy / rated:.3f}\r\n" if rated else f"{line},,\r\n"
             for line, rated, total, happy in stored
@@ -68,6 +68,28 @@ async def csv_lines(engine: AsyncEngine, first: date, last: date, municipality: 
                 if municipality is None or m == municipality
             )
     return lines
+
+
+async def _driver_rows(connection: AsyncConnection, query: Select[Any]) -> Sequence[Sequence[Any]]:
+    """The query's rows as the database driver returns them, without SQLAlchemy's work per row.
+
+    For 50,000 lines that work (a Row per line, through aiosqlite's cursor wrapper) cost more than
+    the query itself: some 250 ms of the consortium's 450 ms on SQLite. The query is compiled by
+    SQLAlchemy as usual; only the fetching goes to the driver (aiosqlite or asyncpg).
+    """
+    compiled = query.compile(dialect=connection.dialect)
+    names = compiled.positiontup or []
+    postgres = connection.dialect.name == "postgresql"
+    # SQLite keeps a date as its ISO text; asyncpg takes the date itself.
+    params = [
+        value.isoformat() if isinstance(value, date) and not postgres else value
+        for value in (compiled.params[name] for name in names)
+    ]
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    if postgres:
+        return list(await driver.fetch(compiled.string, *params))
+    async with driver.execute(compiled.string, params) as cursor:
+        return list(await cursor.fetchall())
 
 
 def _quoted(field: ColumnElement[Any]) -> ColumnElement[Any]:
