@@ -33,7 +33,7 @@ from muni.keys import rasa_token
 from muni.paths import ROOT
 from muni.shared_state import SharedStateError, call, connect, redis_url_from_env
 from ops.processes import Service, TextSink
-from ops.supervisor import Stack, StackConfig, run, secret_key
+from ops.supervisor import Stack, StackConfig, rasa_command, run, secret_key
 
 TEMPLATES = ROOT / "deploy" / "cluster"
 REPLICAS = 2
@@ -193,7 +193,7 @@ def cluster_environment(config: ClusterConfig) -> dict[str, str]:
 def cluster_services(config: ClusterConfig, secret: str, files: Mapping[str, Path], haproxy: str) -> list[Service]:
     """The replicas, the booking sandbox and HAProxy; gateway i → Rasa i → action server i."""
     python = str(config.root / ".venv" / "bin" / "python")
-    rasa = str(config.root / ".venv-rasa" / "bin" / "rasa")
+    rasa = rasa_command(config.root)
     token = rasa_token(secret)
     parts: list[Service] = []
     for i in range(REPLICAS):
@@ -211,7 +211,7 @@ def cluster_services(config: ClusterConfig, secret: str, files: Mapping[str, Pat
             Service(
                 f"rasa{n}",
                 [
-                    rasa, "run", "--model", str(config.model),
+                    *rasa, "run", "--model", str(config.model),
                     "--endpoints", str(files[f"endpoints-{n}"]), "--credentials", "credentials.yml",
                     "--interface", "127.0.0.1", "--port", str(config.rasa_ports[i]), "--enable-api",
                     "--auth-token", token,

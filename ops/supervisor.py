@@ -34,7 +34,7 @@ from muni.paths import ROOT
 from ops.processes import DEFAULT_POLICY, Children, GaveUp, LineSink, RestartPolicy, Service, TextSink
 from ops.resync import Resync, ResyncSchedule
 
-__all__ = ["ROOT", "Service", "Stack", "StackConfig", "environment", "main", "run", "services"]
+__all__ = ["ROOT", "Service", "Stack", "StackConfig", "environment", "main", "rasa_command", "run", "services"]
 
 
 @dataclass(frozen=True)
@@ -111,10 +111,15 @@ def environment(config: StackConfig) -> dict[str, str]:
     return env
 
 
+def rasa_command(root: Path) -> list[str]:
+    """Rasa's own `rasa` command, with Muni's one change to Rasa at run time (bot/rasa_main.py)."""
+    return [str(root / ".venv-rasa" / "bin" / "python"), str(root / "bot" / "rasa_main.py")]
+
+
 def services(config: StackConfig, secret: str) -> list[Service]:
     """Muni's parts; Rasa's HTTP API takes only requests with the token derived from `secret`."""
     python = str(config.root / ".venv" / "bin" / "python")
-    rasa = str(config.root / ".venv-rasa" / "bin" / "rasa")
+    rasa = rasa_command(config.root)
     token = rasa_token(secret)
     return [
         Service(
@@ -125,7 +130,7 @@ def services(config: StackConfig, secret: str) -> list[Service]:
         Service(
             "rasa",
             [
-                rasa, "run", "--model", str(config.model),
+                *rasa, "run", "--model", str(config.model),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                 "--interface", "127.0.0.1", "--port", str(config.rasa_port), "--enable-api",
                 "--auth-token", token,

@@ -57,7 +57,7 @@ def port(environ: Mapping[str, str]) -> str:
 def rasa_argv(environ: Mapping[str, str]) -> list[str]:
     """The `rasa run` command line for this environment."""
     return [
-        "rasa", "run",
+        "python", "bot/rasa_main.py", "run",  # Rasa's command with Muni's one change to it (bot/rasa_main.py)
         "--model", setting(environ, "MUNI_RASA_MODEL"),
         "--endpoints", setting(environ, "MUNI_RASA_ENDPOINTS"),
         "--credentials", setting(environ, "MUNI_RASA_CREDENTIALS"),
