@@ -189,10 +189,13 @@ class Matcher:
                 for alternative in term.alternatives:
                     index.setdefault(alternative, len(index))
         self._alternatives = tuple(index)
-        self._terms = {
-            pattern: tuple(frozenset(index[a] for a in term.alternatives) for term in pattern.terms)
-            for pattern in (*self.patterns, *self.guards)
-        }
+        # Each pattern's terms as sets of alternative numbers, by the pattern's place in its tuple, and
+        # the patterns a word can start: every term must match, so a pattern is tried only when its
+        # first term has a hit (a message is checked against a few patterns, not all of them).
+        self._pattern_terms = [self._numbered(pattern, index) for pattern in self.patterns]
+        self._guard_terms = [self._numbered(guard, index) for guard in self.guards]
+        self._pattern_starts = self._starts(self._pattern_terms)
+        self._guard_starts = self._starts(self._guard_terms)
         self._words: dict[str, set[int]] = {}
         self._prefixes: dict[str, set[int]] = {}
         self._infixes: list[int] = []
@@ -206,6 +209,19 @@ class Matcher:
         self._prefix_lengths = sorted(
             {len(a.word) + d for a in self._alternatives if a.kind == "prefix" for d in range(-2, 3)} - {0}
         )
+
+    @staticmethod
+    def _numbered(pattern: Pattern, index: Mapping[Alternative, int]) -> tuple[frozenset[int], ...]:
+        return tuple(frozenset(index[a] for a in term.alternatives) for term in pattern.terms)
+
+    @staticmethod
+    def _starts(terms: Sequence[tuple[frozenset[int], ...]]) -> dict[int, list[int]]:
+        """Alternative number -> the places of the patterns whose first term it is in."""
+        starts: dict[int, list[int]] = {}
+        for place, pattern_terms in enumerate(terms):
+            for number in pattern_terms[0] if pattern_terms else ():
+                starts.setdefault(number, []).append(place)
+        return starts
 
     @classmethod
     def load(cls, path: Path = PATTERNS_PATH) -> Matcher:
@@ -254,16 +270,19 @@ class Matcher:
             return []
         hits = self._hits(tokens)
 
-        def hit(pattern: Pattern) -> bool:
+        def hit(terms: tuple[frozenset[int], ...]) -> bool:
             term_matches = []
-            for alternatives in self._terms[pattern]:
+            for alternatives in terms:
                 found = set().union(*(hits.get(number, ()) for number in alternatives))
                 if not found:
                     return False
                 term_matches.append(found)
             return _assign(term_matches)
 
-        found = [pattern for pattern in self.patterns if hit(pattern)]
-        if any(p.weak for p in found) and any(hit(guard) for guard in self.guards):
+        def tried(starts: Mapping[int, list[int]]) -> list[int]:
+            return sorted({place for number in hits for place in starts.get(number, ())})
+
+        found = [self.patterns[place] for place in tried(self._pattern_starts) if hit(self._pattern_terms[place])]
+        if any(p.weak for p in found) and any(hit(self._guard_terms[place]) for place in tried(self._guard_starts)):
             found = [p for p in found if not p.weak]
         return found
