@@ -79,31 +79,95 @@ async def poisson(rate: float, until: float, rng: random.Random, spawn: object) 
     return tasks
 
 
-async def step(chat: ChatClient, rate: float, seconds: float, pool: list[tuple[str, str]]) -> tuple[float, float, int]:
-    """Offer `rate` turns/s for `seconds`: served turns/s, p95, errors."""
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of one process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds used by each named process and its children between two readings."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+
+    def read(self) -> dict[str, float]:
+        return {name: sum(cpu_seconds(p) for p in descendants(pid)) for name, pid in self.pids.items()}
+
+
+@dataclass(frozen=True)
+class Step:
+    clients: int
+    turns_per_s: float
+    p50_s: float
+    p95_s: float
+    errors: int
+    cpu_ms_per_turn: dict[str, float]
+
+
+async def closed_loop(chat: ChatClient, clients: int, seconds: float, cpu: CpuMeter | None) -> Step:
+    """`clients` citizens who each send their next question as soon as the answer comes.
+
+    Each asks TURNS_PER_CONVERSATION questions in a conversation of their own, then starts another.
+    Only turns answered inside the window count, so the rate is what the stack serves, not what
+    was offered.
+    """
     results = Results()
-    rng = random.Random(int(rate * 100))
+    until = time.monotonic() + seconds
+
+    async def citizen(index: int) -> None:
+        rng = random.Random(index)
+        while time.monotonic() < until:
+            try:
+                opened = await chat.start(rng.choice(("aarhus", "viborg", "skive")))
+            except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, RuntimeError):
+                results.errors["web"] += 1
+                continue
+            for _ in range(TURNS_PER_CONVERSATION):
+                if time.monotonic() >= until:
+                    return
+                await one_turn(chat, results, opened, rng)
+
+    before = cpu.read() if cpu else {}
     started = time.monotonic()
-    tasks = await poisson(rate, started + seconds, rng, lambda: one_turn(chat, results, rng.choice(pool), rng))
-    await asyncio.gather(*tasks)
+    await asyncio.gather(*(citizen(i) for i in range(clients)))
     elapsed = time.monotonic() - started
-    return len(results.latencies["web"]) / elapsed, percentile(results.latencies["web"], 0.95), results.errors["web"]
+    served = [at for at in results.done_at if at <= until]
+    per_turn = {}
+    if cpu and served:
+        after = cpu.read()
+        per_turn = {name: (after[name] - before[name]) * 1000 / len(results.done_at) for name in after}
+    latencies = results.latencies["web"]
+    return Step(clients, len(served) / min(elapsed, seconds), percentile(latencies, 0.5), percentile(latencies, 0.95),
+                results.errors["web"], per_turn)
 
 
-async def capacity(chat: ChatClient, seconds: float) -> float:
-    pool = [await chat.start("aarhus") for _ in range(40)]
-    rate, best = 1.0, 0.0
+async def capacity(chat: ChatClient, seconds: float, cpu: CpuMeter | None = None) -> float:
+    """Turns/s at saturation: the most a closed loop of 1, 2, 4 … citizens gets served.
+
+    The number of citizens doubles until the rate served grows by less than 10 % (the stack is
+    saturated: more citizens only queue) or p95 passes SATURATED_P95_S.
+    """
     steps = max(3, int(seconds // 20))
     per_step = seconds / steps
-    print(f"\ncapacity: stepping the offered load, {per_step:.0f} s a step")
+    print(f"\ncapacity: citizens asking back to back, {per_step:.0f} s a step")
+    best: Step | None = None
+    clients = 1
     for _ in range(steps):
-        served, p95, errors = await step(chat, rate, per_step, pool)
-        print(f"  offered {rate:6.2f} turns/s  served {served:6.2f} turns/s  p95 {p95 * 1000:7.0f} ms  errors {errors}")
-        best = max(best, served)
-        if served < 0.85 * rate or p95 > SATURATED_P95_S or errors:
+        found = await closed_loop(chat, clients, per_step, cpu)
+        cost = "  ".join(f"{name} {ms:.0f}" for name, ms in sorted(found.cpu_ms_per_turn.items()))
+        print(f"  {clients:3d} citizens  served {found.turns_per_s:6.2f} turns/s  p50 {found.p50_s * 1000:6.0f} ms  "
+              f"p95 {found.p95_s * 1000:6.0f} ms  errors {found.errors}" + (f"  CPU ms a turn: {cost}" if cost else ""))
+        saturated = best is not None and found.turns_per_s < 1.1 * best.turns_per_s
+        if best is None or found.turns_per_s > best.turns_per_s:
+            best = found
+        if saturated or found.p95_s > SATURATED_P95_S or found.errors:
             break
-        rate *= 1.6
-    return best
+        clients *= 2
+    return best.turns_per_s if best else 0.0
 
 
 async def calls_at_phone_pace(base_url: str, session: aiohttp.ClientSession, calls: int, until: float,
@@ -197,11 +261,11 @@ def line(name: str, seconds: list[float], errors: int) -> str:
             f"p99 {percentile(ms, 0.99):7.0f} ms  errors {errors}")
 
 
-async def measure(base_url: str, seconds: float, calls: int, rate: float | None) -> float:
+async def measure(base_url: str, seconds: float, calls: int, rate: float | None, cpu: CpuMeter | None = None) -> float:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
         chat = ChatClient(session, base_url)
         await chat.say(await chat.start("aarhus"), QUESTIONS[0])  # warm-up: lazy loading
-        found = await capacity(chat, seconds * 0.4)
+        found = await capacity(chat, seconds * 0.4, cpu)
         offered = rate if rate is not None else max(0.2, found / 2)
         print(f"capacity: {found:.2f} chat turns/s at saturation")
         print(f"\nsteady: {offered:.2f} chat turns/s offered ({offered / TURNS_PER_CONVERSATION:.2f} conversations/s, "
@@ -251,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         with started_stack() as stack:
             pids = {name: process.pid for name, process in stack.processes.items()}
             with RssSampler(pids) as rss:
-                capacities["single"] = asyncio.run(measure(stack.config.gateway_url, args.seconds, args.calls, args.rate))
+                capacities["single"] = asyncio.run(
+                    measure(stack.config.gateway_url, args.seconds, args.calls, args.rate, CpuMeter(pids)))
             print("\nRSS of every process (with its children) over the run:")
             print("\n".join(rss.report()))
     if args.cluster_url:
