@@ -168,7 +168,7 @@ test-faults: setup
 
 # Load: BENCH_LOAD_SECONDS (default 600) of open-loop web conversations and calls; BENCH_URL (and
 # BENCH_CLUSTER_URL) to measure running stacks instead of starting one.
-bench-load: setup
+bench-load: setup cluster-tools
 	$(PY) -m bench.load $(ARGS)
 
 bench-index: setup

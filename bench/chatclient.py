@@ -91,7 +91,7 @@ def measurement_stack(
             rasa_port=free_port(),
             actions_port=free_port(),
             booking_sandbox_port=free_port(),
-            **({"model": model} if model is not None else {}),
+            model=model if model is not None else StackConfig.model,
             extra_env={
                 "MUNI_SECRET_KEY": os.environ.get("MUNI_SECRET_KEY", "x" * 48),
                 # Measurements come from one address at a rate no citizen reaches.

@@ -1,12 +1,20 @@
 """Load on the chat API and the voice webhooks at once (`make bench-load`).
 
-Open-loop: web conversations arrive as a Poisson process whatever the stack's state (a slow stack
-gets a queue, not fewer citizens), each asking a few questions with a citizen's think time between;
-up to 30 phone calls run at phone pace beside them (signed Twilio webhooks). First the capacity is
-found by stepping the offered load of chat turns until the stack saturates (served turns/s stop
-following, or p95 passes 2 s); then the rest of the time runs at half that capacity and reports
-p50/p95/p99 per channel, errors, and the RSS of every process of the stack over time.
-`--url` measures a running stack; `--cluster-url` a second one (`make run-cluster`), with the ratio.
+Three stacks in one run, one after the other on the same machine:
+
+1. the named alternative: the single stack with Rasa started by its own `rasa run` command, as it
+   was before bot/rasa_main.py (capacity only);
+2. the single stack as `make run` starts it: capacity, then the soak;
+3. the cluster as `make run-cluster` starts it (two of each part behind HAProxy, on PostgreSQL and
+   Redis): capacity, then the soak. Skipped, with the reason, where a server is missing.
+
+Capacity is the most chat turns/s that a closed loop of 1, 2, 4 … citizens, each asking as soon as
+the answer comes, gets served, with the CPU a turn costs each process. The soak is open-loop: web
+conversations arrive as a Poisson process whatever the stack's state (a slow stack gets a queue, not
+fewer citizens), each asking a few questions with a citizen's think time between, at half the
+capacity, with up to 30 phone calls at phone pace beside them (signed Twilio webhooks); it reports
+p50/p95/p99 per channel, errors, and the RSS of every process over time. The ratios come last.
+`--url` and `--cluster-url` measure stacks already running instead.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ import aiohttp
 
 from bench.chatclient import ChatClient, free_port, percentile
 from bench.voice import AUTH_TOKEN, QUESTIONS, Caller
+from muni.env import SettingsError
+from ops.cluster import ClusterConfig, cluster_stack, drop_databases
 from ops.supervisor import ROOT, Stack, StackConfig
 
 DEFAULT_SECONDS = 600.0
@@ -277,20 +287,23 @@ async def measure(base_url: str, seconds: float, calls: int, rate: float | None,
         return found
 
 
+def stack_env(var: str, port: int) -> dict[str, str]:
+    return {
+        "MUNI_SECRET_KEY": os.environ.get("MUNI_SECRET_KEY", "x" * 48), "MUNI_VAR_DIR": var,
+        "MUNI_CONVERSATIONS_PER_MINUTE": "100000", "MUNI_MESSAGES_PER_MINUTE": "100000",
+        "MUNI_INDEX_DIR": os.environ.get("MUNI_INDEX_DIR", str(ROOT / "var" / "index")),
+        "MUNI_PUBLIC_URL": f"http://127.0.0.1:{port}", "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "MUNI_VOICE_TRANSFER": "+4570200000", "MUNI_VOICE_MUNICIPALITY": "aarhus",
+    }
+
+
 @contextmanager
-def started_stack() -> Iterator[Stack]:
+def started_stack(stock_rasa: bool = False) -> Iterator[Stack]:
     with tempfile.TemporaryDirectory(prefix="muni-load-") as var:
         port = free_port()
         config = StackConfig(
             var_dir=Path(var), gateway_port=port, rasa_port=free_port(), actions_port=free_port(),
-            booking_sandbox_port=free_port(),
-            extra_env={
-                "MUNI_SECRET_KEY": os.environ.get("MUNI_SECRET_KEY", "x" * 48), "MUNI_VAR_DIR": var,
-                "MUNI_CONVERSATIONS_PER_MINUTE": "100000", "MUNI_MESSAGES_PER_MINUTE": "100000",
-                "MUNI_INDEX_DIR": os.environ.get("MUNI_INDEX_DIR", str(ROOT / "var" / "index")),
-                "MUNI_PUBLIC_URL": f"http://127.0.0.1:{port}", "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "MUNI_VOICE_TRANSFER": "+4570200000", "MUNI_VOICE_MUNICIPALITY": "aarhus",
-            },
+            booking_sandbox_port=free_port(), extra_env=stack_env(var, port), stock_rasa=stock_rasa,
         )
         with open(Path(var) / "stack.log", "w") as log:
             print(f"starting Muni on {config.gateway_url} (log {log.name}) …", flush=True)
@@ -298,31 +311,91 @@ def started_stack() -> Iterator[Stack]:
                 yield stack
 
 
+@contextmanager
+def started_cluster() -> Iterator[Stack]:
+    """`make run-cluster`'s cluster on free ports, with its own throwaway databases and Redis keys."""
+    tag = os.urandom(4).hex()
+    with tempfile.TemporaryDirectory(prefix="muni-load-cluster-") as var:
+        port = free_port()
+        config = ClusterConfig(
+            var_dir=Path(var), port=port, gateway_ports=(free_port(), free_port()),
+            rasa_ports=(free_port(), free_port()), actions_ports=(free_port(), free_port()),
+            booking_sandbox_port=free_port(), database=f"muni_bench_{tag}", redis_prefix=f"munibench{tag}",
+            index_dir=Path(os.environ.get("MUNI_INDEX_DIR", str(ROOT / "var" / "index"))),
+            extra_env={key: value for key, value in stack_env(var, port).items() if key != "MUNI_VAR_DIR"},
+        )
+        with open(Path(var) / "stack.log", "w") as log:
+            print(f"starting the cluster on {config.url} (log {log.name}) …", flush=True)
+            try:
+                stack = cluster_stack(config, log)
+                with stack:
+                    yield stack
+            finally:
+                asyncio.run(drop_databases(config))
+
+
+def measured(stack: Stack, args: argparse.Namespace) -> float:
+    """Capacity and the soak on a stack started here, with the RSS of its processes."""
+    pids = {name: process.pid for name, process in stack.processes.items()}
+    with RssSampler(pids) as rss:
+        found = asyncio.run(measure(stack.config.gateway_url, args.seconds, args.calls, args.rate, CpuMeter(pids)))
+    print("\nRSS of every process (with its children) over the run:")
+    print("\n".join(rss.report()))
+    return found
+
+
+async def capacity_only(base_url: str, seconds: float, cpu: CpuMeter) -> float:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        chat = ChatClient(session, base_url)
+        await chat.say(await chat.start("aarhus"), QUESTIONS[0])  # warm-up: lazy loading
+        found = await capacity(chat, seconds, cpu)
+        print(f"capacity: {found:.2f} chat turns/s at saturation")
+        return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("BENCH_URL"), help="a running single stack (else one is started)")
-    parser.add_argument("--cluster-url", default=os.environ.get("BENCH_CLUSTER_URL"), help="a running make run-cluster")
-    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_LOAD_SECONDS", DEFAULT_SECONDS)))
+    parser.add_argument("--cluster-url", default=os.environ.get("BENCH_CLUSTER_URL"),
+                        help="a running make run-cluster (else one is started)")
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_LOAD_SECONDS", DEFAULT_SECONDS)),
+                        help="capacity and soak of each stack (the alternative: its capacity part only)")
     parser.add_argument("--calls", type=int, default=30, help="concurrent phone calls (needs TWILIO_AUTH_TOKEN "
                         "to be the bench's when --url is given)")
-    parser.add_argument("--rate", type=float, help="chat turns/s in the steady phase (default: half the capacity)")
+    parser.add_argument("--rate", type=float, help="chat turns/s in the soak (default: half the capacity)")
+    parser.add_argument("--no-alternative", action="store_true", help="skip the stack with Rasa's own command")
+    parser.add_argument("--no-cluster", action="store_true", help="skip the cluster")
     args = parser.parse_args(argv)
     capacities: dict[str, float] = {}
     if args.url:
         print(f"single stack at {args.url} (RSS not sampled: not started here)")
         capacities["single"] = asyncio.run(measure(args.url, args.seconds, args.calls, args.rate))
     else:
+        if not args.no_alternative:
+            print("\n== the alternative: the single stack with Rasa's own `rasa run` (jsonschema re-checks its schema "
+                  "for every action)")
+            with started_stack(stock_rasa=True) as stack:
+                pids = {name: process.pid for name, process in stack.processes.items()}
+                capacities["stock rasa"] = asyncio.run(
+                    capacity_only(stack.config.gateway_url, args.seconds * 0.4, CpuMeter(pids)))
+        print("\n== the single stack, as `make run` starts it")
         with started_stack() as stack:
-            pids = {name: process.pid for name, process in stack.processes.items()}
-            with RssSampler(pids) as rss:
-                capacities["single"] = asyncio.run(
-                    measure(stack.config.gateway_url, args.seconds, args.calls, args.rate, CpuMeter(pids)))
-            print("\nRSS of every process (with its children) over the run:")
-            print("\n".join(rss.report()))
+            capacities["single"] = measured(stack, args)
     if args.cluster_url:
-        print(f"\ncluster at {args.cluster_url}")
+        print(f"\n== the cluster at {args.cluster_url}")
         capacities["cluster"] = asyncio.run(measure(args.cluster_url, args.seconds, args.calls, args.rate))
-        print(f"\ncapacity ratio cluster/single: {capacities['cluster'] / max(capacities['single'], 1e-9):.2f}")
+    elif not args.no_cluster:
+        print("\n== the cluster, as `make run-cluster` starts it")
+        try:
+            with started_cluster() as stack:
+                capacities["cluster"] = measured(stack, args)
+        except (SettingsError, OSError) as error:
+            print(f"the cluster is skipped: {error}")
+    print("\ncapacity (chat turns/s at saturation): " + ", ".join(f"{k} {v:.2f}" for k, v in capacities.items()))
+    if "stock rasa" in capacities:
+        print(f"capacity ratio single/stock rasa: {capacities['single'] / max(capacities['stock rasa'], 1e-9):.2f}")
+    if "cluster" in capacities:
+        print(f"capacity ratio cluster/single: {capacities['cluster'] / max(capacities['single'], 1e-9):.2f}")
     return 0
 
 

@@ -132,6 +132,26 @@ async def create_databases(config: ClusterConfig) -> None:
         await connection.close()
 
 
+async def drop_databases(config: ClusterConfig) -> None:
+    """The gateways' and Rasa's databases dropped, and the cluster's Redis keys deleted (a throwaway cluster)."""
+    server = make_url(config.postgres_url)
+    connection = await asyncpg.connect(
+        host=server.host, port=server.port, user=server.username, password=server.password,
+        database=server.database, timeout=5.0,
+    )
+    try:
+        for name in (config.database, config.rasa_database):
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+    client = connect(config.redis_url, timeout_s=3.0)
+    try:
+        async for key in client.scan_iter(match=f"{config.redis_prefix}*"):
+            await client.delete(key)
+    finally:
+        await client.aclose()
+
+
 async def check_redis(config: ClusterConfig) -> None:
     """Redis must answer: Rasa's lock store needs it (the gateways would only fail open)."""
     client = connect(config.redis_url, timeout_s=3.0)

@@ -49,6 +49,8 @@ class StackConfig:
     booking_sandbox_port: int = 8090
     model: Path = ROOT / "models" / "muni.tar.gz"
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    # Rasa by its own `rasa` command, without bot/rasa_main.py: `make bench-load`'s named alternative.
+    stock_rasa: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> StackConfig:
@@ -119,7 +121,7 @@ def rasa_command(root: Path) -> list[str]:
 def services(config: StackConfig, secret: str) -> list[Service]:
     """Muni's parts; Rasa's HTTP API takes only requests with the token derived from `secret`."""
     python = str(config.root / ".venv" / "bin" / "python")
-    rasa = rasa_command(config.root)
+    rasa = [str(config.root / ".venv-rasa" / "bin" / "rasa")] if config.stock_rasa else rasa_command(config.root)
     token = rasa_token(secret)
     return [
         Service(
