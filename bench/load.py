@@ -12,8 +12,9 @@ Capacity is the most chat turns/s that a closed loop of 1, 2, 4 … citizens, ea
 the answer comes, gets served, with the CPU a turn costs each process. The soak is open-loop: web
 conversations arrive as a Poisson process whatever the stack's state (a slow stack gets a queue, not
 fewer citizens), each asking a few questions with a citizen's think time between, at half the
-capacity, with up to 30 phone calls at phone pace beside them (signed Twilio webhooks); it reports
-p50/p95/p99 per channel, errors, and the RSS of every process over time. The ratios come last.
+capacity, first alone (a fifth of the time), then with up to 30 phone calls at phone pace beside
+them (signed Twilio webhooks, two fifths); each reports p50/p95/p99 per channel and errors, and the
+RSS of every process is sampled over the whole run. The ratios come last.
 `--url` and `--cluster-url` measure stacks already running instead.
 """
 
@@ -278,9 +279,12 @@ async def measure(base_url: str, seconds: float, calls: int, rate: float | None,
         found = await capacity(chat, seconds * 0.4, cpu)
         offered = rate if rate is not None else max(0.2, found / 2)
         print(f"capacity: {found:.2f} chat turns/s at saturation")
-        print(f"\nsteady: {offered:.2f} chat turns/s offered ({offered / TURNS_PER_CONVERSATION:.2f} conversations/s, "
-              f"think time {THINK_MEAN_S:.0f} s) plus {calls} calls at phone pace, {seconds * 0.6:.0f} s")
-        results = await steady(chat, base_url, offered, calls, seconds * 0.6)
+        print(f"\nchat only: {offered:.2f} chat turns/s offered ({offered / TURNS_PER_CONVERSATION:.2f} conversations/s, "
+              f"think time {THINK_MEAN_S:.0f} s), {seconds * 0.2:.0f} s")
+        alone = await steady(chat, base_url, offered, 0, seconds * 0.2)
+        print(line("web chat turns", alone.latencies["web"], alone.errors["web"]))
+        print(f"\nsoak: the same plus {calls} calls at phone pace, {seconds * 0.4:.0f} s")
+        results = await steady(chat, base_url, offered, calls, seconds * 0.4)
         voice = [s for path, values in results.latencies.items() if path.startswith("/voice") for s in values]
         print(line("web chat turns", results.latencies["web"], results.errors["web"]))
         print(line("voice webhooks", voice, results.errors["voice"]))
