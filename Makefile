@@ -37,7 +37,7 @@ help:
 	@echo "make bench-crawl – Muni's crawler against Scrapy on a generated 20,000-page site: pages/s, peak RSS, re-sync"
 	@echo "make bench-safety – the safety screen in the gateway: peak RSS, language and screen ms per message (p50/p95)"
 	@echo "make test-faults – faults injected into the running stack (kills, booking API slow/500/429/garbage, index unreachable, Redis cut with MUNI_REDIS_URL, PostgreSQL cut, disk full): what the citizen saw, recovery, loss"
-	@echo "make bench-load – open-loop web conversations plus up to 30 voice calls: capacity, p50/p95/p99 per channel, errors, RSS of every process"
+	@echo "make bench-load – stock Rasa, the single stack and the cluster in one run: capacity (closed loop) with CPU a turn per process, then half capacity alone and with 30 calls: p50/p95/p99, errors, RSS, ratios"
 	@echo "make bench-index – embedding chunks/s, index build, zero re-embedding of an unchanged crawl, hybrid search p50/p95 at 50,000 chunks"
 
 check-pythons:
@@ -165,8 +165,8 @@ bench-web: setup browser
 # reduced form runs in `make test` (tests/e2e/test_faults.py). Mounts a tmpfs for var/ when root.
 test-faults: setup
 	$(PY) -m bench.faults $(CASES)
-
-# Load: BENCH_LOAD_SECONDS (default 600) of open-loop web conversations and calls; BENCH_URL (and
+# Load (bench/load.py): three stacks one after the other, BENCH_LOAD_SECONDS (default 600) each; BENCH_URL (and
+# BENCH_CLUSTER_URL) to measure running stacks instead of starting them.
 # BENCH_CLUSTER_URL) to measure running stacks instead of starting one.
 bench-load: setup cluster-tools
 	$(PY) -m bench.load $(ARGS)
