@@ -165,9 +165,9 @@ bench-web: setup browser
 # reduced form runs in `make test` (tests/e2e/test_faults.py). Mounts a tmpfs for var/ when root.
 test-faults: setup
 	$(PY) -m bench.faults $(CASES)
+
 # Load (bench/load.py): three stacks one after the other, BENCH_LOAD_SECONDS (default 600) each; BENCH_URL (and
 # BENCH_CLUSTER_URL) to measure running stacks instead of starting them.
-# BENCH_CLUSTER_URL) to measure running stacks instead of starting one.
 bench-load: setup cluster-tools
 	$(PY) -m bench.load $(ARGS)
 
