@@ -28,7 +28,7 @@ from bench.chatclient import ChatClient, Turn
 from conversation.log import ConversationLog
 from muni.db import open_engine
 from muni.shared_state import connect
-from ops.cluster import ClusterConfig, cluster_stack, haproxy_binary
+from ops.cluster import ClusterConfig, cluster_stack, drop_databases, haproxy_binary
 from ops.supervisor import Stack
 from tests.support.ports import free_port
 from tests.support.postgres import admin_url
@@ -72,22 +72,6 @@ def _require_servers() -> None:
     asyncio.run(check())
 
 
-async def _drop(config: ClusterConfig) -> None:
-    admin = admin_url()
-    connection = await asyncpg.connect(host=admin.host, port=admin.port, user=admin.username, database=admin.database)
-    try:
-        for name in (config.database, config.rasa_database):
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-    client = connect(config.redis_url, timeout_s=2.0)
-    try:
-        async for key in client.scan_iter(match=f"{config.redis_prefix}*"):
-            await client.delete(key)
-    finally:
-        await client.aclose()
-
-
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ClusterConfig, Stack]]:
     _require_servers()
@@ -124,7 +108,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ClusterC
     finally:
         if stack is not None:
             stack.stop()
-        asyncio.run(_drop(config))
+        asyncio.run(drop_databases(config))
 
 
 @pytest.fixture
