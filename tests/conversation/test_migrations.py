@@ -60,16 +60,9 @@ def all_tables(extra: list[MetaData] | None = None) -> MetaData:
     return combined
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'var' / 'muni.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on an empty database (tests/support/databases.py's, which upgrades it, is not wanted here)."""
     engine = open_engine(database_url)
     try:
         yield engine
