@@ -64,17 +64,25 @@ async def test_a_crisis_page_is_previewed_then_published_and_audited(console: Cl
     assert [e.details["variable"] for e in entries if e.action == "content.published"] == ["crisis_radio", "crisis_page"]
 
 
-async def test_the_crisis_answer_carries_the_values_published_in_the_console(
-    console: Client, database_path: Path, clock: MovableClock, rasa: FakeRasa
+async def published_values_and_crisis(
+    console: Client, database_path: Path, clock: MovableClock, title: str, message_en: str | None
 ) -> None:
+    """The akutguide's page, hotline and radio published in the console, then `muni crisis on` for Aarhus
+    with no link or phone of its own: the municipality's values stand in."""
     await editor(console)
     for name, value in (("crisis_page", PAGE), ("crisis_hotline", "70 11 22 33"), ("crisis_radio", "P4 Østjylland")):
         assert (await post(console, name, value)).status == 303
     args = argparse.Namespace(
-        municipality="aarhus", all=False, title="Forurenet drikkevand", message="Kog vandet før du drikker det.",
-        message_en=None, link=None, phone=None, expires="12h",
-    )  # fmt: skip  (no link or phone given: the municipality's own values stand in)
+        municipality="aarhus", all=False, title=title, message="Kog vandet før du drikker det.",
+        message_en=message_en, link=None, phone=None, expires="12h",
+    )  # fmt: skip
     assert await crisis_on(args, f"sqlite+aiosqlite:///{database_path}", io.StringIO(), clock, known=lambda: KNOWN) == 0
+
+
+async def test_the_crisis_answer_carries_the_values_published_in_the_console(
+    console: Client, database_path: Path, clock: MovableClock, rasa: FakeRasa
+) -> None:
+    await published_values_and_crisis(console, database_path, clock, "Forurenet drikkevand", message_en=None)
     clock.advance(timedelta(seconds=10))  # past the caches
     conversation = await start(console)
     asked = len(rasa.received)
@@ -95,14 +103,9 @@ async def test_an_english_conversation_gets_the_crisis_answer_in_english(
     console: Client, database_path: Path, clock: MovableClock, rasa: FakeRasa
 ) -> None:
     """English values where they exist (the national `en:`); a value the municipality published (in Danish) is marked so."""
-    await editor(console)
-    for name, value in (("crisis_page", PAGE), ("crisis_hotline", "70 11 22 33"), ("crisis_radio", "P4 Østjylland")):
-        assert (await post(console, name, value)).status == 303
-    args = argparse.Namespace(
-        municipality="aarhus", all=False, title="Contaminated water", message="Kog vandet før du drikker det.",
-        message_en="Boil the water before you drink it.", link=None, phone=None, expires="12h",
-    )  # fmt: skip
-    assert await crisis_on(args, f"sqlite+aiosqlite:///{database_path}", io.StringIO(), clock, known=lambda: KNOWN) == 0
+    await published_values_and_crisis(
+        console, database_path, clock, "Contaminated water", message_en="Boil the water before you drink it."
+    )
     clock.advance(timedelta(seconds=10))  # past the caches
     conversation = await start(console, language="en")
     assert conversation["messages"][0]["text"] == "Important: Contaminated water\nBoil the water before you drink it."
