@@ -219,7 +219,7 @@ class Matcher:
         """Alternative number -> the places of the patterns whose first term it is in."""
         starts: dict[int, list[int]] = {}
         for place, pattern_terms in enumerate(terms):
-            for number in pattern_terms[0] if pattern_terms else ():
+            for number in pattern_terms[0]:  # parse_pattern refuses a pattern without terms
                 starts.setdefault(number, []).append(place)
         return starts
 
