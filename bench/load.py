@@ -377,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         if not args.no_alternative:
             print("\n== the alternative: the single stack with Rasa's own `rasa run` (jsonschema re-checks its schema "
-                  "for every action)")
+                  "for every action; the SQL tracker store rebuilds the tracker every turn)")
             with started_stack(stock_rasa=True) as stack:
                 pids = {name: process.pid for name, process in stack.processes.items()}
                 capacities["stock rasa"] = asyncio.run(

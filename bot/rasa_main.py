@@ -1,13 +1,18 @@
-"""Rasa 3.6's own `rasa` command, with the one change Muni makes to Rasa at run time.
+"""Rasa 3.6's own `rasa` command, with the two changes Muni makes to Rasa at run time.
 
-Rasa checks every answer of the action server against its JSON schema with `jsonschema.validate`,
+1. Rasa checks every answer of the action server against its JSON schema with `jsonschema.validate`,
 which first checks the schema itself against the JSON Schema meta-schema and then builds a new
 validator, on every call: some 30 ms of CPU for each action the action server runs, and a chat turn
 runs one to four. That was more than half of the CPU a turn cost Rasa (`make bench-load` prints the
 CPU a turn costs each process). Here the validator is built once, for the same schema; an answer
 that does not fit it raises the same ValidationError, with Rasa's own hint, as before.
 
-Run it as Rasa's command (Python 3.10, Rasa's environment; it imports nothing of Muni's):
+2. Rasa's SQL tracker store (`type: SQL` in the endpoints files) is `CachedSQLTrackerStore`
+(bot/cached_tracker_store.py): the tracker saved at the end of a turn is handed out at the start of
+the next while the database holds nothing newer for the conversation, instead of being rebuilt
+from every event of it. That was some 28 % of the CPU a turn cost Rasa after the first change.
+
+Run it as Rasa's command (Python 3.10, Rasa's environment; of Muni's it imports only the module beside it):
 `python bot/rasa_main.py run --model …` (ops/supervisor.py, deploy/rasa/serve.py).
 """
 
@@ -15,10 +20,17 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 from typing import Any
 
 
 def install() -> None:
+    """Both changes: RemoteAction's validator built once, and the cached SQL tracker store."""
+    install_validator()
+    install_tracker_store()
+
+
+def install_validator() -> None:
     """Let RemoteAction check the action server's answers with a validator built once."""
     from jsonschema import validators
     from jsonschema.exceptions import best_match
@@ -44,6 +56,18 @@ def install() -> None:
         raise error
 
     action.RemoteAction._validate_action_result = validate_action_result
+
+
+def install_tracker_store() -> None:
+    """`type: SQL` in an endpoints file makes a CachedSQLTrackerStore (Rasa looks the class up when it reads the file)."""
+    from rasa.core import tracker_store
+
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:  # run as a script, this folder is already first
+        sys.path.insert(0, here)
+    from cached_tracker_store import CachedSQLTrackerStore
+
+    tracker_store.SQLTrackerStore = CachedSQLTrackerStore  # type: ignore[misc]
 
 
 def main() -> int:

@@ -48,7 +48,7 @@ COPY --from=build /src/build/spacy_da build/spacy_da
 COPY --from=build /src/models/muni.tar.gz models/muni.tar.gz
 COPY credentials.yml endpoints.yml ./
 COPY deploy/rasa/serve.py deploy/rasa/serve.py
-COPY bot/rasa_main.py bot/rasa_main.py
+COPY bot/rasa_main.py bot/cached_tracker_store.py bot/
 USER 10001:10001
 EXPOSE 5005
 # Healthy: the API answers /status with the token and a model is loaded.

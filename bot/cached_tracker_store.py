@@ -1,0 +1,105 @@
+"""Rasa's SQL tracker store, with the trackers it has just saved kept in memory for the next turn.
+
+Rasa's `SQLTrackerStore` rebuilds a conversation's tracker from the database at the start of every
+turn (an ORM query of every event since the session started, `json.loads` of each, and a replay of
+them all into a new tracker) and counts those events again before it saves the new ones: together
+some 28 % of the CPU a chat turn cost Rasa (`make bench-load` prints the CPU a turn costs each
+process). The tracker Rasa saves at the end of a turn is the one it needs at the start of the next.
+
+`CachedSQLTrackerStore` keeps that tracker, with the database's highest event id for the
+conversation at the time, and hands it out again only while that id is still the highest: one
+indexed `max(id)` query instead of the rebuild. Whatever else wrote to the conversation (another
+Rasa replica, Rasa's HTTP API, retention deleting it) changes the highest id, and the tracker is
+rebuilt from the database as before. So is a tracker that was changed and not saved (a turn that
+failed half-way), and one that holds more than one conversation session (the database's answer
+holds only the latest). The database stays the truth: every event is written before `save` returns.
+
+bot/rasa_main.py installs it as Rasa's SQL tracker store (`type: SQL` in endpoints.yml); it runs in
+Rasa's environment (Python 3.10) and imports nothing of Muni's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+# Conversations whose tracker is kept (least recently used go first). A conversation lasts minutes;
+# a few hundred cover every conversation in flight at the contact centre's busiest hour.
+CACHED_CONVERSATIONS = 512
+
+
+@dataclass
+class _Saved:
+    tracker: DialogueStateTracker
+    events: int  # len(tracker.events) when it matched the database
+    last_id: int  # the conversation's highest event id in the database then
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    """`SQLTrackerStore` that hands out the tracker it saved last while the database has nothing newer."""
+
+    def __init__(self, *args: Any, cached_conversations: int = CACHED_CONVERSATIONS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved: OrderedDict[str, _Saved] = OrderedDict()
+        self._size = max(0, int(cached_conversations))
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        saved = self._saved.get(sender_id)
+        if saved is not None:
+            with self.session_scope() as session:
+                last_id = self._last_id(session, sender_id)
+            if last_id == saved.last_id and len(saved.tracker.events) == saved.events:
+                self._saved.move_to_end(sender_id)
+                return saved.tracker
+            del self._saved[sender_id]  # something else wrote, or the turn failed after changing it
+        return await super().retrieve(sender_id)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Write the tracker's new events, as Rasa's store does, and keep the tracker for the next turn."""
+        await self.stream_events(tracker)
+        sender_id = tracker.sender_id
+        saved = self._saved.pop(sender_id, None)
+        with self.session_scope() as session:
+            stored: int | None = None
+            if saved is not None and saved.tracker is tracker and self._last_id(session, sender_id) == saved.last_id:
+                stored = saved.events
+            events = list(tracker.events)[stored:] if stored is not None else list(self._additional_events(session, tracker))
+            if events:
+                session.execute(self.SQLEvent.__table__.insert(), [self._row(sender_id, event) for event in events])
+            last_id = self._last_id(session, sender_id)
+            session.commit()
+        if last_id is not None and self._size and _one_session(tracker):
+            self._saved[sender_id] = _Saved(tracker, len(tracker.events), last_id)
+            while len(self._saved) > self._size:
+                self._saved.popitem(last=False)
+
+    def _last_id(self, session: Any, sender_id: str) -> int | None:
+        query = sa.select(sa.func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)
+        last_id = session.execute(query).scalar()
+        return None if last_id is None else int(last_id)
+
+    @staticmethod
+    def _row(sender_id: str, event: Any) -> dict[str, Any]:
+        """The row Rasa's own `save` writes for the event."""
+        data = event.as_dict()
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
+
+
+def _one_session(tracker: DialogueStateTracker) -> bool:
+    """Whether the tracker holds at most one session, as one rebuilt from the database does."""
+    return sum(isinstance(event, SessionStarted) for event in tracker.events) <= 1
