@@ -40,7 +40,7 @@ CACHED_CONVERSATIONS = 512
 class _Saved:
     tracker: DialogueStateTracker
     events: int  # len(tracker.events) when it matched the database
-    last_id: int  # the conversation's highest event id in the database then
+    last_id: int | None  # the conversation's highest event id in the database then (None: it had none)
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
@@ -50,13 +50,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self._saved: OrderedDict[str, _Saved] = OrderedDict()
         self._size = max(0, int(cached_conversations))
+        # Built once and run on a plain connection: through an ORM session it cost as much as a rebuild.
+        self._last_id_query = sa.select(sa.func.max(self.SQLEvent.id)).where(
+            self.SQLEvent.sender_id == sa.bindparam("sender_id")
+        )
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         saved = self._saved.get(sender_id)
         if saved is not None:
-            with self.session_scope() as session:
-                last_id = self._last_id(session, sender_id)
-            if last_id == saved.last_id and len(saved.tracker.events) == saved.events:
+            with self.engine.connect() as connection:
+                last_id = self._last_id(connection, sender_id)
+            if last_id is not None and last_id == saved.last_id and len(saved.tracker.events) == saved.events:
                 self._saved.move_to_end(sender_id)
                 return saved.tracker
             del self._saved[sender_id]  # something else wrote, or the turn failed after changing it
@@ -68,22 +72,24 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         sender_id = tracker.sender_id
         saved = self._saved.pop(sender_id, None)
         with self.session_scope() as session:
+            connection = session.connection()
             stored: int | None = None
-            if saved is not None and saved.tracker is tracker and self._last_id(session, sender_id) == saved.last_id:
+            if saved is not None and saved.tracker is tracker and self._last_id(connection, sender_id) == saved.last_id:
                 stored = saved.events
             events = list(tracker.events)[stored:] if stored is not None else list(self._additional_events(session, tracker))
             if events:
-                session.execute(self.SQLEvent.__table__.insert(), [self._row(sender_id, event) for event in events])
-            last_id = self._last_id(session, sender_id)
+                connection.execute(self.SQLEvent.__table__.insert(), [self._row(sender_id, event) for event in events])
+            last_id = self._last_id(connection, sender_id)
             session.commit()
-        if last_id is not None and self._size and _one_session(tracker):
+        # A new conversation's empty tracker is kept too (last id None), so that its first turn's save
+        # need not count events; `retrieve` hands out only trackers with events in the database.
+        if self._size and _one_session(tracker) and (tracker.events or last_id is None):
             self._saved[sender_id] = _Saved(tracker, len(tracker.events), last_id)
             while len(self._saved) > self._size:
                 self._saved.popitem(last=False)
 
-    def _last_id(self, session: Any, sender_id: str) -> int | None:
-        query = sa.select(sa.func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)
-        last_id = session.execute(query).scalar()
+    def _last_id(self, connection: Any, sender_id: str) -> int | None:
+        last_id = connection.execute(self._last_id_query, {"sender_id": sender_id}).scalar()
         return None if last_id is None else int(last_id)
 
     @staticmethod
