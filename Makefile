@@ -168,7 +168,7 @@ test-faults: setup
 
 # Load (bench/load.py): three stacks one after the other, BENCH_LOAD_SECONDS (default 600) each; BENCH_URL (and
 # BENCH_CLUSTER_URL) to measure running stacks instead of starting them.
-bench-load: setup cluster-tools
+bench-load: setup cluster-tools $(INDEX)
 	$(PY) -m bench.load $(ARGS)
 
 bench-index: setup
