@@ -52,22 +52,22 @@ class StandIn(ChatClient):
 
 async def test_a_stack_serving_one_turn_at_a_time_is_found_saturated_at_its_rate(capsys: pytest.CaptureFixture[str]) -> None:
     stand_in = StandIn(serial=True)
-    found = await capacity(stand_in, seconds=1.5)
+    found = await capacity(stand_in, seconds=3.0, step_s=0.5)  # room for six steps
 
     assert 0.5 / SERVICE_S < found <= 1.05 / SERVICE_S  # at most one turn per SERVICE_S, and not far below it
     steps = [line for line in capsys.readouterr().out.splitlines() if "citizens  served" in line]
-    assert len(steps) == 2  # two citizens got no more served than one: saturated, the search stops
+    assert len(steps) == 3  # two and four citizens got no more served than one: saturated, the search stops
     assert stand_in.most_in_flight == 1
 
 
 async def test_a_stack_that_serves_more_at_once_gets_more_citizens(capsys: pytest.CaptureFixture[str]) -> None:
     stand_in = StandIn(serial=False)
-    found = await capacity(stand_in, seconds=1.5)
+    found = await capacity(stand_in, seconds=2.0, step_s=0.5)  # room for four steps
 
     steps = [line for line in capsys.readouterr().out.splitlines() if "citizens  served" in line]
-    assert [line.split()[0] for line in steps] == ["1", "2", "4"]  # doubled each step, up to the step limit
-    assert found > 2.5 / SERVICE_S  # four citizens at once got well over one citizen's rate
-    assert stand_in.most_in_flight == 4
+    assert [line.split()[0] for line in steps] == ["1", "2", "4", "8"]  # doubled each step, up to the step limit
+    assert found > 5 / SERVICE_S  # eight citizens at once got well over one citizen's rate
+    assert stand_in.most_in_flight == 8
 
 
 async def test_only_turns_answered_inside_the_window_count() -> None:
