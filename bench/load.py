@@ -239,6 +239,7 @@ class RssSampler:
     def __init__(self, pids: dict[str, int]) -> None:
         self.pids = pids
         self.samples: dict[str, list[int]] = defaultdict(list)
+        self._soak_from: dict[str, int] = {}  # each process's first sample of the soak
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss", daemon=True)
 
@@ -256,15 +257,22 @@ class RssSampler:
         self._stop.set()
         self._thread.join(timeout=10)
 
+    def soak_starts(self) -> None:
+        """From here on is the soak: its growth is reported beside the growth since the process started."""
+        self._soak_from = {name: max(0, len(values) - 1) for name, values in self.samples.items()}
+
     def report(self) -> list[str]:
         lines = []
         for name, values in sorted(self.samples.items()):
             if not values or not values[0]:
                 continue
             growth = (values[-1] - values[0]) / values[0] * 100
+            soak = ""
+            if (start := self._soak_from.get(name)) is not None and values[start]:
+                soak = f"  in the soak {(values[-1] - values[start]) / values[start] * 100:+5.1f} %"
             series = " ".join(f"{v / 1024:.0f}" for v in values[:: max(1, len(values) // 8)])
             lines.append(f"  {name:<8} start {values[0] / 1024:6.0f} MiB  end {values[-1] / 1024:6.0f} MiB  "
-                         f"peak {max(values) / 1024:6.0f} MiB  growth {growth:+5.1f} %  (MiB over time: {series})")
+                         f"peak {max(values) / 1024:6.0f} MiB  growth {growth:+5.1f} %{soak}  (MiB over time: {series})")
         return lines
 
 
@@ -274,7 +282,10 @@ def line(name: str, seconds: list[float], errors: int) -> str:
             f"p99 {percentile(ms, 0.99):7.0f} ms  errors {errors}")
 
 
-async def measure(base_url: str, seconds: float, calls: int, rate: float | None, cpu: CpuMeter | None = None) -> float:
+async def measure(
+    base_url: str, seconds: float, calls: int, rate: float | None, cpu: CpuMeter | None = None,
+    rss: RssSampler | None = None,
+) -> float:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
         chat = ChatClient(session, base_url)
         await chat.say(await chat.start("aarhus"), QUESTIONS[0])  # warm-up: lazy loading
@@ -286,6 +297,8 @@ async def measure(base_url: str, seconds: float, calls: int, rate: float | None,
         alone = await steady(chat, base_url, offered, 0, seconds * 0.2)
         print(line("web chat turns", alone.latencies["web"], alone.errors["web"]))
         print(f"\nsoak: the same plus {calls} calls at phone pace, {seconds * 0.4:.0f} s")
+        if rss is not None:
+            rss.soak_starts()
         results = await steady(chat, base_url, offered, calls, seconds * 0.4)
         voice = [s for path, values in results.latencies.items() if path.startswith("/voice") for s in values]
         print(line("web chat turns", results.latencies["web"], results.errors["web"]))
@@ -344,8 +357,8 @@ def measured(stack: Stack, args: argparse.Namespace) -> float:
     """Capacity and the soak on a stack started here, with the RSS of its processes."""
     pids = {name: process.pid for name, process in stack.processes.items()}
     with RssSampler(pids) as rss:
-        found = asyncio.run(measure(stack.config.gateway_url, args.seconds, args.calls, args.rate, CpuMeter(pids)))
-    print("\nRSS of every process (with its children) over the run:")
+        found = asyncio.run(measure(stack.config.gateway_url, args.seconds, args.calls, args.rate, CpuMeter(pids), rss))
+    print("\nRSS of every process (with its children) over the run, from before the first turn, and in the soak:")
     print("\n".join(rss.report()))
     return found
 

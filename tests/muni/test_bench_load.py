@@ -15,7 +15,7 @@ import pytest
 
 from bench.chatclient import ChatClient
 from bench.chatclient import Turn as ChatTurn
-from bench.load import capacity, closed_loop
+from bench.load import RssSampler, capacity, closed_loop
 
 SERVICE_S = 0.02
 
@@ -79,3 +79,15 @@ async def test_only_turns_answered_inside_the_window_count() -> None:
     assert step.turns_per_s <= 1.05 / SERVICE_S
     assert step.errors == 0
     assert step.p95_s >= 4 * SERVICE_S  # the queue shows in the latency
+
+
+def test_memory_growth_is_reported_since_the_start_and_within_the_soak() -> None:
+    rss = RssSampler({"gateway": 1})
+    rss.samples["gateway"] = [100 * 1024, 110 * 1024, 120 * 1024]  # warming up under the capacity search
+    rss.soak_starts()
+    rss.samples["gateway"] += [123 * 1024, 126 * 1024]
+
+    [report] = rss.report()
+    assert "start    100 MiB  end    126 MiB" in report
+    assert "growth +26.0 %" in report
+    assert "in the soak  +5.0 %" in report  # 120 MiB when the soak started
