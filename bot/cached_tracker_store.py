@@ -14,6 +14,12 @@ rebuilt from the database as before. So is a tracker that was changed and not sa
 failed half-way), and one that holds more than one conversation session (the database's answer
 holds only the latest). The database stays the truth: every event is written before `save` returns.
 
+On SQLite (`make run`'s tracker store) it also keeps its connections open and writes the database
+in WAL mode with `synchronous=NORMAL`: Rasa's store opens a new connection for every query and
+commits in rollback-journal mode, syncing the disk several times a turn, on Rasa's one event loop
+thread. WAL with NORMAL loses nothing when a process dies (`kill -9`); only a power cut may lose
+the last turns' events, and the gateway's conversation log keeps the turns themselves.
+
 bot/rasa_main.py installs it as Rasa's SQL tracker store (`type: SQL` in endpoints.yml); it runs in
 Rasa's environment (Python 3.10) and imports nothing of Muni's.
 """
@@ -30,6 +36,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.orm import sessionmaker
 
 # Conversations whose tracker is kept (least recently used go first). A conversation lasts minutes;
 # a few hundred cover every conversation in flight at the contact centre's busiest hour.
@@ -48,12 +55,24 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, cached_conversations: int = CACHED_CONVERSATIONS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            self._keep_sqlite_connections()
         self._saved: OrderedDict[str, _Saved] = OrderedDict()
         self._size = max(0, int(cached_conversations))
         # Built once and run on a plain connection: through an ORM session it cost as much as a rebuild.
         self._last_id_query = sa.select(sa.func.max(self.SQLEvent.id)).where(
             self.SQLEvent.sender_id == sa.bindparam("sender_id")
         )
+
+    def _keep_sqlite_connections(self) -> None:
+        """A pool of open connections in WAL mode instead of a new connection (and disk syncs) per query."""
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(
+            url, poolclass=sa.pool.QueuePool, pool_size=2, max_overflow=8, connect_args={"check_same_thread": False}
+        )
+        sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         saved = self._saved.get(sender_id)
@@ -104,6 +123,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             "action_name": data.get("name"),
             "data": json.dumps(data),
         }
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
 
 
 def _one_session(tracker: DialogueStateTracker) -> bool:

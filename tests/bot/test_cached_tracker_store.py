@@ -124,6 +124,29 @@ async def main():
         for sender in ("c3", "c2", "c1"):
             await small.retrieve(sender)
         seen["rebuilt"] = len(rebuilt)
+    elif scenario == "sqlite_connections":
+        opened = {"cached": 0, "rasa": 0}
+        import sqlalchemy as sa
+        sa.event.listen(replica_a.engine, "connect", lambda *a: opened.__setitem__("cached", opened["cached"] + 1))
+        sa.event.listen(rasas.engine, "connect", lambda *a: opened.__setitem__("rasa", opened["rasa"] + 1))
+        await first_turn(replica_a)
+        for text in ("pas", "tak", "farvel"):
+            await next_turn(replica_a, text)
+        await first_turn(rasas, "c2")
+        await next_turn(rasas, "pas", "c2")
+        with replica_a.engine.connect() as connection:
+            seen["journal_mode"] = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+            seen["synchronous"] = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+        seen["opened"] = opened
+        seen["rasa_reads"] = said(await rasas.retrieve("c1"))
+    elif scenario == "killed":
+        await first_turn(replica_a)
+        await next_turn(replica_a, "pas")
+        print(json.dumps(seen), flush=True)
+        import os, signal
+        os.kill(os.getpid(), signal.SIGKILL)  # no close, no checkpoint: as `kill -9` of Rasa
+    elif scenario == "read":
+        seen["rasa_reads"] = said(await rasas.retrieve("c1"))
     print(json.dumps(seen))
 
 asyncio.run(main())
@@ -139,12 +162,12 @@ def store_config(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, An
             "username": url.username, "password": url.password}
 
 
-def run(config: dict[str, Any], scenario: str) -> dict[str, Any]:
+def run(config: dict[str, Any], scenario: str, returncode: int = 0) -> dict[str, Any]:
     result = subprocess.run(
         [str(RASA_PYTHON), "-c", SCRIPT, json.dumps(config), str(ROOT / "bot" / "rasa_main.py"), scenario],
         cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), capture_output=True, text=True, timeout=300,
     )
-    assert result.returncode == 0, result.stderr[-4000:]
+    assert result.returncode == returncode, result.stderr[-4000:]
     seen: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return seen
 
@@ -191,3 +214,18 @@ def test_a_conversation_deleted_from_the_database_is_gone(store_config: dict[str
 def test_only_the_most_recent_conversations_are_kept(tmp_path: Path) -> None:
     seen = run({"dialect": "sqlite", "db": str(tmp_path / "rasa_tracker.db")}, "bounded")
     assert seen["rebuilt"] == 1  # c3 and c2 kept, c1 (least recent) rebuilt
+
+
+def test_on_sqlite_the_store_keeps_its_connections_open_in_wal_mode(tmp_path: Path) -> None:
+    seen = run({"dialect": "sqlite", "db": str(tmp_path / "rasa_tracker.db")}, "sqlite_connections")
+    assert seen["journal_mode"] == "wal"
+    assert seen["synchronous"] == 1  # NORMAL: no disk sync on every commit, only at checkpoints
+    assert seen["opened"]["cached"] == 1  # four turns on one connection from the pool
+    assert seen["opened"]["rasa"] >= 6  # Rasa's own store: a new connection for every query
+    assert seen["rasa_reads"] == ["hej", "pas", "tak", "farvel"]
+
+
+def test_on_sqlite_every_saved_turn_survives_kill_9(tmp_path: Path) -> None:
+    config = {"dialect": "sqlite", "db": str(tmp_path / "rasa_tracker.db")}
+    run(config, "killed", returncode=-9)
+    assert run(config, "read")["rasa_reads"] == ["hej", "pas"]
