@@ -62,3 +62,58 @@ def test_answers_are_judged_as_rasa_judges_them_with_the_schema_checked_once() -
     assert judged["muni"] == judged["rasa"] * 3  # the same verdicts and messages, Rasa's hint included
     assert "Failed to validate Action server response" in judged["muni"][2]
     assert judged["schema_checks"] == 1  # once for fifteen answers, not once per answer
+
+
+# DIET's prediction through the traced graph: the same intents and confidences as through tf.function.
+PREDICTION_SCRIPT = r"""
+import asyncio, json, runpy, sys
+import numpy as np, tensorflow as tf
+from rasa.core.agent import Agent
+from rasa.utils.tensorflow.models import RasaModel
+
+messages = json.loads(sys.argv[1])
+main = runpy.run_path(sys.argv[2])
+
+async def run():
+    agent = Agent.load(sys.argv[3])
+    parse = lambda: asyncio.gather(*(agent.parse_message(text) for text in messages))
+    rankings = lambda parsed: [[(i["name"], i["confidence"]) for i in p["intent_ranking"]] for p in parsed]
+    rasas = rankings(await parse())
+    models = []
+    main["install_traced_prediction"]()
+    patched = RasaModel._rasa_predict
+    RasaModel._rasa_predict = lambda self, batch: (models.append(self), patched(self, batch))[1]
+    munis = rankings(await parse())
+    direct = sum({id(m): m._tf_predict_step.direct for m in models}.values())
+
+    step = tf.function(lambda batch: {"sum": tf.reduce_sum(batch[0])},
+                       input_signature=[[tf.TensorSpec([None, None], tf.float32)]])
+    step((np.ones((1, 2), np.float32),))
+    traced = main["TracedPrediction"](step)
+    fits = float(traced((np.full((2, 3), 2.0, np.float32),))["sum"])
+    other = float(traced(([[1.0, 2.0]],))["sum"])  # a list, not an array of the traced type: tf.function's way
+    print(json.dumps({"rasa": rasas, "muni": munis, "direct": direct, "fits": fits, "other": other,
+                      "toy_direct": traced.direct}))
+
+asyncio.run(run())
+"""
+
+MESSAGES = ["hvad koster et pas", "hvornår hentes skraldet", "jeg vil bestille en tid", "hej", "what does a passport cost",
+            "asdf qwerty", "flytning"]
+MODEL = ROOT / "models" / "muni.tar.gz"
+
+
+@pytest.mark.skipif(not MODEL.exists(), reason=f"no trained model at {MODEL} (make setup trains it)")
+def test_diet_predicts_through_the_traced_graph_exactly_as_through_tf_function() -> None:
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", PREDICTION_SCRIPT, json.dumps(MESSAGES), str(ROOT / "bot" / "rasa_main.py"), str(MODEL)],
+        cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(seen["muni"]) == len(MESSAGES)
+    for rasas, munis in zip(seen["rasa"], seen["muni"], strict=True):
+        assert [name for name, _ in munis] == [name for name, _ in rasas]
+        assert [confidence for _, confidence in munis] == pytest.approx([confidence for _, confidence in rasas], abs=1e-6)
+    assert seen["direct"] >= len(MESSAGES)  # every message went to the graph directly
+    assert (seen["fits"], seen["other"], seen["toy_direct"]) == (12.0, 3.0, 1)
