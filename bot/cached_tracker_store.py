@@ -126,6 +126,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # The pragmas of muni/db.py's `_tune_sqlite`, plus synchronous=NORMAL; written again here because
+    # this module runs in Rasa's environment and imports nothing of Muni's.
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
