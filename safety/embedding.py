@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import yaml
 
+from muni.paths import ROOT
 from safety.normalise import normalise
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-ROOT = Path(__file__).resolve().parents[1]
 # Where make setup builds the int8 model; MUNI_SAFETY_MODEL points elsewhere (the gateway's image).
 DEFAULT_MODEL_DIR = ROOT / "build" / "multilingual-e5-small-int8"
 EXAMPLES_PATH = Path(__file__).with_name("examples.yml")
@@ -63,7 +63,6 @@ class OnnxE5Encoder:
 
     MAX_TOKENS = 512
     DIMENSION = 384
-    BOS, EOS = 0, 2
 
     def __init__(self, folder: Path | None = None, threads: int = 1) -> None:
         import onnxruntime
@@ -84,7 +83,7 @@ class OnnxE5Encoder:
     def ids(self, text: str) -> list[int]:
         """The token ids of a query, as the model was trained to see it: <s> query: … </s>."""
         pieces: list[int] = self._pieces.encode("query: " + text)
-        return [self.BOS, *pieces[: self.MAX_TOKENS - 2], self.EOS]
+        return [self._pieces.bos_id(), *pieces[: self.MAX_TOKENS - 2], self._pieces.eos_id()]
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         # One text a pass: int8 quantises each pass's activations on their own range, so a text
@@ -98,9 +97,12 @@ class OnnxE5Encoder:
 
 
 def model_dir(environ: Mapping[str, str] = os.environ) -> Path:
-    """The int8 model's folder: MUNI_SAFETY_MODEL, else where make setup builds it."""
+    """The int8 model's folder: MUNI_SAFETY_MODEL (relative values resolve against ROOT), else where make setup builds it."""
     configured = (environ.get("MUNI_SAFETY_MODEL") or "").strip()
-    return Path(configured) if configured else DEFAULT_MODEL_DIR
+    if not configured:
+        return DEFAULT_MODEL_DIR
+    path = Path(configured).expanduser()
+    return path if path.is_absolute() else ROOT / path
 
 
 @dataclass(frozen=True)

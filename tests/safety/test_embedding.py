@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
+from muni.paths import ROOT
 from safety.embedding import (
     DEFAULT_MODEL_DIR,
     Calibration,
@@ -131,13 +132,18 @@ def test_the_vocabulary_splits_text_as_the_model_folders_tokenizer_does(int8: On
 @needs_model
 def test_a_long_message_is_cut_to_the_models_512_tokens(int8: OnnxE5Encoder) -> None:
     text = "jeg har brug for hjælp " * 300
+    from tokenizers import Tokenizer
+
+    end = Tokenizer.from_file(str(DEFAULT_MODEL_DIR.parent / "multilingual-e5-small" / "tokenizer.json")).token_to_id("</s>")
     assert len(int8.ids(text)) == OnnxE5Encoder.MAX_TOKENS
-    assert int8.ids(text)[-1] == OnnxE5Encoder.EOS
+    assert int8.ids(text)[-1] == end
     assert np.linalg.norm(int8.encode([text])[0]) == pytest.approx(1.0, abs=1e-3)
 
 
 def test_the_model_folder_is_configurable_and_a_missing_one_says_how_to_build_it(tmp_path: Path) -> None:
     assert model_dir({}) == DEFAULT_MODEL_DIR
     assert model_dir({"MUNI_SAFETY_MODEL": str(tmp_path)}) == tmp_path
+    # A relative folder means the same from any working directory, as MUNI_VAR_DIR's does.
+    assert model_dir({"MUNI_SAFETY_MODEL": "models/e5"}) == ROOT / "models" / "e5"
     with pytest.raises(FileNotFoundError, match="make setup"):
         OnnxE5Encoder(tmp_path)
