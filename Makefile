@@ -69,7 +69,7 @@ $(E5)/modules.json: knowledge/setup/build_e5.py $(VENV)/.installed
 
 # The same model for the gateway's safety screen: ONNX Runtime, int8 (safety/setup/build_e5_int8.py).
 $(E5_INT8)/model.onnx: safety/setup/build_e5_int8.py $(E5)/modules.json
-	$(PY) -W ignore safety/setup/build_e5_int8.py $(E5) $(E5_INT8)
+	$(PY) -W ignore -m safety.setup.build_e5_int8 $(E5) $(E5_INT8)
 
 # The list of training files itself: a data file added, renamed or removed (bot/data/nlu/crisis.yml
 # became emergency_info.yml) retrains too, although no remaining file is newer than the model.

@@ -25,10 +25,11 @@ COPY deploy/docker/requirements.py deploy/docker/
 RUN python deploy/docker/requirements.py actions pyproject.toml > requirements.txt \
     && pip install --requirement requirements.txt
 COPY knowledge/setup ./knowledge/setup
+COPY muni ./muni
 COPY safety ./safety
 RUN touch knowledge/__init__.py \
     && PYTHONPATH=/src python knowledge/setup/build_e5.py /tmp/multilingual-e5-small \
-    && PYTHONPATH=/src python -W ignore safety/setup/build_e5_int8.py /tmp/multilingual-e5-small /opt/models/multilingual-e5-small-int8
+    && python -W ignore -m safety.setup.build_e5_int8 /tmp/multilingual-e5-small /opt/models/multilingual-e5-small-int8
 
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \

@@ -14,7 +14,7 @@ a third to a quarter of that. Writes into OUT_DIR:
   gateway tokenises with sentencepiece's 50 MB instead of the tokenizers library's 300 MB;
 - ``README.md``: where it comes from.
 
-Usage: ``python safety/setup/build_e5_int8.py E5_DIR OUT_DIR``
+Usage, from the repository root: ``python -m safety.setup.build_e5_int8 E5_DIR OUT_DIR``
 """
 
 from __future__ import annotations
@@ -150,7 +150,6 @@ def check(folder: Path) -> None:
     """Load the folder as the gateway does and embed one question: 384 floats of norm 1."""
     import numpy as np
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from safety.embedding import OnnxE5Encoder
 
     vector = OnnxE5Encoder(folder).encode(["hvornår bliver mit skrald hentet"])
@@ -170,7 +169,7 @@ def _version(distribution: str) -> str:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 3:
-        print("usage: build_e5_int8.py E5_DIR OUT_DIR", file=sys.stderr)
+        print("usage: python -m safety.setup.build_e5_int8 E5_DIR OUT_DIR", file=sys.stderr)
         return 2
     e5_dir, out_dir = Path(argv[1]), Path(argv[2])
     if not (e5_dir / "tokenizer.json").is_file():
