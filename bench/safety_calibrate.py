@@ -2,8 +2,9 @@
 
 For every (threshold, margin) on a grid, count the calibration emergencies the embedding
 check flags and the ordinary messages it flags; keep the pair with no false alarm and the
-most emergencies, then raise the threshold by a cushion. Writes safety/calibration.yml
-(with `--write`); never looks at the evaluation set.
+most emergencies, with a cushion on both: the threshold lies above every ordinary message whose
+margin comes within the margin's cushion. Writes safety/calibration.yml (with `--write`); never
+looks at the evaluation set.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ from safety.embedding import CALIBRATION_PATH, Calibration, EmbeddingCheck
 from safety.screen import load_screen
 
 CALIBRATION_SET = Path(__file__).with_name("data") / "safety_calibration.yml"
-CUSHION = 0.005  # above the highest ordinary message's score, for paraphrases the set lacks
+# Cushions above the highest ordinary message's score and below the margin: for paraphrases the set
+# lacks, and for ONNX Runtime's int8 kernels, which differ by CPU (on two machines the same model file
+# gave "my flat is damp and the baby is coughing" a margin of 0.047 and one under 0.045).
+CUSHION = 0.005
+MARGIN_CUSHION = 0.01
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     negatives = np.array([(n.score, n.score - n.ordinary) for c, n in nearest if not c.emergency])
     best: tuple[int, float, float] | None = None
     for margin in np.arange(0.0, 0.08, 0.005):
-        allowed = negatives[negatives[:, 1] >= margin]
+        allowed = negatives[negatives[:, 1] >= margin - MARGIN_CUSHION]
         if len(allowed):
             threshold = float(allowed[:, 0].max()) + CUSHION
         else:  # the margin alone separates them: the threshold is what the caught emergencies reach

