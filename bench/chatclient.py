@@ -68,6 +68,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def rasa_ports(processes: int = len(StackConfig.rasa_ports)) -> tuple[int, ...]:
+    """Free ports for Rasa's processes: as many as `make run` starts unless told."""
+    return tuple(free_port() for _ in range(processes))
+
+
 @contextlib.contextmanager
 def gateway(url: str | None = None, model: Path | None = None) -> Iterator[str]:
     """The URL of a running gateway: the one given, or a whole stack started for the run (on `model`)."""
@@ -88,7 +93,7 @@ def measurement_stack(
         config = StackConfig(
             var_dir=Path(var_dir),
             gateway_port=gateway_port,
-            rasa_port=free_port(),
+            rasa_ports=rasa_ports(),
             actions_port=free_port(),
             booking_sandbox_port=free_port(),
             model=model if model is not None else StackConfig.model,

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.chatclient import ChatClient, free_port, percentile
+from bench.chatclient import ChatClient, free_port, percentile, rasa_ports
 from bench.voice import AUTH_TOKEN, QUESTIONS, Caller
 from muni.env import SettingsError
 from ops.cluster import ClusterConfig, cluster_stack, drop_databases
@@ -321,8 +321,9 @@ def started_stack(stock_rasa: bool = False) -> Iterator[Stack]:
     with tempfile.TemporaryDirectory(prefix="muni-load-") as var:
         port = free_port()
         config = StackConfig(
-            var_dir=Path(var), gateway_port=port, rasa_port=free_port(), actions_port=free_port(),
-            booking_sandbox_port=free_port(), extra_env=stack_env(var, port), stock_rasa=stock_rasa,
+            # Stock Rasa as the stack ran before Muni changed it: one process.
+            var_dir=Path(var), gateway_port=port, rasa_ports=rasa_ports(1 if stock_rasa else len(StackConfig.rasa_ports)),
+            actions_port=free_port(), booking_sandbox_port=free_port(), extra_env=stack_env(var, port), stock_rasa=stock_rasa,
         )
         with open(Path(var) / "stack.log", "w") as log:
             print(f"starting Muni on {config.gateway_url} (log {log.name}) …", flush=True)

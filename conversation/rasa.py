@@ -1,9 +1,18 @@
-"""Client for the Rasa server's REST channel (loopback only), and the pure conversion of its reply."""
+"""Client for the Rasa servers' REST channel (loopback only), and the pure conversion of their reply.
+
+A stack may run several Rasa processes beside one gateway (MUNI_RASA_URL lists them): Rasa answers one
+message at a time on one event-loop thread, so a second process halves the queue a turn waits in.
+Each conversation always goes to the same one (a stable hash of its id), which keeps its tracker in
+memory (bot/cached_tracker_store.py). Only when that one refuses the connection (it is down, and the
+message never reached it) does the turn go to the next, which rebuilds the tracker from the shared
+database. A message that reached one Rasa is never sent to another: it may have been processed.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 from urllib.parse import quote
@@ -57,41 +66,75 @@ class InvalidReply(RasaUnavailable):
     """Rasa answered, but not with the list of bot messages the channel promises."""
 
 
+def home(sender: str, servers: int) -> int:
+    """Which of `servers` Rasa servers a conversation goes to while it is up: the same in every gateway."""
+    return zlib.crc32(sender.encode("utf-8")) % servers
+
+
+def rasa_urls(configured: str) -> list[str]:
+    """The Rasa servers of MUNI_RASA_URL: one URL, or several separated by commas."""
+    urls = [url.strip().rstrip("/") for url in configured.split(",") if url.strip()]
+    if not urls:
+        raise ValueError("no Rasa URL configured")
+    return urls
+
+
 class RasaClient:
-    """Sends one citizen message to Rasa and returns the bot's reply."""
+    """Sends one citizen message to the conversation's Rasa server and returns the bot's reply."""
 
     def __init__(self, session: aiohttp.ClientSession, base_url: str, timeout_s: float, token: str | None = None) -> None:
         self._session = session
-        self._base = base_url.rstrip("/")
-        self._url = self._base + WEBHOOK_PATH
+        self._bases = rasa_urls(base_url)
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._token = token  # Rasa's HTTP API (tracker, execute) wants it; the REST channel does not
 
+    def servers(self, sender: str) -> list[str]:
+        """The Rasa servers in the order a conversation tries them: its own (a stable hash of its id) first."""
+        first = home(sender, len(self._bases))
+        return self._bases[first:] + self._bases[:first]
+
     async def tracker(self, sender: str, *, timeout_s: float, events: bool = False) -> dict[str, Any]:
         """The conversation's tracker state (slots, active loop), with the events since its last restart if asked."""
-        url = f"{self._base}/conversations/{quote(sender, safe='')}/tracker"
-        return await self._api("GET", url, None, timeout_s, events="AFTER_RESTART" if events else "NONE")
+        path = f"/conversations/{quote(sender, safe='')}/tracker"
+        return await self._api("GET", sender, path, None, timeout_s, events="AFTER_RESTART" if events else "NONE")
 
     async def execute(self, sender: str, action: str, *, timeout_s: float) -> BotReply:
         """Run one action on the conversation, as if the bot had predicted it, and return what it said."""
-        url = f"{self._base}/conversations/{quote(sender, safe='')}/execute"
-        body = await self._api("POST", url, {"name": action}, timeout_s)
+        path = f"/conversations/{quote(sender, safe='')}/execute"
+        body = await self._api("POST", sender, path, {"name": action}, timeout_s)
         return parse_reply(body.get("messages"))
 
+    async def _request(
+        self, method: str, sender: str, path: str, timeout: aiohttp.ClientTimeout, **kwargs: Any
+    ) -> tuple[str, int, bytes]:
+        """The URL that answered, its status and body. Another server is tried only when one refuses the
+        connection: the request never reached it. Raises what aiohttp raises for the last one."""
+        servers = self.servers(sender)
+        for index, base in enumerate(servers):
+            url = base + path
+            try:
+                async with self._session.request(method, url, timeout=timeout, **kwargs) as response:
+                    return url, response.status, await response.read()
+            except aiohttp.ClientConnectorError:
+                if index == len(servers) - 1:
+                    raise
+                logger.warning("Rasa at %s refused the connection; conversation %s goes to %s", base, sender, servers[index + 1])
+        raise AssertionError("unreachable: the last server's error is raised")
+
     async def _api(
-        self, method: str, url: str, payload: dict[str, str] | None, timeout_s: float, events: str = "NONE"
+        self, method: str, sender: str, path: str, payload: dict[str, str] | None, timeout_s: float, events: str = "NONE"
     ) -> dict[str, Any]:
         params = {"include_events": events, **({"token": self._token} if self._token else {})}
         timeout = aiohttp.ClientTimeout(total=timeout_s)
+        url = self.servers(sender)[0] + path
         try:
-            async with self._session.request(method, url, params=params, json=payload, timeout=timeout) as response:
-                raw = await response.read()
-                if response.status != 200:
-                    raise RasaUnavailable(f"HTTP {response.status} from {url}")
+            url, status, raw = await self._request(method, sender, path, timeout, params=params, json=payload)
         except TimeoutError:
             raise RasaUnavailable(f"no reply from {url} within {timeout_s} s") from None
         except aiohttp.ClientError as error:
             raise RasaUnavailable(f"{type(error).__name__} calling {url}: {error}") from error
+        if status != 200:
+            raise RasaUnavailable(f"HTTP {status} from {url}")
         try:
             body = json.loads(raw)
         except ValueError:
@@ -109,21 +152,21 @@ class RasaClient:
         timeout = self._timeout
         if timeout_s is not None:
             timeout = aiohttp.ClientTimeout(total=min(timeout_s, self._timeout.total or timeout_s))
+        headers = {REQUEST_ID_HEADER: request_id} if (request_id := REQUEST_ID.get()) else None
+        url = self.servers(sender)[0] + WEBHOOK_PATH
         try:
-            headers = {REQUEST_ID_HEADER: request_id} if (request_id := REQUEST_ID.get()) else None
-            async with self._session.post(self._url, json=body, timeout=timeout, headers=headers) as response:
-                raw = await response.read()
-                if response.status != 200:
-                    snippet = raw[:MAX_ERROR_SNIPPET].decode("utf-8", "replace")
-                    raise RasaUnavailable(f"HTTP {response.status} from {self._url}: {snippet!r}")
+            url, status, raw = await self._request("POST", sender, WEBHOOK_PATH, timeout, json=body, headers=headers)
         except TimeoutError:
-            raise RasaUnavailable(f"no reply from {self._url} within {timeout.total} s") from None
+            raise RasaUnavailable(f"no reply from {url} within {timeout.total} s") from None
         except aiohttp.ClientError as error:
-            raise RasaUnavailable(f"{type(error).__name__} calling {self._url}: {error}") from error
+            raise RasaUnavailable(f"{type(error).__name__} calling {url}: {error}") from error
+        if status != 200:
+            snippet = raw[:MAX_ERROR_SNIPPET].decode("utf-8", "replace")
+            raise RasaUnavailable(f"HTTP {status} from {url}: {snippet!r}")
         try:
             items = json.loads(raw)
         except ValueError:
-            raise InvalidReply(f"reply from {self._url} is not JSON") from None
+            raise InvalidReply(f"reply from {url} is not JSON") from None
         return parse_reply(items)
 
 

@@ -10,6 +10,7 @@ import aiohttp
 from aiohttp import web
 
 from conversation.log import ConversationLog
+from conversation.rasa import rasa_urls
 from conversation.state import HTTP, LOG
 from gateway.state import SETTINGS
 from web.wire import json_response
@@ -18,6 +19,8 @@ logger = logging.getLogger("muni.gateway.health")
 
 READINESS_TIMEOUT_S = 2.0
 OK = "ok"
+# Some of several Rasa servers down: the others answer every conversation meanwhile (conversation/rasa.py).
+DEGRADED = "ok, but "
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -30,13 +33,15 @@ async def readyz(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     session = request.app[HTTP]
     rasa, actions, index, database = await asyncio.gather(
-        _check_rasa(session, settings.rasa_url, settings.rasa_token),
+        _check_rasas(session, settings.rasa_url, settings.rasa_token),
         _check_actions(session, settings.actions_url),
         _check_index(session, settings.actions_url),
         _check_database(request.app[LOG]),
     )
     checks = {"rasa": rasa, "actions": actions, "index": index, "database": database}
-    if all(result == OK for result in checks.values()):
+    if rasa.startswith(DEGRADED):
+        logger.warning("Rasa: %s", rasa)
+    if all(result == OK or result.startswith(DEGRADED) for result in checks.values()):
         return json_response({"status": "ok", "checks": checks})
     logger.info("Not ready: %s", checks)
     return json_response({"status": "not_ready", "checks": checks}, status=503)
@@ -64,6 +69,20 @@ async def _probe(session: aiohttp.ClientSession, url: str, params: dict[str, str
     if status != 200:
         return f"HTTP {status}", None
     return OK, body
+
+
+async def _check_rasas(session: aiohttp.ClientSession, configured: str, token: str) -> str:
+    """OK when every Rasa answers; ready but degraded while one of several is down; otherwise why not."""
+    urls = rasa_urls(configured)
+    results = await asyncio.gather(*(_check_rasa(session, url, token) for url in urls))
+    if len(urls) == 1:
+        return results[0]
+    if all(result == OK for result in results):
+        return OK
+    down = "; ".join(f"{url} {result}" for url, result in zip(urls, results, strict=True) if result != OK)
+    if any(result == OK for result in results):
+        return f"{DEGRADED}{down}"
+    return down
 
 
 async def _check_rasa(session: aiohttp.ClientSession, rasa_url: str, token: str) -> str:

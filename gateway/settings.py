@@ -62,7 +62,7 @@ class GatewaySettings:
             secret_key=secret,
             host=env.host(environ, "MUNI_HOST", defaults.host),
             port=env.port(environ, "MUNI_PORT", defaults.port),
-            rasa_url=env.http_url(environ, "MUNI_RASA_URL", defaults.rasa_url),
+            rasa_url=env.http_urls(environ, "MUNI_RASA_URL", defaults.rasa_url),
             actions_url=env.http_url(environ, "MUNI_ACTIONS_URL", defaults.actions_url),
             database_url=database_url_from_env(environ),
             public_url=public_url,

@@ -84,6 +84,17 @@ def http_url(environ: Mapping[str, str], name: str, default: str) -> str:
     return found.rstrip("/")
 
 
+def http_urls(environ: Mapping[str, str], name: str, default: str) -> str:
+    """One http(s) URL, or several separated by commas (each checked as `http_url` checks one)."""
+    found = value(environ, name)
+    if found is None:
+        return default
+    parts = [part.strip() for part in found.split(",")]
+    if any(not part for part in parts):
+        raise SettingsError(f"{name} must be URLs separated by commas, got {found!r}")
+    return ",".join(http_url({name: part}, name, default) for part in parts)
+
+
 def seconds(
     environ: Mapping[str, str], name: str, default: float, *, maximum: float | None = None
 ) -> float:

@@ -6,8 +6,8 @@ municipalities' websites on that schedule (ops/resync.py).
 `make run` calls `python -m ops.supervisor`. Each part is a real process listening
 on loopback (only the gateway is meant to face the internet). A part that dies
 is restarted after a back-off (1 s doubling to 30 s) while the others keep
-running, so the gateway keeps answering citizens (with a 503 and the contact
-centre's number while Rasa is down); a part that crashes 5 times within 2 minutes
+running, so the gateway keeps answering citizens (through the other Rasa process while
+one is down, with a 503 and the contact centre's number while both are); a part that crashes 5 times within 2 minutes
 is given up on: the supervisor stops the rest and exits 1, so the supervisor above
 it (systemd, a container runtime) sees the failure. The end-to-end tests start the
 same stack through `Stack` on their own ports and folders.
@@ -34,7 +34,12 @@ from muni.paths import ROOT
 from ops.processes import DEFAULT_POLICY, Children, GaveUp, LineSink, RestartPolicy, Service, TextSink
 from ops.resync import Resync, ResyncSchedule
 
-__all__ = ["ROOT", "Service", "Stack", "StackConfig", "environment", "main", "rasa_command", "run", "services"]
+# Two Rasa processes on one machine: a turn waits behind half as many others (issue 16's p95), and a
+# Rasa that dies leaves the other answering every conversation while it restarts.
+DEFAULT_RASA_PROCESSES = 2
+MAX_RASA_PROCESSES = 4
+
+__all__ = ["ROOT", "Service", "Stack", "StackConfig", "environment", "main", "rasa_command", "rasa_name", "run", "services"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,10 @@ class StackConfig:
     root: Path = ROOT
     var_dir: Path = paths.var_dir()
     gateway_port: int = 8080
-    rasa_port: int = 5005
+    # Rasa's processes (MUNI_RASA_PROCESSES of them, on MUNI_RASA_PORT and the ports after it). Rasa
+    # answers one message at a time on one thread; the gateway sends each conversation to the same
+    # one and, while that one is down, to the next (conversation/rasa.py).
+    rasa_ports: tuple[int, ...] = tuple(5005 + index for index in range(DEFAULT_RASA_PROCESSES))
     actions_port: int = 5055
     booking_sandbox_port: int = 8090
     model: Path = ROOT / "models" / "muni.tar.gz"
@@ -60,10 +68,14 @@ class StackConfig:
                 raise SystemExit(f"{name} must be a TCP port number, got {raw!r}")
             return int(raw)
 
+        raw = environ.get("MUNI_RASA_PROCESSES", "").strip() or str(DEFAULT_RASA_PROCESSES)
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_RASA_PROCESSES:
+            raise SystemExit(f"MUNI_RASA_PROCESSES must be a number from 1 to {MAX_RASA_PROCESSES}, got {raw!r}")
+        rasa = port("MUNI_RASA_PORT", 5005)
         return cls(
             var_dir=paths.var_dir(environ),
             gateway_port=port("MUNI_PORT", 8080),
-            rasa_port=port("MUNI_RASA_PORT", 5005),
+            rasa_ports=tuple(rasa + index for index in range(int(raw))),
             actions_port=port("MUNI_ACTIONS_PORT", 5055),
             booking_sandbox_port=port("MUNI_BOOKING_SANDBOX_PORT", 8090),
         )
@@ -71,6 +83,11 @@ class StackConfig:
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def rasa_port(self) -> int:
+        """The first Rasa's port."""
+        return self.rasa_ports[0]
 
 
 def secret_key(var_dir: Path) -> str:
@@ -90,7 +107,7 @@ def environment(config: StackConfig) -> dict[str, str]:
     env.update(
         {
             "MUNI_PORT": str(config.gateway_port),
-            "MUNI_RASA_URL": f"http://127.0.0.1:{config.rasa_port}",
+            "MUNI_RASA_URL": ",".join(f"http://127.0.0.1:{port}" for port in config.rasa_ports),
             "MUNI_ACTIONS_URL": f"http://127.0.0.1:{config.actions_port}",
             "MUNI_SECRET_KEY": secret_key(config.var_dir),
             "SANIC_HOST": "127.0.0.1",  # rasa-sdk's action server listens on loopback only
@@ -118,6 +135,11 @@ def rasa_command(root: Path) -> list[str]:
     return [str(root / ".venv-rasa" / "bin" / "python"), str(root / "bot" / "rasa_main.py")]
 
 
+def rasa_name(index: int) -> str:
+    """The supervisor's name for Rasa process `index`: rasa, rasa2, rasa3, …"""
+    return "rasa" if index == 0 else f"rasa{index + 1}"
+
+
 def services(config: StackConfig, secret: str) -> list[Service]:
     """Muni's parts; Rasa's HTTP API takes only requests with the token derived from `secret`."""
     python = str(config.root / ".venv" / "bin" / "python")
@@ -129,15 +151,18 @@ def services(config: StackConfig, secret: str) -> list[Service]:
             [python, "-m", "actions", "--port", str(config.actions_port)],
             f"http://127.0.0.1:{config.actions_port}/health",
         ),
-        Service(
-            "rasa",
-            [
-                *rasa, "run", "--model", str(config.model),
-                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-                "--interface", "127.0.0.1", "--port", str(config.rasa_port), "--enable-api",
-                "--auth-token", token,
-            ],
-            f"http://127.0.0.1:{config.rasa_port}/status?token={token}",
+        *(
+            Service(
+                rasa_name(index),
+                [
+                    *rasa, "run", "--model", str(config.model),
+                    "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                    "--interface", "127.0.0.1", "--port", str(port), "--enable-api",
+                    "--auth-token", token,
+                ],
+                f"http://127.0.0.1:{port}/status?token={token}",
+            )
+            for index, port in enumerate(config.rasa_ports)
         ),
         Service("gateway", [python, "-m", "gateway"], f"{config.gateway_url}/readyz"),
         *_booking_sandbox(config, python),

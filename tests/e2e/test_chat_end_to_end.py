@@ -11,8 +11,9 @@ import aiohttp
 import pytest
 
 from bench.chatclient import ChatClient
+from conversation.rasa import home
 from knowledge import ContactCentre
-from ops.supervisor import Stack
+from ops.supervisor import Stack, rasa_name
 from tests.support.stack import needs_stack, running_stack
 
 pytestmark = [pytest.mark.e2e, needs_stack]
@@ -20,7 +21,8 @@ pytestmark = [pytest.mark.e2e, needs_stack]
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("var")) as running:
+    # Two Rasa processes, as make run starts them.
+    with running_stack(tmp_path_factory.mktemp("var"), rasa_processes=2) as running:
         yield running
 
 
@@ -121,13 +123,34 @@ async def test_restart_starts_over_with_a_greeting_and_made_up_payloads_are_refu
     assert (status, body["error"]["code"]) == (400, "payload_not_offered")  # type: ignore[index]
 
 
+async def test_a_conversation_goes_on_with_its_context_on_the_other_rasa_while_its_own_is_down(
+    chat: ChatClient, stack: Stack
+) -> None:
+    """Kills the conversation's own Rasa of the two; the supervisor restarts it."""
+    conversation = await chat.start("aarhus")
+    first = await chat.say(conversation, "hvem vinder melodi grand prix i år")
+    assert (first.source, first.body["handoff"]) == ("fallback", False)
+    own = stack.processes[rasa_name(home(conversation[0], len(stack.config.rasa_ports)))]
+    own.send_signal(signal.SIGKILL)
+    own.wait(timeout=10)
+    second = await chat.say(conversation, "kan du anbefale en god film")
+    assert second.status == 200, second.body
+    assert (second.topic, second.body["handoff"]) == (None, True), "the other Rasa knew of the first failed turn"
+    other = await chat.say(await chat.start("viborg"), "hvad koster et pasfoto hos jer")
+    assert (other.status, other.topic) == (200, "passport")
+    async with chat.session.get(f"{chat.base_url}/readyz") as response:
+        assert response.status == 200
+        assert (await response.json())["checks"]["rasa"].startswith("ok, but ")
+
+
 async def test_a_dead_rasa_gets_the_citizen_a_503_with_the_contact_centre_and_loses_nothing(
     chat: ChatClient, stack: Stack
 ) -> None:
-    """Runs last in this module: it stops Rasa."""
+    """Runs last in this module: it stops both Rasa processes."""
     conversation = await chat.start("viborg")
-    stack.processes["rasa"].send_signal(signal.SIGKILL)
-    stack.processes["rasa"].wait(timeout=10)
+    for name in (rasa_name(index) for index in range(len(stack.config.rasa_ports))):
+        stack.processes[name].send_signal(signal.SIGKILL)
+        stack.processes[name].wait(timeout=10)
     turn = await chat.say(conversation, "hvornår har genbrugspladsen åbent")
     assert turn.status == 503
     assert turn.body["error"]["code"] == "assistant_unavailable"

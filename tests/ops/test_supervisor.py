@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from muni.keys import rasa_token
-from ops.supervisor import ROOT, StackConfig, services
+from ops.supervisor import ROOT, StackConfig, environment, services
 
 # A stack of one part that talks a lot: what `make run` does, minus Muni.
 SUPERVISED = """
@@ -90,6 +90,23 @@ def test_rasa_is_started_with_its_token_and_checked_with_it(tmp_path: Path) -> N
     assert rasa.argv[rasa.argv.index("--auth-token") + 1] == token
     assert rasa.ready_url is not None and rasa.ready_url.endswith(f"/status?token={token}")
     assert len(token) == 64 and token != rasa_token("another-" + "k" * 42)
+
+
+def test_make_run_starts_two_rasa_processes_and_tells_the_gateway_of_both(tmp_path: Path) -> None:
+    config = StackConfig.from_env({"MUNI_VAR_DIR": str(tmp_path), "MUNI_RASA_PORT": "6005"})
+    assert config.rasa_ports == (6005, 6006) and config.rasa_port == 6005
+    rasas = [s for s in services(config, "tests-" + "k" * 42) if "--model" in s.argv]
+    assert [(s.name, s.argv[s.argv.index("--port") + 1]) for s in rasas] == [("rasa", "6005"), ("rasa2", "6006")]
+    assert environment(config)["MUNI_RASA_URL"] == "http://127.0.0.1:6005,http://127.0.0.1:6006"
+
+
+def test_the_number_of_rasa_processes_is_a_setting(tmp_path: Path) -> None:
+    config = StackConfig.from_env({"MUNI_VAR_DIR": str(tmp_path), "MUNI_RASA_PROCESSES": "1"})
+    assert config.rasa_ports == (5005,)
+    assert environment(config)["MUNI_RASA_URL"] == "http://127.0.0.1:5005"
+    for bad in ("0", "5", "two"):
+        with pytest.raises(SystemExit, match="MUNI_RASA_PROCESSES"):
+            StackConfig.from_env({"MUNI_VAR_DIR": str(tmp_path), "MUNI_RASA_PROCESSES": bad})
 
 
 def test_muni_prints_the_rasa_token_for_operators(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,8 +27,12 @@ def running_stack(
     *,
     booking_sandbox_port: int | None = None,
     log: io.StringIO | None = None,
+    rasa_processes: int = 1,
 ) -> Iterator[Stack]:
     """Rasa, actions, booking sandbox and gateway on free ports, writing under var_dir.
+
+    One Rasa process unless asked for more (`make run` starts two): each Rasa costs a minute of the
+    machine's two cores to start and 1.2 GB; tests/e2e/test_chat_end_to_end.py runs make run's two.
 
     A stack that fails to start fails the test with the end of its output; `log` receives the
     processes' output lines (each prefixed with the process's name).
@@ -37,10 +41,10 @@ def running_stack(
     # MUNI_TEST_MODEL runs the stack on another trained model (one trained into a folder of one's own).
     model = os.environ.get("MUNI_TEST_MODEL")
     config = StackConfig(
-        **({"model": Path(model)} if model else {}),
+        model=Path(model) if model else StackConfig.model,
         var_dir=var_dir,
         gateway_port=gateway_port,
-        rasa_port=free_port(),
+        rasa_ports=tuple(free_port() for _ in range(rasa_processes)),
         actions_port=free_port(),
         booking_sandbox_port=booking_sandbox_port or free_port(),
         extra_env={
