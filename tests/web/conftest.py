@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -19,8 +20,9 @@ from tests.support.redis import test_redis  # noqa: F401 (the fixture, for the t
 from tests.web.support import NOW, SECRET, Client, ClientFactory, FakeContactCentre, FakeRasa
 
 
-@pytest.fixture
-async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
+@contextlib.asynccontextmanager
+async def served_fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
+    """A FakeRasa listening on a free loopback port, and its URL."""
     fake = FakeRasa()
     fake.token = rasa_token(SECRET)
     server = TestServer(fake.app())
@@ -30,6 +32,19 @@ async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
     finally:
         fake.release()
         await server.close()
+
+
+@pytest.fixture
+async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
+    async with served_fake_rasa() as served:
+        yield served
+
+
+@pytest.fixture
+async def second_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
+    """Another Rasa server beside `fake_rasa`, for a gateway that knows several."""
+    async with served_fake_rasa() as served:
+        yield served
 
 
 @pytest.fixture

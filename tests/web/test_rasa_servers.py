@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
 from conversation.rasa import RasaClient, RasaUnavailable, home, rasa_urls
 from gateway.settings import GatewaySettings
@@ -18,19 +17,6 @@ from muni.keys import rasa_token
 from tests.web.support import SECRET, ClientFactory, FakeRasa
 
 METADATA = {"municipality": "aarhus", "channel": "web"}
-
-
-@pytest.fixture
-async def second_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
-    fake = FakeRasa()
-    fake.token = rasa_token(SECRET)
-    server = TestServer(fake.app())
-    await server.start_server()
-    try:
-        yield fake, str(server.make_url("")).rstrip("/")
-    finally:
-        fake.release()
-        await server.close()
 
 
 @pytest.fixture
