@@ -37,6 +37,7 @@ from ops.supervisor import Stack, StackConfig, rasa_command, run, secret_key
 
 TEMPLATES = ROOT / "deploy" / "cluster"
 REPLICAS = 2
+LB_READY = "/lb/ready"  # HAProxy answers it itself: 200 while every gateway is in its rotation
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -169,7 +170,9 @@ def write_files(config: ClusterConfig) -> dict[str, Path]:
     )
     haproxy = config.var_dir / "haproxy.cfg"
     template = Template((TEMPLATES / "haproxy.cfg.template").read_text(encoding="utf-8"))
-    haproxy.write_text(template.substitute(bind="127.0.0.1", port=config.port, servers=servers), encoding="utf-8")
+    haproxy.write_text(template.substitute(
+        bind="127.0.0.1", port=config.port, gateways=len(config.gateway_ports), servers=servers
+    ), encoding="utf-8")
     written = {"haproxy": haproxy}
     server = make_url(config.postgres_url)
     redis = urlsplit(config.redis_url)
@@ -250,7 +253,8 @@ def cluster_services(config: ClusterConfig, secret: str, files: Mapping[str, Pat
     if not real_api_configured({**os.environ, **config.extra_env}):
         port_ = config.booking_sandbox_port
         parts.append(Service("booking", [python, "-m", "booking.sandbox"], f"http://127.0.0.1:{port_}/"))
-    parts.append(Service("haproxy", [haproxy, "-db", "-f", str(files["haproxy"])], f"{config.url}/readyz"))
+    # Ready when every gateway is in HAProxy's rotation (deploy/cluster/haproxy.cfg.template's monitor-uri).
+    parts.append(Service("haproxy", [haproxy, "-db", "-f", str(files["haproxy"])], f"{config.url}{LB_READY}"))
     return parts
 
 

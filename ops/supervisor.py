@@ -225,20 +225,27 @@ class Stack:
             self.resync.start()
 
     def wait_ready(self, timeout_s: float) -> None:
-        """Wait until every part answers its ready URL; a part that exits first fails the start."""
+        """Wait until every part answers its ready URL; a part that exits first fails the start.
+
+        The parts are asked in their order, each once those before it are ready: a part's readiness
+        may stand on theirs (the cluster's HAProxy is ready when every gateway is in its rotation,
+        and says so before it has checked them).
+        """
         assert self.children is not None, "start() first"
         deadline = time.monotonic() + timeout_s
         pending = {c.service.name: c.service.ready_url for c in self.children.children.values()}
         while pending:
-            for name, url in list(pending.items()):
+            for name in pending:
                 process = self.processes[name]
                 if process.poll() is not None:
                     raise RuntimeError(
                         f"{name} exited with code {process.returncode} before it was ready"
                         " (its output is above, prefixed with its name)"
                     )
-                if url is None or _answers(url):
-                    del pending[name]
+            for name, url in list(pending.items()):
+                if url is not None and not _answers(url):
+                    break
+                del pending[name]
             if not pending:
                 return
             if time.monotonic() > deadline:

@@ -168,8 +168,18 @@ async def test_a_booking_through_haproxy(cluster: ClusterConfig, session: aiohtt
     assert any(word.startswith("SB-") for word in said(turns[-1]).split()), said(turns[-1])
 
 
-async def test_haproxy_spreads_the_turns_over_both_gateways(cluster: ClusterConfig, session: aiohttp.ClientSession) -> None:
+def haproxy_said(stack: Stack) -> str:
+    """HAProxy's own lines in the cluster's log (a server taken out of rotation, and why)."""
+    log = stack.sink.stream
+    text = log.getvalue() if isinstance(log, io.StringIO) else ""
+    return "\n".join(line for line in text.splitlines() if "haproxy" in line.lower())[-4000:]
+
+
+async def test_haproxy_spreads_the_turns_over_both_gateways(
+    running: tuple[ClusterConfig, Stack], session: aiohttp.ClientSession
+) -> None:
     """Each gateway counts the turns it answered in /metrics: through HAProxy, both answered some."""
+    cluster, stack = running
 
     async def answered(url: str) -> float:
         async with session.get(f"{url}/metrics") as response:
@@ -186,7 +196,8 @@ async def test_haproxy_spreads_the_turns_over_both_gateways(cluster: ClusterConf
     for question in ("Hvad koster et pas?", "Hvordan melder jeg flytning?", "Hvad koster et pas?", "Tak"):
         assert (await chat.say(conversation, question)).status == 200
     after = [await answered(url) for url in cluster.gateway_urls]
-    assert all(a > b for a, b in zip(after, before, strict=True)), (before, after)
+    if not all(a > b for a, b in zip(after, before, strict=True)):
+        pytest.fail(f"turns answered by each gateway before {before}, after {after}; HAProxy said:\n{haproxy_said(stack)}")
     async with session.get(f"{cluster.url}/metrics") as response:
         assert response.status == 403, "metrics are not served through the public entrance"
 

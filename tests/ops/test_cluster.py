@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 import yaml
+from aiohttp import web
 
 from muni.env import SettingsError
-from ops.cluster import ClusterConfig, cluster_environment, cluster_services, haproxy_binary, write_files
+from ops.cluster import LB_READY, ClusterConfig, cluster_environment, cluster_services, haproxy_binary, write_files
+from tests.support.ports import free_port
 
 SECRET = "c" * 48
 
@@ -37,7 +43,7 @@ def test_two_of_each_part_behind_haproxy_each_gateway_on_its_own_rasa(config: Cl
     assert parts["gateway2"].ready_url == "http://127.0.0.1:8082/readyz"
     assert parts["rasa2"].argv[parts["rasa2"].argv.index("--endpoints") + 1] == str(files["endpoints-2"])
     assert parts["haproxy"].argv == ["/usr/sbin/haproxy", "-db", "-f", str(files["haproxy"])]
-    assert parts["haproxy"].ready_url == "http://127.0.0.1:8080/readyz"
+    assert parts["haproxy"].ready_url == "http://127.0.0.1:8080/lb/ready"
 
 
 def test_every_rasa_replica_shares_the_postgresql_tracker_store_and_the_redis_lock_store(config: ClusterConfig) -> None:
@@ -94,3 +100,84 @@ def test_settings_from_the_environment() -> None:
         ClusterConfig.from_env({"MUNI_CLUSTER_REDIS_PREFIX": "muni:cluster"})
     with pytest.raises(SettingsError, match="MUNI_CLUSTER_PORT"):
         ClusterConfig.from_env({"MUNI_CLUSTER_PORT": "http"})
+
+
+class Gateway:
+    """A stand-in gateway: /readyz as told, and which one answered a turn."""
+
+    def __init__(self, name: str, port: int) -> None:
+        self.name, self.port, self.ready = name, port, False
+        self.runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        async def readyz(request: web.Request) -> web.Response:
+            return web.json_response({"status": "ok"}, status=200 if self.ready else 503)
+
+        async def turn(request: web.Request) -> web.Response:
+            return web.json_response({"gateway": self.name})
+
+        app = web.Application()
+        app.router.add_get("/readyz", readyz)
+        app.router.add_post("/api/v1/conversations", turn)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+
+
+async def status_within(session: aiohttp.ClientSession, url: str, wanted: int, seconds: float) -> int:
+    """The status of `url` once it is `wanted`, or the last one after `seconds` (HAProxy may still be starting)."""
+    deadline = time.monotonic() + seconds
+    status = 0
+    while True:
+        try:
+            async with session.get(url) as response:
+                status = response.status
+        except aiohttp.ClientConnectionError:
+            pass
+        if status == wanted or time.monotonic() > deadline:
+            return status
+        await asyncio.sleep(0.2)
+
+
+@pytest.fixture
+async def haproxy_before_two_gateways(tmp_path: Path) -> AsyncIterator[tuple[str, list[Gateway]]]:
+    haproxy = haproxy_binary()
+    if haproxy is None:
+        pytest.skip("needs HAProxy (make test installs it)")
+    gateways = [Gateway("gateway1", free_port()), Gateway("gateway2", free_port())]
+    config = ClusterConfig(var_dir=tmp_path / "cluster", port=free_port(), gateway_ports=tuple(g.port for g in gateways))
+    process = subprocess.Popen([haproxy, "-db", "-f", str(write_files(config)["haproxy"])],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield config.url, gateways
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        for gateway in gateways:
+            if gateway.runner is not None:
+                await gateway.runner.cleanup()
+
+
+async def test_haproxy_says_ready_only_when_every_gateway_is_in_its_rotation(
+    haproxy_before_two_gateways: tuple[str, list[Gateway]],
+) -> None:
+    """At start HAProxy finds the gateways not listening; the cluster is ready when both get turns, not one."""
+    url, (one, two) = haproxy_before_two_gateways
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        # Until HAProxy has checked them, it counts both in: what Stack.wait_ready asks it only after the gateways.
+        assert await status_within(session, url + LB_READY, 503, seconds=8) == 503
+        await one.start()
+        await two.start()
+        one.ready = True
+        assert await status_within(session, url + LB_READY, 200, seconds=6) == 503  # gateway 2 is not ready
+        async with session.post(url + "/api/v1/conversations") as response:
+            assert (await response.json())["gateway"] == "gateway1"
+        two.ready = True
+        assert await status_within(session, url + LB_READY, 200, seconds=6) == 200
+        answered = []
+        for _ in range(4):
+            async with session.post(url + "/api/v1/conversations") as response:
+                answered.append((await response.json())["gateway"])
+        assert sorted(answered) == ["gateway1", "gateway1", "gateway2", "gateway2"]
+        one.ready = False  # out of the rotation after two failed checks: not ready as a cluster
+        assert await status_within(session, url + LB_READY, 503, seconds=8) == 503

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -12,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from muni.keys import rasa_token
-from ops.supervisor import ROOT, StackConfig, environment, services
+from ops.processes import Service
+from ops.supervisor import ROOT, Stack, StackConfig, environment, services
+from tests.support.ports import free_port
 
 # A stack of one part that talks a lot: what `make run` does, minus Muni.
 SUPERVISED = """
@@ -119,3 +122,43 @@ def test_muni_prints_the_rasa_token_for_operators(capsys: pytest.CaptureFixture[
     monkeypatch.delenv("MUNI_SECRET_KEY")
     assert main(["rasa-token"]) == 2
     assert "MUNI_SECRET_KEY is required" in capsys.readouterr().err
+
+
+# A part that answers its ready URL from `ready_after` seconds on, and notes when it was asked.
+READY_LATER = """
+import http.server, sys, time
+port, ready_after, asked = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+born = time.time()
+
+class Ready(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        with open(asked, "a") as notes:
+            notes.write(f"{time.time()}\\n")
+        self.send_response(200 if time.time() - born > ready_after else 503)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+http.server.HTTPServer(("127.0.0.1", port), Ready).serve_forever()
+"""
+
+
+def test_each_part_is_asked_whether_it_is_ready_only_after_those_before_it(tmp_path: Path) -> None:
+    """The cluster's HAProxy says ready before it has checked the gateways: it is asked after them."""
+    ports = {"gateway": free_port(), "haproxy": free_port()}
+    parts = [
+        Service(name, [sys.executable, "-c", READY_LATER, str(port), "2.0" if name == "gateway" else "0",
+                       str(tmp_path / f"{name}.asked")], f"http://127.0.0.1:{port}/")
+        for name, port in ports.items()
+    ]
+    stack = Stack(StackConfig(var_dir=tmp_path), log_sink=io.StringIO(), services=parts)
+    started = time.time()
+    try:
+        stack.start(timeout_s=30)
+    finally:
+        stack.stop()
+    asked = {name: [float(t) for t in (tmp_path / f"{name}.asked").read_text().split()] for name in ports}
+    assert len(asked["gateway"]) >= 2 and asked["gateway"][-1] - started >= 2.0  # it said 503 first
+    assert len(asked["haproxy"]) == 1  # asked once, when its turn came: it was ready by then
+    assert asked["haproxy"][0] >= asked["gateway"][-1]
