@@ -149,3 +149,70 @@ def test_the_loaded_model_is_frozen_out_of_the_garbage_collectors_walk() -> None
     assert seen["muni"]["frozen"] > 100_000
     assert seen["muni"]["tracked"] < seen["muni"]["frozen"] / 100  # what a full collection still walks
     assert seen["muni"]["intents"] == seen["rasa"]["intents"]
+
+
+# Rasa's calls to an endpoint, by Rasa's own request and by Muni's: what each call got, what the server
+# saw (the client's port tells its TCP connection apart), and how an error status came back.
+POOL_SCRIPT = r"""
+import asyncio, json, runpy, sys
+from aiohttp import web
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+async def run(how):
+    seen = []
+
+    async def answer(request):
+        seen.append({"port": request.transport.get_extra_info("peername")[1], "query": dict(request.query),
+                     "header": request.headers.get("X-Muni"), "type": request.headers.get("Content-Type"),
+                     "auth": request.headers.get("Authorization"), "body": await request.json()})
+        if request.path.endswith("/missing"):
+            return web.json_response({"error": "no such thing"}, status=404)
+        if request.path.endswith("/text"):
+            return web.Response(text="not json")
+        return web.json_response({"events": [], "asked": len(seen)})
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", headers={"X-Muni": "1"}, token="t0k",
+                              basic_auth={"username": "u", "password": "p"})
+    got = [await endpoint.request(json={"n": n}, method="post", timeout=10) for n in range(3)]
+    got.append(await endpoint.request(json={"n": 3}, method="post", subpath="text"))
+    try:
+        await endpoint.request(json={"n": 4}, method="post", subpath="missing")
+        got.append("no error")
+    except ClientResponseError as error:
+        got.append([error.status, json.loads(error.text)])
+    await runner.cleanup()
+    return {"got": got, "seen": seen}
+
+out = {"rasa": asyncio.run(run("rasa"))}
+runpy.run_path(sys.argv[1])["install_pooled_endpoints"]()
+out["muni"] = asyncio.run(run("muni"))
+out["muni_again"] = asyncio.run(run("muni"))  # a new event loop gets a session of its own
+print(json.dumps(out))
+"""
+
+
+def test_rasas_calls_to_the_action_server_reuse_one_connection_and_behave_as_rasas_own() -> None:
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", POOL_SCRIPT, str(ROOT / "bot" / "rasa_main.py")],
+        cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    rasa, muni = out["rasa"], out["muni"]
+    assert len({call["port"] for call in rasa["seen"]}) == 5  # Rasa's own: a new connection for every call
+    assert len({call["port"] for call in muni["seen"]}) == 1  # Muni's: one kept-alive connection
+    assert len({call["port"] for call in out["muni_again"]["seen"]}) == 1
+    assert muni["got"] == rasa["got"] == out["muni_again"]["got"]
+    assert muni["got"][:3] == [{"events": [], "asked": n} for n in (1, 2, 3)]
+    assert muni["got"][3:] == [None, [404, {"error": "no such thing"}]]
+    strip = [{key: value for key, value in call.items() if key != "port"} for call in muni["seen"]]
+    assert strip == [{key: value for key, value in call.items() if key != "port"} for call in rasa["seen"]]
+    assert strip[0] == {"query": {"token": "t0k"}, "header": "1", "type": "application/json",
+                        "auth": "Basic dTpw", "body": {"n": 0}}
