@@ -173,13 +173,25 @@ class Conversations:
     async def _reply(self, conversation: ConversationRecord, citizen_text: str) -> Answer:
         started = time.perf_counter()
         redacted = redact(citizen_text)
-        await self._log.add_turns([TurnRecord(conversation_id=conversation.id, at=self._now(), role="citizen", text=redacted)])
-        if self._safety is not None:
-            conversation = await self._follow_language(self._safety, conversation, redacted)
-        metadata = self._metadata(conversation)
-        if self._safety is not None:
-            # Off the event loop: the embedding check is tens of milliseconds of CPU.
-            screened = await asyncio.to_thread(self._safety.screen, redacted, conversation.language, conversation.municipality)
+        recorded = self._log.add_turns(
+            [TurnRecord(conversation_id=conversation.id, at=self._now(), role="citizen", text=redacted)]
+        )
+        if self._safety is None:
+            await recorded
+            metadata = self._metadata(conversation)
+        else:
+            # The citizen's turn is written while the safety desk reads it, off the event loop (the
+            # language guess and the embedding check are milliseconds of CPU): one after the other they
+            # took 2.7 + 7.7 ms at the median and 13 + 14 ms at p90 at 22 chat turns/s.
+            reading = asyncio.create_task(asyncio.to_thread(self._read, self._safety, conversation, redacted))
+            try:
+                await recorded
+            except BaseException:
+                reading.cancel()  # nothing happens to a turn that was not recorded
+                raise
+            language, screened = await reading
+            conversation = await self.set_language(conversation, language)
+            metadata = self._metadata(conversation)
             if screened is not None:
                 return await self._answer_safety(self._safety, conversation, screened, metadata, started)
             notice = self._safety.notice(conversation.language, self._directory.contact_centre.phone)
@@ -221,12 +233,15 @@ class Conversations:
         await self._log.set_language(conversation.id, language)
         return replace(conversation, language=language)
 
-    async def _follow_language(self, safety: SafetyDesk, conversation: ConversationRecord, text: str) -> ConversationRecord:
-        """The conversation in the language the citizen now writes (kept when short or unsure; voice keeps its own)."""
-        if conversation.channel == "voice":
+    @staticmethod
+    def _read(safety: SafetyDesk, conversation: ConversationRecord, text: str) -> tuple[str, Screened | None]:
+        """The language the citizen now writes (kept when short or unsure; voice keeps its own), and the
+        safety answer in it when `text` is an emergency or a crisis of life. CPU work: run it in a thread."""
+        language = conversation.language
+        if conversation.channel != "voice":
             # The IVR hears the language the caller chose (Danish, or English after 9): a transcript is in it.
-            return conversation
-        return await self.set_language(conversation, safety.language(text, conversation.language))
+            language = safety.language(text, language)
+        return language, safety.screen(text, language, conversation.municipality)
 
     async def _answer_safety(
         self,

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Sequence
 
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from conversation.log import TurnRecord
+from safety.desk import SafetyDesk, Screened, default_desk
 from tests.web.support import CONTACT_PHONE, ClientFactory, FakeRasa, conversation_log, say, start
 
 
@@ -96,3 +104,54 @@ async def test_a_conversation_keeps_its_language_for_short_messages(make_client:
     await say(client, conversation, text="og hvad koster det så på borgerservice")
     record = await conversation_log(client).conversation(conversation["conversation_id"])
     assert record is not None and record.language == "da"
+
+
+async def test_the_citizens_turn_is_written_while_the_safety_desk_reads_it(
+    make_client: ClientFactory, rasa: FakeRasa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both before Rasa is asked: the write of the turn waits for the desk to start reading, and gets it."""
+    desk = default_desk()
+    reading = threading.Event()
+
+    def screen(text: str, language: str, municipality: str) -> Screened | None:
+        reading.set()
+        return SafetyDesk.screen(desk, text, language, municipality)
+
+    monkeypatch.setattr(desk, "screen", screen)
+    client = await make_client(safety=desk)
+    conversation = await start(client)
+    log = conversation_log(client)
+    add_turns = log.add_turns
+    overlapped: list[bool] = []
+
+    async def write(records: Sequence[TurnRecord], offered: Sequence[str] = ()) -> None:
+        if records[0].role == "citizen":
+            overlapped.append(await asyncio.to_thread(reading.wait, 5.0))
+        await add_turns(records, offered)
+
+    monkeypatch.setattr(log, "add_turns", write)
+    asked = len(rasa.messages)
+    body = await (await say(client, conversation, text="hvad koster et pas")).json()
+    assert overlapped == [True]
+    assert len(rasa.messages) == asked + 1 and body["messages"]
+    turns = await log.turns(conversation["conversation_id"])
+    asked_at = max(i for i, turn in enumerate(turns) if turn.role == "citizen")
+    assert turns[asked_at].text == "hvad koster et pas"
+    assert turns[asked_at + 1 :] and all(turn.role == "bot" for turn in turns[asked_at + 1 :])
+
+
+async def test_a_turn_that_could_not_be_written_is_not_answered(
+    make_client: ClientFactory, rasa: FakeRasa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = await make_client()
+    conversation = await start(client)
+    log = conversation_log(client)
+
+    async def broken(records: Sequence[TurnRecord], offered: Sequence[str] = ()) -> None:
+        raise OperationalError("INSERT INTO turns", {}, sqlite3.OperationalError("database or disk is full"))
+
+    monkeypatch.setattr(log, "add_turns", broken)
+    asked = len(rasa.messages)
+    response = await say(client, conversation, text="min søn har slugt piller")
+    assert response.status == 503
+    assert len(rasa.messages) == asked  # neither the words nor /emergency went on
