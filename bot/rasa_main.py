@@ -1,4 +1,4 @@
-"""Rasa 3.6's own `rasa` command, with the five changes Muni makes to Rasa at run time.
+"""Rasa 3.6's own `rasa` command, with the six changes Muni makes to Rasa at run time.
 
 1. Rasa checks every answer of the action server against its JSON schema with `jsonschema.validate`,
 which first checks the schema itself against the JSON Schema meta-schema and then builds a new
@@ -32,6 +32,13 @@ for every call: some 5 % of Rasa's time a turn (py-spy). An idle connection is d
 KEEPALIVE_S, before any server's keep-alive timeout could close it under a request. Headers, the
 token, basic auth, the CA file, the timeout and the errors are Rasa's, as before.
 
+6. The model's graph (the NLU pipeline for each message, the policies for each action predicted) runs
+node after node in an order worked out once for each set of targets, instead of through dask, which
+Rasa's DaskGraphRunner asks to order a newly built graph of the targets' nodes on every run: on the
+trained model, 4.7 -> 4.1 ms a message parsed and 0.76 -> 0.51 ms an action predicted, one process
+alone; under load, Rasa's CPU a chat turn went from 22-24 to 18-21 ms. The nodes, their inputs, the
+results and the errors are DaskGraphRunner's.
+
 Run it as Rasa's command (Python 3.10, Rasa's environment; of Muni's it imports only the module beside it):
 `python bot/rasa_main.py run --model …` (ops/supervisor.py, deploy/rasa/serve.py).
 """
@@ -46,13 +53,15 @@ from typing import Any
 
 
 def install() -> None:
-    """The five changes: the validator built once, the cached SQL tracker store, DIET's traced graph called
-    directly, the model's objects frozen out of the garbage collector, pooled connections to the endpoints."""
+    """The six changes: the validator built once, the cached SQL tracker store, DIET's traced graph called
+    directly, the model's objects frozen out of the garbage collector, pooled connections to the endpoints,
+    the model's graph run in an order worked out once."""
     install_validator()
     install_tracker_store()
     install_traced_prediction()
     install_frozen_model()
     install_pooled_endpoints()
+    install_direct_graph_runner()
 
 
 def install_validator() -> None:
@@ -218,6 +227,66 @@ def install_pooled_endpoints() -> None:
                 return None
 
     endpoints.EndpointConfig.request = request
+
+
+def install_direct_graph_runner() -> None:
+    """Let the processor run the model's graph with DirectGraphRunner instead of DaskGraphRunner."""
+    from rasa.core import processor
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    class DirectGraphRunner(DaskGraphRunner):
+        """DaskGraphRunner's nodes, called in an order worked out once for each set of targets.
+
+        DaskGraphRunner works out the targets' nodes (a walk that visits a node once for every path to
+        it), builds a dask graph of them, and lets dask order and call them, on every run: one a message
+        and one for every action Rasa predicts. Here the nodes are called one after the other, each once,
+        each after the nodes it needs, with what they returned; the results, the inputs' checks and the
+        errors are DaskGraphRunner's.
+        """
+
+        def run(self, inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
+            run_targets = targets if targets else self._graph_schema.target_names
+            steps, names = self._steps(tuple(run_targets))
+            values: dict[str, Any] = {}
+            for name, value in (inputs or {}).items():
+                if isinstance(value, str) and (value in names or value in values):
+                    raise GraphRunError(
+                        f"Input value '{value}' clashes with a node name. Make sure that none of the input "
+                        f"names passed to the `run` method are the same as node names in the graph schema."
+                    )
+                values[name] = (name, value)
+            try:
+                for name, node, needs in steps:
+                    if name not in values:  # an input of a node's name stands in for the node, as in dask
+                        # A need that is neither a node nor an input reaches the node as its name, as in dask.
+                        values[name] = node(*(values.get(need, need) for need in needs))
+            except RuntimeError as error:
+                raise GraphRunError("Error running runner.") from error
+            return dict(values[target] for target in run_targets)
+
+        def _steps(self, targets: tuple[str, ...]) -> tuple[list[tuple[str, Any, list[str]]], frozenset[str]]:
+            known = self.__dict__.setdefault("_known_steps", {})
+            if targets not in known:
+                nodes = self._graph_schema.nodes
+                steps: list[tuple[str, Any, list[str]]] = []
+                seen: set[str] = set()
+
+                def visit(name: str) -> None:
+                    if name in seen or name not in nodes:
+                        return
+                    seen.add(name)
+                    needs = list(nodes[name].needs.values())
+                    for need in needs:
+                        visit(need)
+                    steps.append((name, self._instantiated_nodes[name], needs))
+
+                for target in targets:
+                    visit(target)
+                known[targets] = (steps, frozenset(seen))
+            return known[targets]  # type: ignore[no-any-return]
+
+    processor.DaskGraphRunner = DirectGraphRunner  # type: ignore[misc]
 
 
 def main() -> int:

@@ -216,3 +216,105 @@ def test_rasas_calls_to_the_action_server_reuse_one_connection_and_behave_as_ras
     assert strip == [{key: value for key, value in call.items() if key != "port"} for call in rasa["seen"]]
     assert strip[0] == {"query": {"token": "t0k"}, "header": "1", "type": "application/json",
                         "auth": "Basic dTpw", "body": {"n": 0}}
+
+
+# The model's graph run by Rasa's DaskGraphRunner and by Muni's DirectGraphRunner, side by side: the
+# parse of each message, the next action predicted after it, and a toy graph's calls and errors.
+GRAPH_SCRIPT = r"""
+import asyncio, json, runpy, sys
+from pathlib import Path
+from rasa.core import processor
+from rasa.core.agent import Agent
+from rasa.engine.exceptions import GraphComponentException, GraphRunError
+from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+messages, storage = json.loads(sys.argv[1]), Path(sys.argv[4])
+calls = []
+
+class Step(GraphComponent):
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context):
+        return cls()
+
+    def add(self, **values):
+        calls.append(sorted(values))
+        if values.get("left") == "boom":
+            raise RuntimeError("boom")
+        return sum(v for v in values.values() if isinstance(v, int)) + 1
+
+# A diamond: "top" needs "left" and "right", both need "base", which needs the input "__number__";
+# each node adds 1 to the sum of what it gets (1 -> base 2 -> left 3, right 3 -> top 7).
+toy = GraphSchema({
+    "base": SchemaNode({"n": "__number__"}, Step, "create", "add", {}),
+    "left": SchemaNode({"base": "base"}, Step, "create", "add", {}),
+    "right": SchemaNode({"base": "base"}, Step, "create", "add", {}),
+    "top": SchemaNode({"left": "left", "right": "right"}, Step, "create", "add", {}, is_target=True),
+})
+
+def outcome(runner, inputs, targets=None):
+    calls.clear()
+    try:
+        return {"result": runner.run(inputs, targets), "calls": list(calls)}
+    except (GraphRunError, GraphComponentException) as error:
+        return {"error": type(error).__name__, "message": str(error), "calls": list(calls)}
+
+def toy_outcomes(runner_class):
+    runner = runner_class(toy, LocalModelStorage(storage), ExecutionContext(toy, "toy"))
+    return [
+        outcome(runner, {"__number__": 1}),
+        outcome(runner, {"__number__": 1}, ["left", "right"]),
+        outcome(runner, {"__number__": 1, "left": "boom"}),  # an input of a node's name stands in for it
+        outcome(runner, {"__number__": "base"}),  # an input naming a node
+        outcome(runner, {}),  # the input missing
+    ]
+
+async def seen(agent):
+    parsed, predicted = [], []
+    for text in messages:
+        parse = await agent.parse_message(text)
+        parsed.append(parse)
+        tracker = DialogueStateTracker.from_events("t", [
+            ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+            UserUttered(text, parse["intent"], parse["entities"], parse),
+        ], slots=agent.domain.slots)
+        prediction = agent.processor.predict_next_with_tracker(tracker)
+        best = max(prediction["scores"], key=lambda score: score["score"])
+        predicted.append([best["action"], prediction["policy"], prediction["confidence"], prediction["scores"]])
+    return {"runner": type(agent.processor.graph_runner).__name__, "parsed": parsed, "predicted": predicted}
+
+out = {"rasa": asyncio.run(seen(Agent.load(sys.argv[3]))), "rasa_toy": toy_outcomes(DaskGraphRunner)}
+runpy.run_path(sys.argv[2])["install_direct_graph_runner"]()
+out["muni"] = asyncio.run(seen(Agent.load(sys.argv[3])))
+out["muni_toy"] = toy_outcomes(processor.DaskGraphRunner)
+print(json.dumps(out, default=str))
+"""
+
+
+@pytest.mark.skipif(not MODEL.exists(), reason=f"no trained model at {MODEL} (make setup trains it)")
+def test_the_model_graph_runs_in_its_order_worked_out_once_exactly_as_through_dask(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", GRAPH_SCRIPT, json.dumps(MESSAGES), str(ROOT / "bot" / "rasa_main.py"), str(MODEL),
+         str(tmp_path)],
+        cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    rasa, muni = out["rasa"], out["muni"]
+    assert (rasa["runner"], muni["runner"]) == ("DaskGraphRunner", "DirectGraphRunner")
+    assert muni["parsed"] == rasa["parsed"]
+    assert len({parse["intent"]["name"] for parse in muni["parsed"]}) > 2  # the messages are told apart
+    assert muni["predicted"] == rasa["predicted"]
+    assert len({best for best, _, _, _ in muni["predicted"]}) > 1  # the messages lead to different actions
+    toy, rasa_toy = out["muni_toy"], out["rasa_toy"]
+    # Node by node, the calls' order may differ from dask's where the graph leaves it open; each node runs once.
+    assert [(o.get("result"), o.get("error"), o.get("message"), sorted(map(str, o["calls"]))) for o in toy] == [
+        (o.get("result"), o.get("error"), o.get("message"), sorted(map(str, o["calls"]))) for o in rasa_toy]
+    assert toy[0] == {"result": {"top": 7}, "calls": [["n"], ["base"], ["base"], ["left", "right"]]}
+    assert toy[1]["result"] == {"left": 3, "right": 3} and len(toy[1]["calls"]) == 3
+    assert toy[2]["error"] == "GraphComponentException" and toy[2]["calls"][-1] == ["left", "right"]
+    assert toy[3]["error"] == "GraphRunError" and "clashes with a node name" in toy[3]["message"]
+    assert toy[4]["error"] == "GraphRunError" and "Missing input" in toy[4]["message"] and toy[4]["calls"] == []
