@@ -214,11 +214,20 @@ def cluster_environment(config: ClusterConfig) -> dict[str, str]:
 
 
 def cluster_services(config: ClusterConfig, secret: str, files: Mapping[str, Path], haproxy: str) -> list[Service]:
-    """The replicas, the booking sandbox and HAProxy; gateway i → Rasa i → action server i."""
+    """The replicas, the booking sandbox and HAProxy; every gateway → the conversation's Rasa → its action server.
+
+    Every gateway lists both Rasa servers in the same order, so each conversation goes to the same Rasa
+    (conversation/rasa.py: crc32 of its id) whichever gateway HAProxy picks, and that Rasa hands out the
+    tracker it kept from the conversation's last turn instead of rebuilding it from PostgreSQL (with
+    gateway i asking Rasa i, HAProxy's round robin sent every turn to the Rasa that had not answered
+    the last one). While a Rasa refuses connections, its conversations go on with the other from the
+    shared tracker store.
+    """
     python = str(config.root / ".venv" / "bin" / "python")
     rasa = rasa_command(config.root)
     token = rasa_token(secret)
     parts: list[Service] = []
+    rasa_urls = ",".join(f"http://127.0.0.1:{port}" for port in config.rasa_ports)
     for i in range(REPLICAS):
         n = i + 1
         actions_url = f"http://127.0.0.1:{config.actions_ports[i]}"
@@ -247,7 +256,7 @@ def cluster_services(config: ClusterConfig, secret: str, files: Mapping[str, Pat
                 f"gateway{n}",
                 [python, "-m", "gateway"],
                 f"{config.gateway_urls[i]}/readyz",
-                env={"MUNI_PORT": str(config.gateway_ports[i]), "MUNI_RASA_URL": rasa_url, "MUNI_ACTIONS_URL": actions_url},
+                env={"MUNI_PORT": str(config.gateway_ports[i]), "MUNI_RASA_URL": rasa_urls, "MUNI_ACTIONS_URL": actions_url},
             )
         )
     if not real_api_configured({**os.environ, **config.extra_env}):

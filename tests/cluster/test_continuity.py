@@ -2,8 +2,9 @@
 
 The real cluster (ops/cluster.py): two gateways, two Rasa servers on one PostgreSQL tracker store
 with Rasa's Redis lock store, two action servers, the booking sandbox and HAProxy, on a database
-and a Redis prefix of this test's own. Gateway i asks Rasa i, so turns sent alternately to the two
-gateways are answered by alternate Rasa servers: only shared state keeps the dialogue together.
+and a Redis prefix of this test's own. Turns sent alternately to the two gateways go to the
+conversation's one Rasa (both gateways list both Rasa servers in the same order); when that Rasa is
+killed mid-booking, the other Rasa goes on from the shared tracker store, behind both gateways.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import io
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from redis.exceptions import RedisError
 from admin.api_keys import CRISIS_SCOPE, ApiKeyStore
 from bench.chatclient import ChatClient, Turn
 from conversation.log import ConversationLog
+from conversation.rasa import home
 from muni.db import open_engine
 from muni.shared_state import connect
 from ops.cluster import ClusterConfig, cluster_stack, drop_databases, haproxy_binary
@@ -139,13 +141,14 @@ async def click(chat: ChatClient, conversation: tuple[str, str], payload: str) -
         return Turn(response.status, await response.json(), 0.0)
 
 
-async def book(chats: list[ChatClient]) -> list[Turn]:
-    """A booking whose every turn goes to the next client in `chats` (round robin)."""
+async def book(chats: list[ChatClient], midway: Callable[[tuple[str, str]], None] = lambda _: None) -> list[Turn]:
+    """A booking whose every turn goes to the next client in `chats` (round robin); `midway` runs after a time is chosen."""
     conversation = await chats[0].start("aarhus")
     turns = [await chats[1 % len(chats)].say(conversation, "Jeg vil gerne bestille tid til pas i næste uge om formiddagen")]
     times = [b for b in buttons(turns[-1]) if " kl. " in b["title"]]
     assert times, said(turns[-1])
     turns.append(await click(chats[2 % len(chats)], conversation, times[0]["payload"]))
+    midway(conversation)
     turns.append(await chats[3 % len(chats)].say(conversation, "Karen Holm"))
     turns.append(await chats[4 % len(chats)].say(conversation, EMAIL))
     return turns
@@ -159,6 +162,39 @@ async def test_a_booking_keeps_its_context_across_both_gateways(
     for turn in turns:
         assert turn.status == 200 and (turn.topic, turn.source) == ("appointment_booking", "booking"), turn.body
     assert any(word.startswith("SB-") for word in said(turns[-1]).split()), said(turns[-1])
+
+
+async def test_a_booking_goes_on_with_the_other_rasa_when_its_own_is_killed_midway(
+    running: tuple[ClusterConfig, Stack], session: aiohttp.ClientSession
+) -> None:
+    """kill -9 of the conversation's Rasa after the time is chosen: the other Rasa asks for the name and books."""
+    cluster, stack = running
+    killed: dict[str, Any] = {}
+
+    def kill_its_rasa(conversation: tuple[str, str]) -> None:
+        name = f"rasa{home(conversation[0], len(cluster.rasa_ports)) + 1}"
+        killed[name] = stack.processes[name]
+        killed[name].kill()
+        killed[name].wait(timeout=10)
+
+    one, two = (ChatClient(session, url) for url in cluster.gateway_urls)
+    turns = await book([one, two], midway=kill_its_rasa)
+    for turn in turns:
+        assert turn.status == 200 and (turn.topic, turn.source) == ("appointment_booking", "booking"), turn.body
+    assert any(word.startswith("SB-") for word in said(turns[-1]).split()), said(turns[-1])
+    ((name, process),) = killed.items()
+    deadline = time.monotonic() + 180  # the supervisor restarts it; Rasa then loads its model
+    while stack.processes[name] is process or not await every_rasa_answers(session, cluster):
+        assert time.monotonic() < deadline, f"the supervisor restarted {name} and it is ready again"
+        await asyncio.sleep(1)
+
+
+async def every_rasa_answers(session: aiohttp.ClientSession, cluster: ClusterConfig) -> bool:
+    """Whether a gateway sees every Rasa answer (its readyz says "ok" for Rasa, not "ok, but …")."""
+    with contextlib.suppress(aiohttp.ClientError, ValueError):
+        async with session.get(f"{cluster.gateway_urls[0]}/readyz") as response:
+            return response.status == 200 and (await response.json())["checks"]["rasa"] == "ok"
+    return False
 
 
 async def test_a_booking_through_haproxy(cluster: ClusterConfig, session: aiohttp.ClientSession) -> None:

@@ -30,16 +30,18 @@ def config(tmp_path: Path) -> ClusterConfig:
     )
 
 
-def test_two_of_each_part_behind_haproxy_each_gateway_on_its_own_rasa(config: ClusterConfig) -> None:
+def test_two_of_each_part_behind_haproxy_every_gateway_on_both_rasa_servers(config: ClusterConfig) -> None:
     files = write_files(config)
     parts = {part.name: part for part in cluster_services(config, SECRET, files, "/usr/sbin/haproxy")}
     assert set(parts) == {"actions1", "actions2", "rasa1", "rasa2", "gateway1", "gateway2", "booking", "haproxy"}
     assert parts["gateway1"].env == {
         "MUNI_PORT": "8081",
-        "MUNI_RASA_URL": "http://127.0.0.1:5005",
+        "MUNI_RASA_URL": "http://127.0.0.1:5005,http://127.0.0.1:5006",
         "MUNI_ACTIONS_URL": "http://127.0.0.1:5055",
     }
-    assert parts["gateway2"].env["MUNI_RASA_URL"] == "http://127.0.0.1:5006"
+    # In the same order in both: a conversation's Rasa is the same whichever gateway HAProxy picks.
+    assert parts["gateway2"].env["MUNI_RASA_URL"] == "http://127.0.0.1:5005,http://127.0.0.1:5006"
+    assert parts["gateway2"].env["MUNI_ACTIONS_URL"] == "http://127.0.0.1:5056"
     assert parts["gateway2"].ready_url == "http://127.0.0.1:8082/readyz"
     assert parts["rasa2"].argv[parts["rasa2"].argv.index("--endpoints") + 1] == str(files["endpoints-2"])
     assert parts["haproxy"].argv == ["/usr/sbin/haproxy", "-db", "-f", str(files["haproxy"])]
