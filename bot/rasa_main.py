@@ -36,8 +36,9 @@ token, basic auth, the CA file, the timeout and the errors are Rasa's, as before
 node after node in an order worked out once for each set of targets, instead of through dask, which
 Rasa's DaskGraphRunner asks to order a newly built graph of the targets' nodes on every run: on the
 trained model, 4.7 -> 4.1 ms a message parsed and 0.76 -> 0.51 ms an action predicted, one process
-alone; under load, Rasa's CPU a chat turn went from 22-24 to 18-21 ms. The nodes, their inputs, the
-results and the errors are DaskGraphRunner's.
+alone; under load, Rasa's CPU a chat turn went from 22-24 to 18-21 ms (two stacks started ten minutes
+apart: part of that may be the machine). The nodes, their inputs, the results and the errors are
+DaskGraphRunner's.
 
 Run it as Rasa's command (Python 3.10, Rasa's environment; of Muni's it imports only the module beside it):
 `python bot/rasa_main.py run --model …` (ops/supervisor.py, deploy/rasa/serve.py).
@@ -245,6 +246,11 @@ def install_direct_graph_runner() -> None:
         errors are DaskGraphRunner's.
         """
 
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # For each set of targets: (node name, node, what it needs) in calling order, and the node names.
+            self._known_steps: dict[tuple[str, ...], tuple[list[tuple[str, Any, list[str]]], frozenset[str]]] = {}
+
         def run(self, inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
             run_targets = targets if targets else self._graph_schema.target_names
             steps, names = self._steps(tuple(run_targets))
@@ -257,16 +263,17 @@ def install_direct_graph_runner() -> None:
                     )
                 values[name] = (name, value)
             try:
+                # As in dask, an input of a node's name stands in for the node, and a need that is
+                # neither a node nor an input reaches the node as its name.
                 for name, node, needs in steps:
-                    if name not in values:  # an input of a node's name stands in for the node, as in dask
-                        # A need that is neither a node nor an input reaches the node as its name, as in dask.
+                    if name not in values:
                         values[name] = node(*(values.get(need, need) for need in needs))
             except RuntimeError as error:
                 raise GraphRunError("Error running runner.") from error
             return dict(values[target] for target in run_targets)
 
         def _steps(self, targets: tuple[str, ...]) -> tuple[list[tuple[str, Any, list[str]]], frozenset[str]]:
-            known = self.__dict__.setdefault("_known_steps", {})
+            known = self._known_steps
             if targets not in known:
                 nodes = self._graph_schema.nodes
                 steps: list[tuple[str, Any, list[str]]] = []
@@ -284,7 +291,7 @@ def install_direct_graph_runner() -> None:
                 for target in targets:
                     visit(target)
                 known[targets] = (steps, frozenset(seen))
-            return known[targets]  # type: ignore[no-any-return]
+            return known[targets]
 
     processor.DaskGraphRunner = DirectGraphRunner  # type: ignore[misc]
 

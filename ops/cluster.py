@@ -33,7 +33,7 @@ from muni.keys import rasa_token
 from muni.paths import ROOT
 from muni.shared_state import SharedStateError, call, connect, redis_url_from_env
 from ops.processes import Service, TextSink
-from ops.supervisor import Stack, StackConfig, rasa_command, run, secret_key
+from ops.supervisor import Stack, StackConfig, rasa_command, rasa_url_list, run, secret_key
 
 TEMPLATES = ROOT / "deploy" / "cluster"
 REPLICAS = 2
@@ -227,7 +227,7 @@ def cluster_services(config: ClusterConfig, secret: str, files: Mapping[str, Pat
     rasa = rasa_command(config.root)
     token = rasa_token(secret)
     parts: list[Service] = []
-    rasa_urls = ",".join(f"http://127.0.0.1:{port}" for port in config.rasa_ports)
+    rasa_urls = rasa_url_list(config.rasa_ports)
     for i in range(REPLICAS):
         n = i + 1
         actions_url = f"http://127.0.0.1:{config.actions_ports[i]}"

@@ -101,13 +101,18 @@ def secret_key(var_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def rasa_url_list(ports: Sequence[int]) -> str:
+    """MUNI_RASA_URL for Rasa servers on loopback `ports`, in order (a conversation's server is picked by position)."""
+    return ",".join(f"http://127.0.0.1:{port}" for port in ports)
+
+
 def environment(config: StackConfig) -> dict[str, str]:
     config.var_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.update(
         {
             "MUNI_PORT": str(config.gateway_port),
-            "MUNI_RASA_URL": ",".join(f"http://127.0.0.1:{port}" for port in config.rasa_ports),
+            "MUNI_RASA_URL": rasa_url_list(config.rasa_ports),
             "MUNI_ACTIONS_URL": f"http://127.0.0.1:{config.actions_port}",
             "MUNI_SECRET_KEY": secret_key(config.var_dir),
             "SANIC_HOST": "127.0.0.1",  # rasa-sdk's action server listens on loopback only
